@@ -1,0 +1,70 @@
+import { readTextFile } from '../../core/data/corpus';
+import { BpeTokenizer } from '../../core/text/bpe';
+import { tokenizeDocument, flattenTokens, type TokenKind } from '../../core/text/tokenizer';
+import { Vocab } from '../../core/text/vocab';
+import { SeqlabError } from '../../core/util/errors';
+import { makeTokenizer } from '../../core/data/corpus';
+import type { PreprocessMode } from '../../core/text/preprocess';
+import { defineCommand, flag, int, jsonOption, oneOf, optStr } from '../command';
+import { cliResolveOptions, TOKEN_KINDS } from '../corpus-options';
+import { loadCorpusText } from '../../core/data/corpus';
+
+export const tokenizeCommand = defineCommand({
+  name: 'tokenize',
+  summary: 'Tokens, ids and source offsets of a text or file.',
+  usage:
+    '--token char|word|bpe (--text S | --file F) [--mode textbook|raw] [--vocab-corpus timemachine|PATH] [--bpe-model FILE.json | --bpe-corpus C --bpe-merges N] [--json]',
+  options: {
+    token: { type: 'string' },
+    text: { type: 'string' },
+    file: { type: 'string' },
+    mode: { type: 'string' },
+    'vocab-corpus': { type: 'string' },
+    'bpe-model': { type: 'string' },
+    'bpe-corpus': { type: 'string' },
+    'bpe-merges': { type: 'string' },
+    'data-dir': { type: 'string' },
+    ...jsonOption,
+  },
+  async run(args, io) {
+    const token = oneOf<TokenKind>(args, 'token', TOKEN_KINDS, 'char');
+    const mode = oneOf<PreprocessMode>(args, 'mode', ['textbook', 'raw'], token === 'bpe' ? 'raw' : 'textbook');
+    const textArg = optStr(args, 'text');
+    const file = optStr(args, 'file');
+    if ((textArg === undefined) === (file === undefined)) throw new SeqlabError('Give exactly one of --text or --file.', 'usage');
+    const text = textArg ?? readTextFile(file!);
+    if (text.trim() === '') throw new SeqlabError('There is no text to tokenize: the input is empty.', 'empty-input');
+
+    let tokenizer = makeTokenizer('', { token: token === 'bpe' ? 'char' : token });
+    if (token === 'bpe') {
+      const model = optStr(args, 'bpe-model');
+      if (model) tokenizer = BpeTokenizer.fromJSON(parseJson(readTextFile(model), model));
+      else {
+        const corpus = await loadCorpusText(optStr(args, 'bpe-corpus') ?? 'timemachine', { ...cliResolveOptions(args), mode: 'raw' });
+        tokenizer = BpeTokenizer.train(corpus.text, int(args, 'bpe-merges', 500));
+      }
+    }
+    const tokens = flattenTokens(tokenizeDocument(text, tokenizer, mode));
+    // Ids come from the vocabulary of a reference corpus so unknown tokens show up as <unk>.
+    const vocabCorpus = optStr(args, 'vocab-corpus');
+    const vocabSource = vocabCorpus ? await loadCorpusText(vocabCorpus, { ...cliResolveOptions(args), mode }) : { text, mode };
+    const vocab = Vocab.build(flattenTokens(tokenizeDocument(vocabSource.text, tokenizer, mode)).map((t) => t.text));
+    const ids = vocab.toIndices(tokens.map((t) => t.text));
+    const result = {
+      tokens: tokens.map((t) => t.text),
+      ids,
+      offsets: tokens.map((t) => [t.start, t.end]),
+      unknown: [...new Set(tokens.filter((t, i) => ids[i] === vocab.unk).map((t) => t.text))],
+    };
+    if (flag(args, 'json')) return io.out(JSON.stringify(result));
+    tokens.forEach((t, i) => io.out(`${String(ids[i]).padStart(6)}  [${t.start},${t.end})  ${JSON.stringify(t.text)}`));
+  },
+});
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SeqlabError(`${what} is not valid JSON.`, 'corrupt');
+  }
+}
