@@ -30,9 +30,22 @@ export function defineCommand<O extends Options>(c: CliCommand<O>): CliCommand<O
   return c;
 }
 
+/** `--lr -0.5` would read as two options; glue a negative number to its option (`--lr=-0.5`). */
+function glueNegativeNumbers(cmd: CliCommand, argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    const opt = name !== undefined ? cmd.options[name] : undefined;
+    if (opt?.type === 'string' && i + 1 < argv.length && /^-\d|^-\.\d/.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parseCommandArgs(cmd: CliCommand, argv: string[]): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: cmd.options, allowPositionals: Boolean(cmd.positionals), strict: true });
+    const { values, positionals } = parseArgs({ args: glueNegativeNumbers(cmd, argv), options: cmd.options, allowPositionals: Boolean(cmd.positionals), strict: true });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (err) {
     const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\.?$/, '.');
