@@ -1,0 +1,296 @@
+/**
+ * npm run bench:lm — training speed of the textbook's character LM (vocab 28, batch 32,
+ * 35 steps, 256 hidden, one-hot input, dense output, softmax cross-entropy, SGD lr 1 with
+ * clipping by global norm 1) for RNN / GRU / LSTM on every Seqlab kernel path, interleaved
+ * with the PyTorch reference (bench/reference_lm.py, when torch is installed), several
+ * repetitions, medians; greedy generation of 500 characters; peak memory; and a numerics
+ * check (20 training steps of each fused path vs the per-step tfjs ops from the same start).
+ *
+ * Options: --models rnn,gru,lstm --paths tfjs-ops,ts,wasm-simd,wasm-simd-threads,native
+ *          --reps 5 --steps 4 --backend wasm|cpu|node|auto --no-torch --no-check --threads 1
+ */
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/core/backend';
+import { fusedRecurrent } from '../src/core/kernels/tfjs-op';
+import { disposeKernels, getKernel, kernelInfo } from '../src/core/kernels/select';
+import { wasmEngineInfo } from '../src/core/kernels/wasm-kernel';
+import { GATES, type CellKind, type KernelPath, type RecurrentKernel } from '../src/core/kernels/types';
+
+type BenchPath = 'tfjs-ops' | KernelPath;
+const V = 28, B = 32, T = 35, H = 256;
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] && !process.argv[i + 1].startsWith('--') ? process.argv[i + 1] : def;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+let peakRss = 0;
+let peakWasm = 0;
+const sampleMem = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakWasm = Math.max(peakWasm, wasmEngineInfo()?.peakBytes ?? 0);
+};
+
+// ------------------------------------------------------------------ PyTorch child (interleaved)
+
+class Torch {
+  private child: ChildProcessByStdio<Writable, Readable, null>;
+  private lines: string[] = [];
+  private waiters: ((l: string) => void)[] = [];
+  info: unknown;
+  private constructor(child: ChildProcessByStdio<Writable, Readable, null>, threads: number) {
+    this.child = child;
+    void threads;
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      const w = this.waiters.shift();
+      if (w) w(l);
+      else this.lines.push(l);
+    });
+  }
+  static async start(threads: number): Promise<Torch | null> {
+    const py = process.env.SEQLAB_PYTHON ?? '/usr/bin/python3';
+    const probe = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (probe.status !== 0) {
+      console.log(`PyTorch reference skipped: '${py} -c "import torch"' failed. Install it with\n  apt-get install -y python3-torch libopenblas0-pthread\n(libopenblas0-pthread matters: without it torch is ~12x slower and not a fair baseline).`);
+      return null;
+    }
+    const child = spawn(py, [join(__dirname, 'reference_lm.py'), '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const t = new Torch(child, threads);
+    t.info = JSON.parse(await t.next()).info;
+    return t;
+  }
+  private next(): Promise<string> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    return new Promise((r) => this.waiters.push(r));
+  }
+  async ask(cmd: string): Promise<Record<string, number>> {
+    this.child.stdin.write(cmd + '\n');
+    return JSON.parse(await this.next());
+  }
+  stop() {
+    this.child.stdin.write('quit\n');
+    this.child.stdin.end();
+  }
+}
+
+// ------------------------------------------------------------------ the model
+
+interface Params {
+  wx: tf.Variable; wh: tf.Variable; b: tf.Variable; wq: tf.Variable; bq: tf.Variable;
+}
+
+function makeParams(kind: CellKind, seed: number): Params {
+  const N = GATES[kind] * H;
+  return tf.tidy(() => ({
+    wx: tf.variable(tf.randomNormal([V, N], 0, 0.01, 'float32', seed)),
+    wh: tf.variable(tf.randomNormal([H, N], 0, 0.01, 'float32', seed + 1)),
+    b: tf.variable(tf.zeros([N])),
+    wq: tf.variable(tf.randomNormal([H, V], 0, 0.01, 'float32', seed + 2)),
+    bq: tf.variable(tf.zeros([V])),
+  }));
+}
+
+/** Per-step tfjs ops (today's path): the textbook's scratch cell, one op per gate per step. */
+function perStepLayer(kind: CellKind, X: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D | null, p: Params): { hs: tf.Tensor3D; h: tf.Tensor2D; c: tf.Tensor2D | null } {
+  const col = (m: tf.Tensor, g: number) => tf.slice(m, [0, g * H], [-1, H]) as tf.Tensor2D;
+  const bg = (g: number) => tf.slice(p.b, [g * H], [H]);
+  const xs = tf.unstack(X) as tf.Tensor2D[];
+  let h = h0, c = c0;
+  const outs: tf.Tensor2D[] = [];
+  for (const x of xs) {
+    const pre = (g: number, hin: tf.Tensor2D) => tf.add(tf.add(tf.matMul(x, col(p.wx, g)), tf.matMul(hin, col(p.wh, g))), bg(g)) as tf.Tensor2D;
+    if (kind === 'rnn') h = tf.tanh(pre(0, h));
+    else if (kind === 'gru') {
+      const z = tf.sigmoid(pre(0, h)), r = tf.sigmoid(pre(1, h));
+      const ht = tf.tanh(pre(2, tf.mul(r, h) as tf.Tensor2D));
+      h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), ht)) as tf.Tensor2D;
+    } else {
+      const i = tf.sigmoid(pre(0, h)), f = tf.sigmoid(pre(1, h)), o = tf.sigmoid(pre(2, h)), g = tf.tanh(pre(3, h));
+      c = tf.add(tf.mul(f, c!), tf.mul(i, g)) as tf.Tensor2D;
+      h = tf.mul(o, tf.tanh(c)) as tf.Tensor2D;
+    }
+    outs.push(h);
+  }
+  return { hs: tf.stack(outs) as tf.Tensor3D, h, c };
+}
+
+function layer(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | undefined, ids: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D | null, p: Params) {
+  if (path === 'tfjs-ops') return perStepLayer(kind, tf.oneHot(ids, V).toFloat() as tf.Tensor3D, h0, c0, p);
+  const r = fusedRecurrent(kind, ids, h0, c0, p.wx as tf.Tensor2D, p.wh as tf.Tensor2D, p.b, { kernel, inputSize: V });
+  return { hs: r.hs, h: r.hT, c: r.cT };
+}
+
+function trainStep(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | undefined, p: Params, X: tf.Tensor2D, Y: tf.Tensor2D, opt: tf.Optimizer): number {
+  return tf.tidy(() => {
+    const h0 = tf.zeros([B, H]) as tf.Tensor2D;
+    const c0 = kind === 'lstm' ? (tf.zeros([B, H]) as tf.Tensor2D) : null;
+    const { value, grads } = tf.variableGrads(() => {
+      const { hs } = layer(kind, path, kernel, X, h0, c0, p);
+      const logits = tf.add(tf.matMul(tf.reshape(hs, [T * B, H]), p.wq), p.bq);
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(Y, [T * B]), V), logits) as tf.Scalar;
+    });
+    // clipping by global norm 1, then SGD lr 1
+    const names = Object.keys(grads);
+    const norm = Math.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))).dataSync()[0]);
+    const scale = norm > 1 ? 1 / norm : 1;
+    const scaled: Record<string, tf.Tensor> = {};
+    for (const n of names) scaled[n] = tf.mul(grads[n], scale);
+    opt.applyGradients(scaled as tf.NamedTensorMap);
+    const loss = value.dataSync()[0];
+    sampleMem();
+    return loss;
+  });
+}
+
+function generate(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | undefined, p: Params, n: number): number {
+  const t0 = performance.now();
+  tf.tidy(() => {
+    const prefix = tf.tensor2d(Array.from({ length: 10 }, (_, i) => (i * 3) % V), [10, 1], 'int32');
+    let h = tf.zeros([1, H]) as tf.Tensor2D;
+    let c = kind === 'lstm' ? (tf.zeros([1, H]) as tf.Tensor2D) : null;
+    let r = layer(kind, path, kernel, prefix, h, c, p);
+    h = r.h;
+    c = r.c;
+    let tok = tf.argMax(tf.add(tf.matMul(h, p.wq), p.bq), 1).dataSync()[0];
+    for (let i = 0; i < n; i++) {
+      const next = tf.tidy(() => {
+        const x = tf.tensor2d([tok], [1, 1], 'int32');
+        r = layer(kind, path, kernel, x, h, c, p);
+        return r.c ? [r.h, tf.argMax(tf.add(tf.matMul(r.h, p.wq), p.bq), 1), r.c] : [r.h, tf.argMax(tf.add(tf.matMul(r.h, p.wq), p.bq), 1)];
+      }) as tf.Tensor[];
+      tf.dispose(c ? [h, c] : [h]);
+      h = next[0] as tf.Tensor2D;
+      c = (next[2] as tf.Tensor2D | undefined) ?? null;
+      tok = next[1].dataSync()[0];
+      next[1].dispose();
+    }
+  });
+  return performance.now() - t0;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const models = arg('models', 'rnn,gru,lstm').split(',') as CellKind[];
+  const reps = Number(arg('reps', '5'));
+  const steps = Number(arg('steps', '4'));
+  const backend = await initBackend({ backend: arg('backend', 'wasm') as 'wasm' });
+  const wantPaths = arg('paths', 'tfjs-ops,ts,wasm-simd,wasm-simd-threads,native').split(',') as BenchPath[];
+  const kernels = new Map<BenchPath, RecurrentKernel | undefined>();
+  for (const p of wantPaths) {
+    if (p === 'tfjs-ops') kernels.set(p, undefined);
+    else {
+      const k = await getKernel(p);
+      if (k) kernels.set(p, k);
+      else console.log(`path ${p}: not available on this machine`);
+    }
+  }
+  const torch = flag('no-torch') ? null : await Torch.start(Number(arg('threads', '1')));
+  console.log(`tfjs backend: ${backend.name}; kernels: ${[...kernels.keys()].join(', ')}; wasm: ${JSON.stringify(wasmEngineInfo())}`);
+  if (torch) console.log(`PyTorch: ${JSON.stringify(torch.info)}`);
+  for (const n of kernelInfo().notes) console.log(`note: ${n}`);
+
+  const rates = new Map<string, number[]>();
+  const push = (k: string, v: number) => (rates.get(k) ?? rates.set(k, []).get(k)!).push(v);
+  const state = new Map<string, { p: Params; X: tf.Tensor2D; Y: tf.Tensor2D; opt: tf.Optimizer }>();
+  const setup = (kind: CellKind, path: BenchPath) => {
+    const key = `${kind}/${path}`;
+    if (!state.has(key)) {
+      const X = tf.tensor2d(Array.from({ length: T * B }, (_, i) => (i * 7 + 3) % V), [T, B], 'int32');
+      const Y = tf.tensor2d(Array.from({ length: T * B }, (_, i) => (i * 11 + 5) % V), [T, B], 'int32');
+      state.set(key, { p: makeParams(kind, 42), X, Y, opt: tf.train.sgd(1) });
+    }
+    return state.get(key)!;
+  };
+
+  // warm-up (V8 tiers, worker start, tfjs kernels)
+  for (const kind of models) for (const [path, k] of kernels) {
+    const s = setup(kind, path);
+    for (let i = 0; i < (path === 'tfjs-ops' ? 1 : 3); i++) trainStep(kind, path, k, s.p, s.X, s.Y, s.opt);
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    for (const kind of models) {
+      if (torch) push(`${kind}/pytorch`, (await torch.ask(`train ${kind} ${Math.max(steps, 10)}`)).tokensPerSec);
+      for (const [path, k] of kernels) {
+        const s = setup(kind, path);
+        const n = path === 'tfjs-ops' || path === 'ts' ? 1 : steps;
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) trainStep(kind, path, k, s.p, s.X, s.Y, s.opt);
+        push(`${kind}/${path}`, (n * T * B) / ((performance.now() - t0) / 1000));
+      }
+    }
+    process.stdout.write(`rep ${rep + 1}/${reps} done\n`);
+  }
+
+  // generation of 500 characters (median of 3)
+  const gen = new Map<string, number>();
+  for (const kind of models) {
+    if (torch) gen.set(`${kind}/pytorch`, median(await Promise.all([0, 1, 2].map(async () => (await torch.ask(`gen ${kind}`)).gen500ms))));
+    for (const [path, k] of kernels) {
+      const s = setup(kind, path);
+      generate(kind, path, k, s.p, 20);
+      gen.set(`${kind}/${path}`, median([0, 1, 2].map(() => generate(kind, path, k, s.p, 500))));
+    }
+  }
+
+  // numerics: 20 steps from the same start, each fused path vs per-step tfjs ops
+  const check = new Map<string, number>();
+  if (!flag('no-check')) {
+    for (const kind of models) {
+      const run = (path: BenchPath) => {
+        const p = makeParams(kind, 7);
+        const X = tf.tensor2d(Array.from({ length: T * B }, (_, i) => (i * 7 + 3) % V), [T, B], 'int32');
+        const Y = tf.tensor2d(Array.from({ length: T * B }, (_, i) => (i * 13 + 1) % V), [T, B], 'int32');
+        const opt = tf.train.sgd(1);
+        const losses = Array.from({ length: 20 }, () => trainStep(kind, path, kernels.get(path), p, X, Y, opt));
+        tf.dispose([p.wx, p.wh, p.b, p.wq, p.bq, X, Y]);
+        opt.dispose();
+        return losses;
+      };
+      const ref = run('tfjs-ops');
+      for (const path of kernels.keys()) {
+        if (path === 'tfjs-ops') continue;
+        const l = run(path);
+        check.set(`${kind}/${path}`, Math.max(...l.map((v, i) => Math.abs(v - ref[i]) / Math.abs(ref[i]))));
+      }
+    }
+  }
+  torch?.stop();
+
+  // ------------------------------------------------------------------ report
+  const fmt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+  console.log(`\nTokens/second, medians of ${reps} interleaved repetitions (${steps} steps each; tfjs-ops and ts: 1 step)`);
+  console.log('| model | path | tokens/s | × PyTorch | gen 500 chars (ms) | gen speed-up vs tfjs-ops | max rel. loss diff, 20 steps |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const kind of models) {
+    const pt = median(rates.get(`${kind}/pytorch`) ?? []);
+    const rows: [string, number][] = [];
+    if (torch) rows.push(['pytorch (1 thread, OpenBLAS)', pt]);
+    for (const path of kernels.keys()) rows.push([path, median(rates.get(`${kind}/${path}`) ?? [])]);
+    for (const [name, r] of rows) {
+      const key = `${kind}/${name.startsWith('pytorch') ? 'pytorch' : name}`;
+      const g = gen.get(key);
+      const today = gen.get(`${kind}/tfjs-ops`);
+      const c = check.get(key);
+      console.log(`| ${kind} | ${name} | ${fmt(r)} | ${torch ? (r / pt).toFixed(2) : '—'} | ${g ? g.toFixed(0) : '—'} | ${g && today && !name.startsWith('pytorch') ? (today / g).toFixed(1) + '×' : '—'} | ${c !== undefined ? c.toExponential(1) : '—'} |`);
+    }
+  }
+  console.log(`\npeak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; peak wasm kernel heap ${(peakWasm / 2 ** 20).toFixed(1)} MiB; tfjs tensors ${tf.memory().numTensors}`);
+  disposeKernels();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

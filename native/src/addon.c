@@ -1,0 +1,265 @@
+/*
+ * seqlab-native: N-API addon running the fused recurrent kernels of rnn_core.h.
+ * The core is compiled three times (AVX-512, AVX2+FMA, portable) and the widest one the CPU
+ * supports is chosen at load (SEQLAB_NATIVE_ISA=avx512|avx2|portable forces one). A second
+ * pthread takes half the rows / panels of each phase; it spins while work is expected and
+ * sleeps on a condition variable when idle.
+ *
+ * JS API: run(op, ints: Int32Array(8), bufs: (TypedArray|null)[35], threads) -> undefined
+ *   bufs[0..33] = the pointer fields of the args struct in order, bufs[34] = wh
+ *   op 1 forward rows, 2 backward rows, 3 weight-gradient panels,
+ *   4 pack forward (into the whp / wxp slots), 5 pack backward (whtp / whtp2 / wxtp slots)
+ * info() -> { isa, threads }
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- portable build (SSE2 on x86-64, NEON etc. elsewhere) ---- */
+#define VW 4
+#define MR 4
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define FN(name) name##_p
+#include "rnn_core.h"
+#undef VW
+#undef MR
+#undef FN
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_X86 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define VW 8
+#define MR 4
+#define FN(name) name##_a2
+#include "rnn_core.h"
+#undef VW
+#undef MR
+#undef FN
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#define VW 16
+#define MR 8
+#define FN(name) name##_a5
+#include "rnn_core.h"
+#undef VW
+#undef MR
+#undef FN
+#pragma GCC pop_options
+#endif
+
+/* The three args structs have the same layout; use the portable one as the common type. */
+typedef args_p args_t;
+typedef void (*phase_fn)(args_t *, int, int);
+typedef void (*packf_fn)(args_t *, const float *, float *, float *);
+typedef void (*packb_fn)(args_t *, const float *, float *, float *, float *);
+typedef int (*panels_fn)(int, int);
+
+static struct {
+  const char *isa;
+  phase_fn fwd, bwd, wgr;
+  packf_fn packf;
+  packb_fn packb;
+  panels_fn panels;
+} K;
+
+#define SET_ISA(sfx, name)                          \
+  do {                                              \
+    K.isa = name;                                   \
+    K.fwd = (phase_fn)forward_rows_##sfx;           \
+    K.bwd = (phase_fn)backward_rows_##sfx;          \
+    K.wgr = (phase_fn)wgrad_panels_##sfx;           \
+    K.packf = (packf_fn)pack_forward_##sfx;         \
+    K.packb = (packb_fn)pack_backward_##sfx;        \
+    K.panels = (panels_fn)panels_##sfx;             \
+  } while (0)
+
+static void choose_isa(void) {
+  const char *force = getenv("SEQLAB_NATIVE_ISA");
+  SET_ISA(p, "portable");
+#ifdef HAVE_X86
+  __builtin_cpu_init();
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  if (force && !strcmp(force, "portable")) return;
+  if (avx512 && !(force && !strcmp(force, "avx2"))) { SET_ISA(a5, "avx512"); return; }
+  if (avx2) { SET_ISA(a2, "avx2+fma"); return; }
+#else
+  (void)force;
+#endif
+}
+
+/* ---------------------------------------------------------------- helper thread */
+
+static struct {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  atomic_int seq, done, sleeping, quit, started;
+  phase_fn fn;
+  args_t *args;
+  int lo, hi;
+} W;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void *helper_main(void *unused) {
+  (void)unused;
+  int seen = 0;
+  for (;;) {
+    double t0 = now_s();
+    int s;
+    unsigned n = 0;
+    while ((s = atomic_load_explicit(&W.seq, memory_order_acquire)) == seen) {
+      if ((++n & 4095) == 0 && now_s() - t0 > 0.002) {
+        pthread_mutex_lock(&W.mu);
+        atomic_store(&W.sleeping, 1);
+        while (atomic_load(&W.seq) == seen) pthread_cond_wait(&W.cv, &W.mu);
+        atomic_store(&W.sleeping, 0);
+        pthread_mutex_unlock(&W.mu);
+      }
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#endif
+    }
+    seen = s;
+    if (atomic_load(&W.quit)) break;
+    W.fn(W.args, W.lo, W.hi);
+    atomic_store_explicit(&W.done, s, memory_order_release);
+  }
+  return 0;
+}
+
+static int helper_start(void) {
+  if (atomic_load(&W.started)) return 1;
+  pthread_mutex_init(&W.mu, 0);
+  pthread_cond_init(&W.cv, 0);
+  if (pthread_create(&W.th, 0, helper_main, 0) != 0) return 0;
+  pthread_detach(W.th);
+  atomic_store(&W.started, 1);
+  return 1;
+}
+
+static void run_split(phase_fn fn, args_t *a, int n, int threads) {
+  if (threads < 2 || n < 2 || !helper_start()) { fn(a, 0, n); return; }
+  int mid = n / 2;
+  W.fn = fn; W.args = a; W.lo = mid; W.hi = n;
+  int s = atomic_load(&W.seq) + 1;
+  pthread_mutex_lock(&W.mu);
+  atomic_store_explicit(&W.seq, s, memory_order_release);
+  if (atomic_load(&W.sleeping)) pthread_cond_signal(&W.cv);
+  pthread_mutex_unlock(&W.mu);
+  fn(a, 0, mid);
+  while (atomic_load_explicit(&W.done, memory_order_acquire) != s) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+static void cleanup(void *unused) {
+  (void)unused;
+  if (!atomic_load(&W.started)) return;
+  pthread_mutex_lock(&W.mu);
+  atomic_store(&W.quit, 1);
+  atomic_fetch_add(&W.seq, 1);
+  pthread_cond_signal(&W.cv);
+  pthread_mutex_unlock(&W.mu);
+}
+
+/* ---------------------------------------------------------------- N-API glue */
+
+#define NBUF 35 /* 34 struct pointer fields + wh */
+#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, 0, "seqlab-native: N-API call failed: " #call); return 0; } } while (0)
+
+static void *buf_ptr(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined) return 0;
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta) return 0;
+  napi_typedarray_type tt;
+  size_t len, off;
+  void *data;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &tt, &len, &data, &ab, &off) != napi_ok) return 0;
+  return data;
+}
+
+static napi_value run(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 4) { napi_throw_type_error(env, 0, "run(op, ints, bufs, threads)"); return 0; }
+  int op, threads;
+  CHECK(napi_get_value_int32(env, argv[0], &op));
+  CHECK(napi_get_value_int32(env, argv[3], &threads));
+  int *ints = (int *)buf_ptr(env, argv[1]);
+  if (!ints) { napi_throw_type_error(env, 0, "ints must be an Int32Array(8)"); return 0; }
+  void *p[NBUF];
+  for (uint32_t i = 0; i < NBUF; i++) {
+    napi_value e;
+    CHECK(napi_get_element(env, argv[2], i, &e));
+    p[i] = buf_ptr(env, e);
+  }
+  args_t a;
+  memset(&a, 0, sizeof a);
+  a.kind = ints[0]; a.T = ints[1]; a.B = ints[2]; a.I = ints[3]; a.H = ints[4]; a.ids = ints[5]; a.need_cache = ints[6];
+  /* pointer fields in declaration order (slots 8.. of the wasm layout, minus 8) */
+  void **fields = (void **)&a.x;
+  for (int i = 0; i < NBUF - 1; i++) fields[i] = p[i];
+  float *wh = (float *)p[NBUF - 1];
+  switch (op) {
+    case 1: run_split(K.fwd, &a, a.B, threads); break;
+    case 2: run_split(K.bwd, &a, a.B, threads); break;
+    case 3: run_split(K.wgr, &a, K.panels(a.kind, a.H), threads); break;
+    case 4: K.packf(&a, wh, (float *)a.whp, (float *)a.wxp); break;
+    case 5: K.packb(&a, wh, (float *)a.whtp, (float *)a.whtp2, (float *)a.wxtp); break;
+    default: napi_throw_range_error(env, 0, "unknown op"); return 0;
+  }
+  return 0;
+}
+
+static napi_value panels(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  int kind, H;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  CHECK(napi_get_value_int32(env, argv[0], &kind));
+  CHECK(napi_get_value_int32(env, argv[1], &H));
+  CHECK(napi_create_int32(env, K.panels(kind, H), &out));
+  return out;
+}
+
+static napi_value info_fn(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, s;
+  CHECK(napi_create_object(env, &o));
+  CHECK(napi_create_string_utf8(env, K.isa, NAPI_AUTO_LENGTH, &s));
+  CHECK(napi_set_named_property(env, o, "isa", s));
+  return o;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  choose_isa();
+  napi_property_descriptor d[] = {
+    {"run", 0, run, 0, 0, 0, napi_default, 0},
+    {"panels", 0, panels, 0, 0, 0, napi_default, 0},
+    {"info", 0, info_fn, 0, 0, 0, napi_default, 0},
+  };
+  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  napi_add_env_cleanup_hook(env, cleanup, 0);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

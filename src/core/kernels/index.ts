@@ -1,0 +1,5 @@
+/** Fused recurrent kernels: public entry points. See ./types.ts for the equations and layout. */
+export { fusedRecurrent, type FusedRecurrentResult, type FusedRecurrentOptions } from './tfjs-op';
+export { selectKernelPath, kernelInfo, currentKernel, useKernelPath, getKernel, disposeKernels, type KernelInfo, type SelectOptions } from './select';
+export { tsKernel } from './reference';
+export * from './types';

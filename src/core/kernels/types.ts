@@ -1,0 +1,129 @@
+/**
+ * Shared types of the fused recurrent kernels.
+ *
+ * Equations and packed layout (the contract the models build on), X_t is B×I, H is B×H:
+ * - RNN  (G=1): H = tanh(X W_xh + H W_hh + b_h)
+ * - GRU  (G=3, gate order [z, r, h̃], d2l's scratch form, reset applied before the product):
+ *   Z = σ(X W_xz + H W_hz + b_z); R = σ(X W_xr + H W_hr + b_r);
+ *   H̃ = tanh(X W_xh + (R⊙H) W_hh + b_h); H = Z⊙H + (1−Z)⊙H̃
+ * - LSTM (G=4, gate order [i, f, o, c̃]): I, F, O = σ(…); C̃ = tanh(…);
+ *   C = F⊙C + I⊙C̃; H = O⊙tanh(C)
+ * Per layer: `wx` row-major [I, G·H] (gate g in columns g·H … (g+1)·H−1), `wh` [H, G·H],
+ * `b` [G·H]. Sequences are time-major: x [T, B, I], hs [T, B, H].
+ */
+
+export type CellKind = 'rnn' | 'gru' | 'lstm';
+
+/** Number of gate blocks G per cell kind. */
+export const GATES: Readonly<Record<CellKind, number>> = { rnn: 1, gru: 3, lstm: 4 };
+
+export interface Dims {
+  /** time steps */
+  T: number;
+  /** batch rows */
+  B: number;
+  /** input size (vocabulary size for one-hot token ids) */
+  I: number;
+  /** hidden size */
+  H: number;
+}
+
+export interface CellWeights {
+  /** [I, G·H] row-major */
+  wx: Float32Array;
+  /** [H, G·H] row-major */
+  wh: Float32Array;
+  /** [G·H] */
+  b: Float32Array;
+}
+
+/** Dense inputs [T, B, I] or one-hot token ids [T, B] (gathered rows of wx). */
+export type SeqInput = Float32Array | Int32Array;
+
+/** Which implementation runs the fused kernels. */
+export type KernelPath = 'native' | 'wasm-simd-threads' | 'wasm-simd' | 'ts';
+
+/** Opaque per-call state kept by forward for backward. Kernels extend it. */
+export interface ForwardCache {
+  readonly kind: CellKind;
+  readonly dims: Dims;
+  readonly path: KernelPath;
+}
+
+export interface ForwardResult {
+  /** [T, B, H] */
+  hs: Float32Array;
+  /** [B, H] (a copy of hs[T−1]) */
+  hT: Float32Array;
+  /** [B, H], LSTM only */
+  cT: Float32Array | null;
+  /** null when forward was called with `{ cache: false }` */
+  cache: ForwardCache | null;
+}
+
+export interface BackwardResult {
+  /** [T, B, I]; null for token-id input */
+  dx: Float32Array | null;
+  dh0: Float32Array;
+  dc0: Float32Array | null;
+  dwx: Float32Array;
+  dwh: Float32Array;
+  db: Float32Array;
+}
+
+export interface ForwardOptions {
+  /** keep what backward needs (default true); false for inference/generation */
+  cache?: boolean;
+}
+
+export interface RecurrentKernel {
+  readonly path: KernelPath;
+  forward(
+    kind: CellKind,
+    dims: Dims,
+    input: SeqInput,
+    h0: Float32Array,
+    c0: Float32Array | null,
+    w: CellWeights,
+    opts?: ForwardOptions,
+  ): ForwardResult;
+  /** dhs [T, B, H]; dhT/dcT [B, H] or null (treated as zeros). Consumes the cache. */
+  backward(cache: ForwardCache, dhs: Float32Array, dhT: Float32Array | null, dcT: Float32Array | null): BackwardResult;
+  /** Release threads/memory. The kernel must not be used afterwards. */
+  dispose?(): void;
+}
+
+/** Throws on inconsistent sizes; returns G. */
+export function checkArgs(
+  kind: CellKind,
+  d: Dims,
+  input: SeqInput,
+  h0: Float32Array,
+  c0: Float32Array | null,
+  w: CellWeights,
+): number {
+  const G = GATES[kind];
+  if (G === undefined) throw new Error(`fused recurrent: unknown cell kind '${String(kind)}'`);
+  const { T, B, I, H } = d;
+  for (const [k, v] of Object.entries(d)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`fused recurrent: dims.${k} must be a positive integer, got ${v}`);
+  }
+  const N = G * H;
+  if (input instanceof Int32Array) {
+    if (input.length !== T * B) throw new Error(`fused recurrent: token ids need T·B = ${T * B} entries, got ${input.length}`);
+    for (let i = 0; i < input.length; i++) {
+      const id = input[i];
+      if (id < 0 || id >= I) throw new Error(`fused recurrent: token id ${id} outside [0, ${I})`);
+    }
+  } else if (input.length !== T * B * I) {
+    throw new Error(`fused recurrent: x needs T·B·I = ${T * B * I} entries, got ${input.length}`);
+  }
+  if (h0.length !== B * H) throw new Error(`fused recurrent: h0 needs B·H = ${B * H} entries, got ${h0.length}`);
+  if (kind === 'lstm') {
+    if (!c0 || c0.length !== B * H) throw new Error(`fused recurrent: LSTM needs c0 of B·H = ${B * H} entries`);
+  }
+  if (w.wx.length !== I * N) throw new Error(`fused recurrent: wx must be [${I}, ${N}], got ${w.wx.length} entries`);
+  if (w.wh.length !== H * N) throw new Error(`fused recurrent: wh must be [${H}, ${N}], got ${w.wh.length} entries`);
+  if (w.b.length !== N) throw new Error(`fused recurrent: b must be [${N}], got ${w.b.length} entries`);
+  return G;
+}

@@ -1,0 +1,30 @@
+/*
+ * WASM SIMD128 build of the fused recurrent kernels (the core is native/src/rnn_core.h).
+ * Built by scripts in src/core/kernels/wasm/build.mjs (npm run build:kernels) into
+ * rnn_simd.wasm (plain SIMD128) and rnn_relaxed.wasm (relaxed-SIMD FMA, -DRELAXED).
+ * Shared, imported memory so two threads (worker_threads) run the same instance layout.
+ * No static data and no stack use, so each thread's instance can share the memory safely.
+ */
+#define VW 4
+#define MR 2
+#ifdef RELAXED
+#define VFMA(a, b, c) __builtin_wasm_relaxed_madd_f32x4((a), (b), (c))
+#else
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#endif
+#define FN(name) name##_w
+#include "../../../../native/src/rnn_core.h"
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+extern unsigned char __heap_base;
+
+EXPORT(heap_base) unsigned heap_base(void) { return (unsigned)(unsigned long)&__heap_base; }
+EXPORT(panels) int panels(int kind, int H) { return panels_w(kind, H); }
+EXPORT(forward) void forward(args_w *g, int b0, int b1) { forward_rows_w(g, b0, b1); }
+EXPORT(backward) void backward(args_w *g, int b0, int b1) { backward_rows_w(g, b0, b1); }
+EXPORT(wgrad) void wgrad(args_w *g, int p0, int p1) { wgrad_panels_w(g, p0, p1); }
+EXPORT(pack_forward) void pack_forward(args_w *g, const float *wh, float *whp, float *wxp) { pack_forward_w(g, wh, whp, wxp); }
+EXPORT(pack_backward) void pack_backward(args_w *g, const float *wh, float *whtp, float *whtp2, float *wxtp) {
+  pack_backward_w(g, wh, whtp, whtp2, wxtp);
+}

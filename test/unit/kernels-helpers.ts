@@ -1,0 +1,18 @@
+/** Shared by the kernel tests: every kernel path that loads on this machine (TS always). */
+import { tsKernel } from '../../src/core/kernels/reference';
+import { getKernel, PATH_ORDER } from '../../src/core/kernels/select';
+import type { RecurrentKernel } from '../../src/core/kernels/types';
+
+let cached: RecurrentKernel[] | null = null;
+
+export async function availableKernelsForTest(): Promise<RecurrentKernel[]> {
+  if (cached) return cached;
+  const out: RecurrentKernel[] = [tsKernel];
+  for (const p of PATH_ORDER) {
+    if (p === 'ts') continue;
+    const k = await getKernel(p);
+    if (k) out.push(k);
+  }
+  cached = out;
+  return out;
+}
