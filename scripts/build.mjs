@@ -24,6 +24,10 @@ const nodeEntries = {
   extension: 'src/extension/extension.ts',
   worker: 'src/worker/worker.ts',
   cli: 'src/cli/main.ts',
+  // The extension's compute thread: vocabulary statistics and BPE training off the host's thread.
+  compute: 'src/extension/compute/worker.ts',
+  // Training for the extension runs in a child process: a native crash there cannot take the extension host down.
+  'train-process': 'src/extension/runs/trainProcess.ts',
 };
 
 const webviewDir = join(root, 'webview');
