@@ -97,7 +97,9 @@ static void choose_isa(void) {
 
 /* ---------------------------------------------------------------- helper thread */
 
-static struct {
+/* One helper per JavaScript environment (main thread or worker_thread): environments run
+ * concurrently and exit independently, so none may share or stop another's helper. */
+typedef struct {
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -105,7 +107,7 @@ static struct {
   phase_fn fn;
   args_t *args;
   int lo, hi;
-} W;
+} helper_t;
 
 static double now_s(void) {
   struct timespec ts;
@@ -113,68 +115,78 @@ static double now_s(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void *helper_main(void *unused) {
-  (void)unused;
+static void *helper_main(void *arg) {
+  helper_t *W = (helper_t *)arg;
   int seen = 0;
   for (;;) {
     double t0 = now_s();
     int s;
     unsigned n = 0;
-    while ((s = atomic_load_explicit(&W.seq, memory_order_acquire)) == seen) {
+    while ((s = atomic_load_explicit(&W->seq, memory_order_acquire)) == seen) {
       if ((++n & 4095) == 0 && now_s() - t0 > 0.002) {
-        pthread_mutex_lock(&W.mu);
-        atomic_store(&W.sleeping, 1);
-        while (atomic_load(&W.seq) == seen) pthread_cond_wait(&W.cv, &W.mu);
-        atomic_store(&W.sleeping, 0);
-        pthread_mutex_unlock(&W.mu);
+        pthread_mutex_lock(&W->mu);
+        atomic_store(&W->sleeping, 1);
+        while (atomic_load(&W->seq) == seen) pthread_cond_wait(&W->cv, &W->mu);
+        atomic_store(&W->sleeping, 0);
+        pthread_mutex_unlock(&W->mu);
       }
 #if defined(__x86_64__)
       __builtin_ia32_pause();
 #endif
     }
     seen = s;
-    if (atomic_load(&W.quit)) break;
-    W.fn(W.args, W.lo, W.hi);
-    atomic_store_explicit(&W.done, s, memory_order_release);
+    if (atomic_load(&W->quit)) break;
+    W->fn(W->args, W->lo, W->hi);
+    atomic_store_explicit(&W->done, s, memory_order_release);
   }
   return 0;
 }
 
-static int helper_start(void) {
-  if (atomic_load(&W.started)) return 1;
-  pthread_mutex_init(&W.mu, 0);
-  pthread_cond_init(&W.cv, 0);
-  if (pthread_create(&W.th, 0, helper_main, 0) != 0) return 0;
-  pthread_detach(W.th);
-  atomic_store(&W.started, 1);
+static int helper_start(helper_t *W) {
+  if (atomic_load(&W->started)) return 1;
+  if (atomic_load(&W->quit)) return 0;
+  pthread_mutex_init(&W->mu, 0);
+  pthread_cond_init(&W->cv, 0);
+  if (pthread_create(&W->th, 0, helper_main, W) != 0) {
+    pthread_mutex_destroy(&W->mu);
+    pthread_cond_destroy(&W->cv);
+    return 0;
+  }
+  atomic_store(&W->started, 1);
   return 1;
 }
 
-static void run_split(phase_fn fn, args_t *a, int n, int threads) {
-  if (threads < 2 || n < 2 || !helper_start()) { fn(a, 0, n); return; }
+static void run_split(helper_t *W, phase_fn fn, args_t *a, int n, int threads) {
+  if (threads < 2 || n < 2 || !W || !helper_start(W)) { fn(a, 0, n); return; }
   int mid = n / 2;
-  W.fn = fn; W.args = a; W.lo = mid; W.hi = n;
-  int s = atomic_load(&W.seq) + 1;
-  pthread_mutex_lock(&W.mu);
-  atomic_store_explicit(&W.seq, s, memory_order_release);
-  if (atomic_load(&W.sleeping)) pthread_cond_signal(&W.cv);
-  pthread_mutex_unlock(&W.mu);
+  W->fn = fn; W->args = a; W->lo = mid; W->hi = n;
+  int s = atomic_load(&W->seq) + 1;
+  pthread_mutex_lock(&W->mu);
+  atomic_store_explicit(&W->seq, s, memory_order_release);
+  if (atomic_load(&W->sleeping)) pthread_cond_signal(&W->cv);
+  pthread_mutex_unlock(&W->mu);
   fn(a, 0, mid);
-  while (atomic_load_explicit(&W.done, memory_order_acquire) != s) {
+  while (atomic_load_explicit(&W->done, memory_order_acquire) != s) {
 #if defined(__x86_64__)
     __builtin_ia32_pause();
 #endif
   }
 }
 
-static void cleanup(void *unused) {
-  (void)unused;
-  if (!atomic_load(&W.started)) return;
-  pthread_mutex_lock(&W.mu);
-  atomic_store(&W.quit, 1);
-  atomic_fetch_add(&W.seq, 1);
-  pthread_cond_signal(&W.cv);
-  pthread_mutex_unlock(&W.mu);
+/* Runs when this environment exits: stop and join its own helper, then free it. */
+static void cleanup(void *arg) {
+  helper_t *W = (helper_t *)arg;
+  if (atomic_load(&W->started)) {
+    pthread_mutex_lock(&W->mu);
+    atomic_store(&W->quit, 1);
+    atomic_fetch_add(&W->seq, 1);
+    pthread_cond_signal(&W->cv);
+    pthread_mutex_unlock(&W->mu);
+    pthread_join(W->th, 0);
+    pthread_mutex_destroy(&W->mu);
+    pthread_cond_destroy(&W->cv);
+  }
+  free(W);
 }
 
 /* ---------------------------------------------------------------- N-API glue */
@@ -219,10 +231,12 @@ static napi_value run(napi_env env, napi_callback_info info) {
   void **fields = (void **)&a.x;
   for (int i = 0; i < NBUF - 1; i++) fields[i] = p[i];
   float *wh = (float *)p[NBUF - 1];
+  helper_t *W = 0;
+  napi_get_instance_data(env, (void **)&W);
   switch (op) {
-    case 1: run_split(K.fwd, &a, a.B, threads); break;
-    case 2: run_split(K.bwd, &a, a.B, threads); break;
-    case 3: run_split(K.wgr, &a, K.panels(a.kind, a.H), threads); break;
+    case 1: run_split(W, K.fwd, &a, a.B, threads); break;
+    case 2: run_split(W, K.bwd, &a, a.B, threads); break;
+    case 3: run_split(W, K.wgr, &a, K.panels(a.kind, a.H), threads); break;
     case 4: K.packf(&a, wh, (float *)a.whp, (float *)a.wxp); break;
     case 5: K.packb(&a, wh, (float *)a.whtp, (float *)a.whtp2, (float *)a.wxtp); break;
     default: napi_throw_range_error(env, 0, "unknown op"); return 0;
@@ -258,7 +272,9 @@ static napi_value init(napi_env env, napi_value exports) {
     {"info", 0, info_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
-  napi_add_env_cleanup_hook(env, cleanup, 0);
+  helper_t *W = (helper_t *)calloc(1, sizeof *W);
+  if (W && napi_set_instance_data(env, W, 0, 0) == napi_ok) napi_add_env_cleanup_hook(env, cleanup, W);
+  else free(W);
   return exports;
 }
 

@@ -83,6 +83,9 @@ export async function initBackend(opts: { backend?: BackendChoice } = {}): Promi
   if (current && current.requested === requested) return current;
   const notes: string[] = [];
   await import('@tensorflow/tfjs-backend-cpu');
+  // tfjs's production mode silences its "install tfjs-node" banner, which would land in the
+  // CLI's stderr and every test log; we report the backend ourselves (`seqlab info`).
+  if (process.env.SEQLAB_DEBUG !== '1') tf.env().set('PROD', true);
   let ok = false;
   if (requested === 'node' || requested === 'auto') ok = await tryNode(notes);
   if (!ok && (requested === 'wasm' || requested === 'auto')) ok = await tryWasm(notes);

@@ -5,6 +5,13 @@ import { tokenizeCommand } from './tokenize';
 import { batchesCommand } from './batches';
 import { infoCommand } from './info';
 import { ngramLmCommand } from './ngram-lm';
+import { trainLmCommand } from './train-lm';
+import { generateCommand } from './generate';
+import { sineCommand } from './sine';
+import { bpttCommand } from './bptt';
+import { trainMtCommand } from './train-mt';
+import { translateCommand } from './translate';
+import { bleuCommand } from './bleu';
 
 /** Every `seqlab` subcommand; a new command is a file in this folder plus one line here. */
-export const COMMANDS: CliCommand[] = [corpusStatsCommand, vocabCommand, tokenizeCommand, batchesCommand, infoCommand, ngramLmCommand] as CliCommand[];
+export const COMMANDS: CliCommand[] = [corpusStatsCommand, vocabCommand, tokenizeCommand, batchesCommand, infoCommand, ngramLmCommand, trainLmCommand, generateCommand, sineCommand, bpttCommand, trainMtCommand, translateCommand, bleuCommand] as CliCommand[];

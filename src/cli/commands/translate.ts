@@ -1,0 +1,47 @@
+import { initBackend, type BackendChoice } from '../../core/backend';
+import { loadTranslator } from '../../core/translation/mt-checkpoint';
+import { SeqlabError } from '../../core/util/errors';
+import { defineCommand, flag, int, jsonOption, num, oneOf, optStr, str } from '../command';
+
+const BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
+
+export const translateCommand = defineCommand({
+  name: 'translate',
+  summary: 'Translate sentences with a trained translator: greedy or beam search, with scores, unknown words and the search tree.',
+  usage: '--checkpoint DIR [--beam K] [--alpha A] [--max-len N] [--tree [--tree-children N]] [--backend auto|node|wasm|cpu] [--json] "go ." ["…" …]',
+  positionals: true,
+  options: {
+    checkpoint: { type: 'string' },
+    beam: { type: 'string' },
+    alpha: { type: 'string' },
+    'max-len': { type: 'string' },
+    tree: { type: 'boolean' },
+    'tree-children': { type: 'string' },
+    backend: { type: 'string' },
+    ...jsonOption,
+  },
+  async run(args, io) {
+    const dir = str(args, 'checkpoint');
+    if (args.positionals.length === 0) throw new SeqlabError('Give a sentence to translate, e.g. seqlab translate --checkpoint DIR "go ."', 'usage');
+    const opts = {
+      beam: int(args, 'beam', 1),
+      alpha: num(args, 'alpha', 0.75),
+      maxLen: optStr(args, 'max-len') === undefined ? undefined : int(args, 'max-len'),
+      tree: flag(args, 'tree'),
+      treeChildren: optStr(args, 'tree-children') === undefined ? undefined : int(args, 'tree-children'),
+    };
+    await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', BACKENDS, 'auto') });
+    const translator = loadTranslator(dir);
+    for (const sentence of args.positionals) {
+      const r = translator.translate(sentence, opts);
+      if (flag(args, 'json')) {
+        io.out(JSON.stringify({ sentence, ...r }));
+        continue;
+      }
+      const marked = r.source.map((t, i) => (r.unknown.some((u) => u.index === i) ? `[${t}?]` : t)).join(' ');
+      io.out(`${marked}${r.truncated ? ' (truncated)' : ''}`);
+      r.translations.forEach((t, i) => io.out(`  ${i + 1}. ${t.text || "(empty)"}  (score ${t.score.toFixed(3)}${t.finished ? '' : ', no <eos>'})`));
+      if (r.tree) io.out(`  search tree: ${r.tree.nodes.length} nodes (--json prints them)`);
+    }
+  },
+});

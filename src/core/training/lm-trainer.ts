@@ -1,0 +1,273 @@
+/**
+ * d2l's train_ch8 / train_epoch_ch8: softmax cross-entropy over all steps, SGD (or Adam) with
+ * gradient clipping by global norm, the state carried across batches (and thereby detached:
+ * every step records its own tape) for sequential partitioning and re-initialised for random
+ * partitioning; perplexity = exp(mean cross-entropy). Adds a held-out perplexity on the
+ * validation split, tokens/second, and truncated BPTT (8.7).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { seqDataIter, type SeqBatch } from '../data/batches';
+import { SeqlabError } from '../util/errors';
+import { Rng } from '../util/random';
+import { predictIds, type SampleOptions } from '../models/predict';
+import { disposeState, keepState, RecurrentLM, type LMState, type ModelConfig } from '../models/rnn-lm';
+import { gradClipping } from './grad-clipping';
+import type { LMConfig } from './lm-config';
+import type { LMData } from './lm-data';
+import type { EpochMetrics, GenerateResult } from './protocol';
+import type { JobContext } from './run';
+
+export function modelConfigOf(c: LMConfig, vocabSize: number): ModelConfig {
+  return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed };
+}
+
+/** Mean softmax cross-entropy of logits [N, V] against labels [N]. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, logits.shape[1]), tf.logSoftmax(logits)), 1))) as tf.Scalar);
+}
+
+/**
+ * Gradient multipliers on the state entering each step of a window (see RecurrentLM.forward):
+ * fixed truncation cuts every k steps; randomised truncation (d2l 8.7.1.2) keeps a step's
+ * gradient with probability π = 1 − 1/k, scaled by 1/π so its expectation is the full gradient.
+ */
+export function truncationScales(mode: LMConfig['truncation'], k: number, steps: number, rng: Rng): number[] | undefined {
+  if (mode === 'full') return undefined;
+  if (mode === 'fixed') return Array.from({ length: steps }, (_, t) => (t > 0 && t % k === 0 ? 0 : 1));
+  const pi = 1 - 1 / k;
+  return Array.from({ length: steps }, (_, t) => (t === 0 ? 1 : pi > 0 && rng.next() < pi ? 1 / pi : 0));
+}
+
+/** A per-epoch generator: epoch e draws the same batches on every run (and after resume). */
+export function epochRng(seed: number, epoch: number, stream = 0): Rng {
+  return new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0);
+}
+
+/** Batch rows → time-major int32 [T, B] inputs and flat labels in the logits' order. */
+function toTensors(b: SeqBatch): { X: tf.Tensor2D; Y: tf.Tensor1D } {
+  const B = b.X.length;
+  const T = b.X[0].length;
+  const x = new Int32Array(T * B);
+  const y = new Int32Array(T * B);
+  for (let r = 0; r < B; r++) {
+    for (let t = 0; t < T; t++) {
+      x[t * B + r] = b.X[r][t];
+      y[t * B + r] = b.Y[r][t];
+    }
+  }
+  return { X: tf.tensor2d(x, [T, B], 'int32'), Y: tf.tensor1d(y, 'int32') };
+}
+
+export function checkCorpusFits(what: string, length: number, batch: number, steps: number): void {
+  if ((length - steps) / steps < batch) {
+    throw new SeqlabError(`The ${what} of ${length} tokens is too short for a batch of ${batch} sequences of ${steps} steps; use fewer steps, a smaller batch or more text.`);
+  }
+}
+
+export class LMTrainer {
+  readonly model: RecurrentLM;
+  readonly optimizer: tf.Optimizer;
+  private readonly vars: tf.Variable[];
+
+  constructor(
+    readonly config: LMConfig,
+    readonly data: LMData,
+    model?: RecurrentLM,
+  ) {
+    checkCorpusFits('training split', data.train.length, config.batch, config.steps);
+    this.model = model ?? new RecurrentLM(modelConfigOf(config, data.codec.vocab.size));
+    this.optimizer = config.optimizer === 'adam' ? tf.train.adam(config.lr) : tf.train.sgd(config.lr);
+    this.vars = this.model.variables();
+  }
+
+  /**
+   * One minibatch: forward, loss, backward, clip, update. Takes ownership of `state` (disposed)
+   * and returns the new state (kept) to carry into the next batch.
+   */
+  trainStep(batch: SeqBatch, state: LMState, gradScales?: number[]): { loss: number; norm: number; state: LMState } {
+    const { X, Y } = toTensors(batch);
+    let next: LMState | undefined;
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const out = this.model.forward(X, state, { gradScales });
+        next = keepState(out.state);
+        return crossEntropy(out.logits, Y);
+      }, this.vars);
+      const loss = value.dataSync()[0];
+      value.dispose();
+      const clipped = gradClipping(grads, this.config.clip);
+      if (!Number.isFinite(loss) || !Number.isFinite(clipped.norm)) {
+        tf.dispose(Object.values(clipped.grads));
+        throw new SeqlabError('Training diverged (the loss is no longer finite); lower the learning rate or clip the gradients.', 'diverged');
+      }
+      this.optimizer.applyGradients(clipped.grads);
+      tf.dispose(Object.values(clipped.grads));
+      return { loss, norm: clipped.norm, state: next! };
+    } catch (err) {
+      if (next) disposeState(next);
+      throw err;
+    } finally {
+      tf.dispose([X, Y]);
+      disposeState(state);
+    }
+  }
+
+  /** The batches of an epoch (d2l's data iterator with this epoch's random offset). */
+  epochBatches(epoch: number): SeqBatch[] {
+    return [...seqDataIter(this.config.partition, this.data.train, this.config.batch, this.config.steps, epochRng(this.config.seed, epoch))];
+  }
+
+  async trainEpoch(epoch: number, ctx?: JobContext): Promise<EpochMetrics> {
+    const { batch: B, steps: T, partition } = this.config;
+    const batches = this.epochBatches(epoch);
+    const truncRng = epochRng(this.config.seed, epoch, 1);
+    let state: LMState | null = null;
+    let lossSum = 0;
+    let normSum = 0;
+    let trainMs = 0;
+    let lastProgress = 0;
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        const t0 = performance.now();
+        // d2l: a fresh state at the start of the epoch and before every random-partition batch.
+        if (state === null || partition === 'random') {
+          if (state) disposeState(state);
+          state = this.model.beginState(B);
+        }
+        const r = this.trainStep(batches[i], state, truncationScales(this.config.truncation, this.config.truncK, T, truncRng));
+        state = r.state;
+        lossSum += r.loss;
+        normSum += r.norm;
+        const now = performance.now();
+        trainMs += now - t0;
+        if (ctx) {
+          if (now - lastProgress > 200 || i === batches.length - 1) {
+            ctx.progress(i + 1, batches.length, r.loss);
+            lastProgress = now;
+          }
+          await ctx.between();
+        }
+      }
+    } finally {
+      if (state) disposeState(state);
+    }
+    const loss = lossSum / batches.length;
+    return {
+      epoch,
+      loss,
+      perplexity: Math.exp(loss),
+      valPerplexity: this.evaluate(this.data.valid),
+      tokensPerSecond: (batches.length * B * T) / (trainMs / 1000),
+      elapsedMs: trainMs,
+      gradNorm: normSum / batches.length,
+    };
+  }
+
+  /**
+   * Perplexity on held-out ids: the ids cut into up to `batch` contiguous rows, read `steps` at a
+   * time with the state carried, every token predicted once. Null when there are fewer than 2 ids.
+   */
+  evaluate(ids: readonly number[]): number | null {
+    const n = ids.length - 1;
+    if (n < 1) return null;
+    const { steps } = this.config;
+    const B = Math.max(1, Math.min(this.config.batch, Math.floor(n / steps)));
+    const L = Math.floor(n / B);
+    let state = this.model.beginState(B);
+    let total = 0;
+    let count = 0;
+    try {
+      for (let s = 0; s < L; s += steps) {
+        const len = Math.min(steps, L - s);
+        const X = Array.from({ length: B }, (_, r) => ids.slice(r * L + s, r * L + s + len));
+        const Y = Array.from({ length: B }, (_, r) => ids.slice(r * L + s + 1, r * L + s + 1 + len));
+        let next: LMState | undefined;
+        const loss = tf.tidy(() => {
+          const t = toTensors({ X: X as number[][], Y: Y as number[][] });
+          const out = this.model.forward(t.X, state);
+          next = keepState(out.state);
+          return crossEntropy(out.logits, t.Y);
+        });
+        disposeState(state);
+        state = next!;
+        total += loss.dataSync()[0] * len * B;
+        count += len * B;
+        loss.dispose();
+      }
+    } finally {
+      disposeState(state);
+    }
+    return Math.exp(total / count);
+  }
+
+  /** d2l's predict_ch8 on text: the prefix followed by `length` predicted tokens. */
+  generate(prefix: string, length: number, opts: SampleOptions = {}): GenerateResult {
+    const codec = this.data.codec;
+    const ids = codec.encode(prefix);
+    if (ids.length === 0) throw new SeqlabError('The prefix has no tokens; type at least one character.');
+    const out = predictIds(this.model, ids, length, opts);
+    return { prefix, text: codec.decode(out), tokens: codec.vocab.toTokens(out) };
+  }
+
+  /**
+   * The optimizer's state (Adam: step count and both moments) keyed by the variable's position
+   * in model.variables(), so it reloads into a model whose variables carry other names. Null for
+   * SGD, which has none.
+   */
+  async optimizerState(): Promise<Record<string, tf.Tensor> | null> {
+    if (this.config.optimizer !== 'adam') return null;
+    const weights = await this.optimizer.getWeights();
+    if (weights.length <= 1) {
+      tf.dispose(weights.map((w) => w.tensor));
+      return null; // no step taken yet
+    }
+    const index = new Map(this.vars.map((v, i) => [v.name, i]));
+    const out: Record<string, tf.Tensor> = {};
+    const half = (weights.length - 1) / 2;
+    weights.forEach((w, k) => {
+      // Copies (owned by the caller): Adam updates its moment variables in place.
+      // tfjs names moments "<variable>/m" and "<variable>/v" and matches them to gradients by position.
+      out[k === 0 ? 'iter' : `${k <= half ? 'm' : 'v'}.${index.get(w.name.replace(/\/[mv]$/, ''))}`] = tf.tidy(() => tf.cast(w.tensor, 'float32').clone());
+    });
+    weights[0].tensor.dispose(); // the step count is a fresh scalar; the moments are the optimizer's own
+    // β₁ᵗ and β₂ᵗ as Adam accumulated them (setWeights recomputes them with pow, which rounds
+    // differently in float32; restoring them keeps a resumed curve bit-identical).
+    const acc = this.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+    if (acc.accBeta1 && acc.accBeta2) {
+      out.accBeta1 = acc.accBeta1.clone();
+      out.accBeta2 = acc.accBeta2.clone();
+    }
+    return out;
+  }
+
+  /** Restores state written from optimizerState (same model shape). */
+  async loadOptimizerState(state: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
+    if (this.config.optimizer !== 'adam') return;
+    const iter = state.get('iter');
+    if (!iter) throw new SeqlabError('The checkpoint is corrupted: the optimizer state has no step count.', 'checkpoint');
+    const list: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iter.data[0], 'int32') }];
+    for (const kind of ['m', 'v']) {
+      this.vars.forEach((v, i) => {
+        const w = state.get(`${kind}.${i}`);
+        if (!w || w.shape.join() !== v.shape.join()) throw new SeqlabError(`The checkpoint's optimizer state does not fit this model (${kind}.${i}).`, 'checkpoint');
+        list.push({ name: `${v.name}/${kind}`, tensor: tf.tensor(w.data, w.shape) });
+      });
+    }
+    await this.optimizer.setWeights(list);
+    tf.dispose(list.map((w) => w.tensor));
+    const acc = this.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+    const b1 = state.get('accBeta1');
+    const b2 = state.get('accBeta2');
+    if (acc.accBeta1 && acc.accBeta2 && b1 && b2) {
+      tf.tidy(() => {
+        acc.accBeta1!.assign(tf.scalar(b1.data[0]));
+        acc.accBeta2!.assign(tf.scalar(b2.data[0]));
+      });
+    }
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}

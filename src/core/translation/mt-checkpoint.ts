@@ -1,0 +1,163 @@
+/**
+ * What a translator's checkpoint holds (inside the shared checkpoint folder layout of
+ * ../training/checkpoint.ts): config.json {kind: 'mt', version, config, model}, both
+ * vocabularies, the weights, and Adam's state so a resumed run continues exactly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SeqlabError } from '../util/errors';
+import { Vocab } from '../text/vocab';
+import { hasCheckpoint, loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson } from '../training/checkpoint';
+import { MT_JOB, resolveMtConfig, type MtConfig } from './mt-config';
+import { Seq2Seq, seq2seqParamNames, type Seq2SeqConfig } from './seq2seq';
+import { Translator } from './translator';
+
+export const MT_CHECKPOINT_VERSION = 1;
+
+export interface MtConfigFile {
+  kind: typeof MT_JOB;
+  version: number;
+  config: MtConfig;
+  model: Seq2SeqConfig;
+}
+
+/** The parts of a trainer a checkpoint needs (kept structural to avoid an import cycle). */
+export interface MtSavable {
+  config: MtConfig;
+  model: Seq2Seq;
+  optimizer: tf.AdamOptimizer;
+  data: { srcVocab: Vocab; tgtVocab: Vocab };
+}
+
+/** Adam's moments, read synchronously (Job.save is synchronous; getWeights is not). */
+function adamState(opt: tf.AdamOptimizer): { iterations: number; m: tf.Tensor[]; v: tf.Tensor[] } {
+  const o = opt as unknown as { iterations: number; accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] };
+  return { iterations: o.iterations ?? 0, m: (o.accumulatedFirstMoment ?? []).map((x) => x.variable), v: (o.accumulatedSecondMoment ?? []).map((x) => x.variable) };
+}
+
+/** Writes a translator's files into an empty folder. */
+export function saveMtFiles(dir: string, t: MtSavable): void {
+  const file: MtConfigFile = { kind: MT_JOB, version: MT_CHECKPOINT_VERSION, config: t.config, model: t.model.config };
+  writeJson(dir, 'config.json', file);
+  writeJson(dir, 'src-vocab.json', t.data.srcVocab.toJSON());
+  writeJson(dir, 'tgt-vocab.json', t.data.tgtVocab.toJSON());
+  saveTensors(dir, Object.fromEntries(t.model.namedVariables()));
+  const adam = adamState(t.optimizer);
+  if (adam.m.length) {
+    const od = join(dir, 'optimizer');
+    mkdirSync(od);
+    const named: Record<string, tf.Tensor> = {};
+    adam.m.forEach((m, i) => (named[`m.${i}`] = m));
+    adam.v.forEach((v, i) => (named[`v.${i}`] = v));
+    saveTensors(od, named);
+    writeJson(od, 'adam.json', { iterations: adam.iterations, count: adam.m.length });
+  }
+}
+
+export interface MtFiles {
+  dir: string;
+  config: MtConfig;
+  model: Seq2SeqConfig;
+  srcVocab: Vocab;
+  tgtVocab: Vocab;
+  /** epochs trained, when read through a checkpoint pointer */
+  epoch?: number;
+}
+
+function describeJob(job: string): string {
+  return job === 'lm' ? 'a language-model' : `a "${job}"`;
+}
+
+/**
+ * Finds a translator's files: a checkpoint folder (with checkpoint.json) or one of its
+ * epoch folders. Anything else gets one sentence saying what it is instead.
+ */
+export function readMtFiles(root: string): MtFiles {
+  if (!existsSync(root)) throw new SeqlabError(`There is no checkpoint folder ${root}.`, 'checkpoint');
+  let dir = root;
+  let epoch: number | undefined;
+  if (hasCheckpoint(root)) {
+    // Name the kind before anything else can fail: another job's checkpoint is the likely mistake.
+    let job: unknown;
+    try {
+      job = (JSON.parse(readFileSync(join(root, 'checkpoint.json'), 'utf8')) as { job?: unknown }).job;
+    } catch {
+      job = undefined;
+    }
+    if (typeof job === 'string' && job !== MT_JOB) throw new SeqlabError(`${root} holds ${describeJob(job)} checkpoint, not a translator; train one with seqlab train-mt.`, 'wrong-kind');
+    const ck = readCheckpoint(root);
+    if (ck.job !== MT_JOB) throw new SeqlabError(`${root} holds ${describeJob(ck.job)} checkpoint, not a translator; train one with seqlab train-mt.`, 'wrong-kind');
+    dir = ck.dir;
+    epoch = ck.epoch;
+  } else if (!existsSync(join(root, 'config.json'))) {
+    throw new SeqlabError(`${root} holds no Seqlab checkpoint (no checkpoint.json or config.json).`, 'checkpoint');
+  }
+  const file = readCheckpointJson(dir, 'config.json') as Partial<MtConfigFile> & { job?: string } | null;
+  const kind = file?.kind ?? file?.job;
+  if (kind !== MT_JOB) throw new SeqlabError(`${root} holds ${describeJob(String(kind ?? 'unknown'))} model, not a translator; train one with seqlab train-mt.`, 'wrong-kind');
+  if (file!.version !== MT_CHECKPOINT_VERSION) throw new SeqlabError(`The translator checkpoint has version ${file!.version}; this Seqlab reads version ${MT_CHECKPOINT_VERSION}.`, 'checkpoint');
+  if (!file!.config || !file!.model) throw new SeqlabError('The checkpoint is corrupted: config.json lacks the model settings.', 'checkpoint');
+  const config = resolveMtConfig(file!.config as unknown as Record<string, unknown>);
+  const srcVocab = Vocab.fromJSON(readCheckpointJson(dir, 'src-vocab.json'));
+  const tgtVocab = Vocab.fromJSON(readCheckpointJson(dir, 'tgt-vocab.json'));
+  const model = file!.model;
+  if (model.srcVocabSize !== srcVocab.size || model.tgtVocabSize !== tgtVocab.size) {
+    throw new SeqlabError('The checkpoint is corrupted: its vocabularies do not match the model sizes.', 'checkpoint');
+  }
+  return { dir, config, model, srcVocab, tgtVocab, epoch };
+}
+
+/** Rebuilds the model with the saved weights. */
+export function loadMtModel(files: MtFiles): Seq2Seq {
+  const weights = loadTensors(files.dir);
+  const model = new Seq2Seq(files.model, files.config.seed);
+  try {
+    const names = seq2seqParamNames(files.model);
+    model.variables().forEach((v, i) => {
+      const w = weights.get(names[i]);
+      if (!w) throw new SeqlabError(`The checkpoint is incomplete: weight ${names[i]} is missing.`, 'checkpoint');
+      if (w.shape.join('x') !== v.shape.join('x')) throw new SeqlabError(`The checkpoint is corrupted: ${names[i]} has shape [${w.shape}], expected [${v.shape}].`, 'checkpoint');
+      v.assign(tf.tensor(w.data, w.shape));
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+/** Restores Adam's moments saved by saveMtFiles (no-op when the checkpoint has none). */
+export async function restoreAdam(dir: string, opt: tf.AdamOptimizer): Promise<void> {
+  const od = join(dir, 'optimizer');
+  if (!existsSync(join(od, 'adam.json'))) return;
+  const meta = JSON.parse(readFileSync(join(od, 'adam.json'), 'utf8')) as { iterations: number; count: number };
+  const t = loadTensors(od);
+  const get = (k: string) => {
+    const w = t.get(k);
+    if (!w) throw new SeqlabError(`The checkpoint is incomplete: optimizer state ${k} is missing.`, 'checkpoint');
+    return tf.tensor(w.data, w.shape);
+  };
+  const weights: Parameters<tf.AdamOptimizer['setWeights']>[0] = [{ name: 'iter', tensor: tf.scalar(meta.iterations, 'int32') }];
+  for (let i = 0; i < meta.count; i++) weights.push({ name: `m.${i}`, tensor: get(`m.${i}`) });
+  for (let i = 0; i < meta.count; i++) weights.push({ name: `v.${i}`, tensor: get(`v.${i}`) });
+  await opt.setWeights(weights);
+}
+
+const cache = new Map<string, { key: string; translator: Translator }>();
+
+/**
+ * A translator for a checkpoint folder, cached while the checkpoint is unchanged (the UI
+ * translates sentence after sentence with the same model).
+ */
+export function loadTranslator(root: string): Translator {
+  const files = readMtFiles(root);
+  // weights.json carries the checksum of weights.bin, so it changes whenever the weights do.
+  const key = `${files.dir}:${readFileSync(join(files.dir, 'weights.json'), 'utf8')}`;
+  const hit = cache.get(root);
+  if (hit && hit.key === key) return hit.translator;
+  hit?.translator.dispose();
+  const translator = new Translator(loadMtModel(files), files.srcVocab, files.tgtVocab, files.config.numSteps);
+  cache.set(root, { key, translator });
+  return translator;
+}

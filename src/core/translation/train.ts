@@ -1,0 +1,179 @@
+/**
+ * d2l's train_seq2seq: teacher forcing (the decoder reads `<bos>` followed by the target
+ * without its last token), the masked softmax cross-entropy, gradient clipping θ = 1, Adam.
+ * The trainer runs one epoch at a time so the shared run machinery (./mt-job.ts) or a plain
+ * loop (`trainSeq2seq`) can drive it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/random';
+import { SeqlabError } from '../util/errors';
+import type { EpochMetrics } from '../training/protocol';
+import { corpusBleu, type CorpusBleu } from '../metrics/bleu';
+import { gradClipping } from '../training/grad-clipping';
+import { maskedSoftmaxCELoss } from './loss';
+import type { MtConfig } from './mt-config';
+import { BOS, loadDataNmt, nmtBatches, splitPairs, type NmtData } from './nmt-data';
+import { Seq2Seq, type Seq2SeqConfig } from './seq2seq';
+import { Translator } from './translator';
+
+export interface MtEpochMetrics extends EpochMetrics {
+  extra: {
+    /** mean cross-entropy per target token (padding excluded) */
+    tokenLoss: number;
+    /** corpus BLEU (k = 2) on the held-out pairs, when evaluated this epoch */
+    bleu: number | null;
+  };
+}
+
+export interface BatchHooks {
+  /** awaited after every batch (the run machinery's pause/stop point) */
+  between?: () => Promise<void>;
+  progress?: (batch: number, batches: number, loss: number) => void;
+}
+
+export function seq2seqConfigOf(c: MtConfig, data: Pick<NmtData, 'srcVocab' | 'tgtVocab'>): Seq2SeqConfig {
+  return { srcVocabSize: data.srcVocab.size, tgtVocabSize: data.tgtVocab.size, embedSize: c.embedSize, numHiddens: c.numHiddens, numLayers: c.numLayers, dropout: c.dropout };
+}
+
+export class Seq2SeqTrainer {
+  readonly model: Seq2Seq;
+  readonly optimizer: tf.AdamOptimizer;
+  readonly trainRows: number[];
+  readonly validRows: number[];
+
+  constructor(
+    readonly config: MtConfig,
+    readonly data: NmtData,
+    model?: Seq2Seq,
+  ) {
+    this.model = model ?? new Seq2Seq(seq2seqConfigOf(config, data), config.seed);
+    // PyTorch's Adam defaults (β 0.9/0.999, ε 1e-8); tfjs would otherwise use ε 1e-7.
+    this.optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-8);
+    const split = splitPairs(data.source.length, config.validFraction, config.seed);
+    this.trainRows = split.train;
+    this.validRows = split.valid;
+  }
+
+  /** Builds the data and a trainer from the raw pairs text. */
+  static fromText(config: MtConfig, text: string): Seq2SeqTrainer {
+    return new Seq2SeqTrainer(config, loadDataNmt(text, { numExamples: config.numExamples ?? undefined, numSteps: config.numSteps, minFreq: config.minFreq }));
+  }
+
+  translator(): Translator {
+    return new Translator(this.model, this.data.srcVocab, this.data.tgtVocab, this.config.numSteps);
+  }
+
+  /**
+   * One epoch (1-based). Each epoch's shuffle and dropout masks come from a generator seeded by
+   * (seed, epoch), so a resumed run continues exactly as an uninterrupted one would.
+   */
+  async trainEpoch(epoch: number, hooks: BatchHooks = {}): Promise<MtEpochMetrics> {
+    const rng = new Rng((this.config.seed * 1_000_003 + epoch * 7919) >>> 0);
+    const ctx = { training: true, nextSeed: () => rng.seed() };
+    const bos = this.data.tgtVocab.indexOf(BOS);
+    const vars = this.model.variables();
+    const T = this.config.numSteps;
+    const batches = Math.ceil(this.trainRows.length / this.config.batchSize);
+    let lossSum = 0;
+    let ceSum = 0;
+    let tokens = 0;
+    let gradNormSum = 0;
+    let b = 0;
+    const start = performance.now();
+    for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng)) {
+      const B = batch.X.length;
+      const numTokens = batch.YValidLen.reduce((a, v) => a + v, 0);
+      const { loss, norm } = tf.tidy(() => {
+        const X = tf.tensor2d(batch.X, [B, T], 'int32');
+        const Y = tf.tensor2d(batch.Y, [B, T], 'int32');
+        // Teacher forcing: <bos> then the target shifted right by one.
+        const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
+        const { value, grads } = tf.variableGrads(() => {
+          const { output } = this.model.forward(X, decInput, ctx);
+          return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
+        }, vars);
+        const clipped = gradClipping(grads, this.config.clip);
+        this.optimizer.applyGradients(clipped.grads as Record<string, tf.Variable>);
+        return { loss: value.dataSync()[0], norm: clipped.norm };
+      });
+      if (!Number.isFinite(loss)) throw new SeqlabError(`The loss became ${loss} in epoch ${epoch}; lower the learning rate.`, 'diverged');
+      lossSum += loss;
+      // The book's loss averages over all T steps per sequence; T·loss/tokens is CE per real token.
+      ceSum += loss * T;
+      tokens += numTokens;
+      gradNormSum += norm;
+      b++;
+      hooks.progress?.(b, batches, loss / Math.max(1, numTokens));
+      await hooks.between?.();
+    }
+    const elapsedMs = performance.now() - start;
+    const tokenLoss = ceSum / Math.max(1, tokens);
+    const evalNow = this.validRows.length > 0 && ((this.config.evalEvery > 0 && epoch % this.config.evalEvery === 0) || epoch === this.config.epochs);
+    return {
+      epoch,
+      // d2l prints metric[0] / metric[1]: Σ per-sequence losses over Σ target tokens.
+      loss: lossSum / Math.max(1, tokens),
+      perplexity: Math.exp(tokenLoss),
+      valPerplexity: null,
+      tokensPerSecond: tokens / (elapsedMs / 1000),
+      elapsedMs,
+      gradNorm: gradNormSum / Math.max(1, b),
+      extra: { tokenLoss, bleu: evalNow ? this.evaluate().corpus : null },
+    };
+  }
+
+  /** Greedy translations of held-out pairs (or the given rows), scored with BLEU (k = 2). */
+  evaluate(rows: readonly number[] = this.validRows, k = 2): CorpusBleu & { pairs: { source: string; label: string; pred: string }[] } {
+    const use = rows.slice(0, this.config.evalLimit);
+    if (use.length === 0) throw new SeqlabError('There are no held-out pairs to evaluate; set a held-out fraction above 0.');
+    const tr = this.translator();
+    const pairs = use.map((r) => {
+      const source = this.data.source[r].join(' ');
+      const label = this.data.target[r].join(' ');
+      let pred = '';
+      try {
+        pred = tr.translate(source).translations[0].text;
+      } catch (err) {
+        // A held-out sentence made only of words unseen in training translates to nothing.
+        if (!(err instanceof SeqlabError && err.code === 'all-unknown')) throw err;
+      }
+      return { source, label, pred };
+    });
+    return { ...corpusBleu(pairs.map((p) => p.pred), pairs.map((p) => p.label), k), pairs };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+export interface TrainSeq2seqOptions {
+  /** first epoch to run (1-based; > 1 when continuing) */
+  fromEpoch?: number;
+  onEpoch?: (m: MtEpochMetrics) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The plain loop: epochs fromEpoch…config.epochs, a callback per epoch, stops between batches
+ * when the signal aborts. Returns the history of finished epochs.
+ */
+export async function trainSeq2seq(trainer: Seq2SeqTrainer, opts: TrainSeq2seqOptions = {}): Promise<MtEpochMetrics[]> {
+  const history: MtEpochMetrics[] = [];
+  const between = async () => {
+    await new Promise<void>((r) => setImmediate(r));
+    if (opts.signal?.aborted) throw new SeqlabError('Training was stopped.', 'stopped');
+  };
+  for (let epoch = opts.fromEpoch ?? 1; epoch <= trainer.config.epochs; epoch++) {
+    try {
+      const m = await trainer.trainEpoch(epoch, { between });
+      history.push(m);
+      opts.onEpoch?.(m);
+    } catch (err) {
+      if (err instanceof SeqlabError && err.code === 'stopped') break;
+      throw err;
+    }
+  }
+  return history;
+}

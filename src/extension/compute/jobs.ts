@@ -1,0 +1,65 @@
+/**
+ * CPU-heavy work the extension does outside training (vocabulary statistics, BPE merges over
+ * a corpus). The same functions run in the compute thread (./worker.ts) or, when that bundle
+ * is absent (unit tests), in process. No `vscode` here.
+ */
+import { indexCorpus, type CorpusText } from '../../core/data/corpus';
+import type { BpeJSON } from '../../core/text/bpe';
+import type { TokenKind } from '../../core/text/tokenizer';
+import type { VocabJSON } from '../../core/text/vocab';
+import type { VocabStatsData } from '../../protocol/vocab-stats';
+import { computeVocabStats } from '../vocab/computeStats';
+import { initBackend, type BackendChoice } from '../../core/backend';
+import { translate, type TranslateResult } from '../../core/translation';
+import { sineExperiment, type SineResult } from '../../core/models/sine-mlp';
+import { hiddenGradientNorms, type BpttResult } from '../../core/training/bptt';
+
+export interface ComputeJobs {
+  vocabStats(a: { source: string; label: string; corpus: CorpusText; token: TokenKind; bpeMerges: number }): VocabStatsData;
+  /** A corpus's vocabulary (and, for BPE, its learned merges) for Tokenize Selection. */
+  reference(a: { corpus: CorpusText; token: TokenKind; bpeMerges: number }): { vocab: VocabJSON; bpe?: BpeJSON };
+  /** One sentence through a trained translator (checkpoint folder), n-best with the beam tree. */
+  translate(a: { checkpointDir: string; sentence: string; beam: number; alpha: number; backend: BackendChoice }): Promise<TranslateResult>;
+  /** d2l 8.1's autoregressive MLP on the noisy sine: 1-, multi- and k-step predictions. */
+  sine(a: { tau: number; epochs: number; seed: number; backend: BackendChoice }): Promise<SineResult>;
+  /** d2l 8.7: ‖∂L/∂H_t‖ for RNN, GRU and LSTM over one window. */
+  bptt(a: { steps: number; hidden: number; initStd: number | null; seed: number; backend: BackendChoice }): Promise<BpttResult[]>;
+}
+
+let backend: Promise<unknown> | undefined;
+async function tf(choice: BackendChoice): Promise<void> {
+  // Plain JavaScript here, whatever the setting: this thread lives inside the extension host, and
+  // native or threaded backends next to other tfjs instances have crashed it (SIGSEGV). These
+  // jobs are small (one sentence, a 10-unit MLP, one window of gradients); cpu is plenty.
+  void choice;
+  backend ??= initBackend({ backend: 'cpu' });
+  await backend;
+}
+
+export const jobs: ComputeJobs = {
+  vocabStats: (a) => computeVocabStats({ source: a.source, label: a.label, corpus: a.corpus }, a.token, { bpeMerges: a.bpeMerges }),
+  reference(a) {
+    const c = indexCorpus(a.corpus, { token: a.token, bpeMerges: a.bpeMerges });
+    const bpe = c.tokenizer.kind === 'bpe' ? (c.tokenizer as unknown as { toJSON(): BpeJSON }).toJSON() : undefined;
+    return { vocab: c.vocab.toJSON(), ...(bpe ? { bpe } : {}) };
+  },
+  async translate(a) {
+    // tfjs is loaded here, on the compute thread, never on the extension host's.
+    await tf(a.backend);
+    return translate(a.checkpointDir, a.sentence, { beam: a.beam, alpha: a.alpha, tree: true, nBest: a.beam });
+  },
+  async sine(a) {
+    await tf(a.backend);
+    return sineExperiment({ tau: a.tau, epochs: a.epochs, seed: a.seed });
+  },
+  async bptt(a) {
+    await tf(a.backend);
+    return (['rnn', 'gru', 'lstm'] as const).map((kind) =>
+      hiddenGradientNorms({ kind, steps: a.steps, hidden: a.hidden, seed: a.seed, ...(a.initStd ? { initStd: a.initStd } : {}) }),
+    );
+  },
+};
+
+export type JobName = keyof ComputeJobs;
+export interface ComputeRequest { id: number; job: JobName; args: unknown }
+export type ComputeReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; code?: string };

@@ -1,0 +1,64 @@
+/** Compare Runs: the perplexity (or loss) curves of several runs on one plot. */
+import * as vscode from 'vscode';
+import { SeqlabError } from '../../core/util/errors';
+import { CompareState, CompareToHost, type CompareToWebview } from '../../protocol/dashboard';
+import { Panel } from '../panels/panel';
+import type { Services } from '../services';
+
+const VIEW_TYPE = 'seqlab.compareRuns';
+
+export class ComparePanel extends Panel<CompareToWebview, CompareToHost> {
+  static current: ComparePanel | undefined;
+  private readonly sub: { dispose(): void };
+
+  private constructor(panel: vscode.WebviewPanel, private readonly services: Services, private runIds: string[]) {
+    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'compare', title: 'Compare Runs' }, CompareToHost);
+    ComparePanel.current = this;
+    this.sub = services.registry.onChange((c) => {
+      if (this.runIds.includes(c.run.id)) this.send();
+    });
+  }
+
+  static show(services: Services, runIds: string[]): ComparePanel {
+    if (runIds.length === 0) throw new SeqlabError('Pick at least one run to compare.');
+    for (const id of runIds) services.registry.require(id);
+    if (ComparePanel.current) {
+      ComparePanel.current.runIds = runIds;
+      ComparePanel.current.send();
+      ComparePanel.current.panel.reveal();
+      return ComparePanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active, { enableScripts: true });
+    return new ComparePanel(panel, services, runIds);
+  }
+
+  static serializer(services: Services): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, raw) {
+        const st = CompareState.safeParse(raw);
+        new ComparePanel(panel, services, st.success ? st.data.runIds : []);
+      },
+    });
+  }
+
+  private send(): void {
+    const runs = this.runIds.map((id) => this.services.registry.get(id)).filter((r) => r !== undefined);
+    const missing = this.runIds.length - runs.length;
+    const metric = runs.every((r) => r.metric === 'loss') && runs.length ? 'loss' : 'perplexity';
+    this.post({ type: 'runs', metric, runs: runs.map((r) => ({ id: r.id, name: r.name, history: r.history })) });
+    if (missing) this.post({ type: 'notice', level: 'warning', text: `${missing} of the compared runs no longer exist.` });
+  }
+
+  protected onReady(): void {
+    this.send();
+  }
+
+  protected async onRequest(method: string): Promise<unknown> {
+    throw new SeqlabError(`Unknown request "${method}".`);
+  }
+
+  protected override onDispose(): void {
+    this.sub.dispose();
+    if (ComparePanel.current === this) ComparePanel.current = undefined;
+  }
+}

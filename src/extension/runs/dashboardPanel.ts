@@ -1,0 +1,113 @@
+/** A run's training dashboard: live perplexity curves, n-gram baseline, tokens/s, samples, controls. */
+import * as vscode from 'vscode';
+import { SeqlabError } from '../../core/util/errors';
+import { DashboardState, DashboardToHost, type DashboardToWebview } from '../../protocol/dashboard';
+import type { RunRecord } from '../../protocol/runs';
+import { messageOf } from '../errors';
+import { Panel } from '../panels/panel';
+import type { Services } from '../services';
+import { runBaseline } from './baseline';
+
+const VIEW_TYPE = 'seqlab.dashboard';
+
+export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
+  static readonly byRun = new Map<string, DashboardPanel>();
+  private sentEpochs = new Set<number>();
+  private sentSamples = 0;
+  private lastStatus = '';
+  private baseline: { n: number; perplexity: number } | null = null;
+  private readonly sub: { dispose(): void };
+
+  private constructor(panel: vscode.WebviewPanel, private readonly services: Services, readonly runId: string) {
+    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'dashboard', title: 'Training' }, DashboardToHost);
+    DashboardPanel.byRun.set(runId, this);
+    this.sub = services.registry.onChange((c) => {
+      if (c.run.id !== runId) return;
+      if (c.kind === 'deleted') {
+        this.post({ type: 'deleted', runId });
+        this.post({ type: 'notice', level: 'warning', text: `The run "${c.run.name}" was deleted; this dashboard shows its last state and can be closed.` });
+      } else this.push(c.run);
+    });
+    const run = services.registry.get(runId);
+    if (run) {
+      panel.title = `Training: ${run.name}`;
+      void runBaseline(run).then((b) => {
+        this.baseline = b;
+        const cur = this.services.registry.get(runId);
+        if (cur && b) this.sendAll(cur);
+      });
+    }
+  }
+
+  static show(services: Services, runId: string): DashboardPanel {
+    const run = services.registry.require(runId);
+    const existing = DashboardPanel.byRun.get(runId);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `Training: ${run.name}`, vscode.ViewColumn.Active, { enableScripts: true });
+    return new DashboardPanel(panel, services, runId);
+  }
+
+  static serializer(services: Services): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, raw) {
+        const st = DashboardState.safeParse(raw);
+        const id = st.success ? st.data.runId : '';
+        const p = new DashboardPanel(panel, services, id);
+        if (!services.registry.get(id)) p.post({ type: 'notice', level: 'warning', text: 'This run no longer exists (it was deleted).' });
+      },
+    });
+  }
+
+  private sendAll(run: RunRecord): void {
+    this.sentEpochs = new Set(run.history.map((h) => h.epoch));
+    this.sentSamples = run.samples.length;
+    this.lastStatus = `${run.status}|${run.epoch}|${run.error}`;
+    this.post({ type: 'run', run, baseline: this.baseline });
+  }
+
+  /** Sends only what changed, so curves grow point by point. */
+  private push(run: RunRecord): void {
+    if (!this.isReady) return;
+    for (const point of run.history) {
+      if (this.sentEpochs.has(point.epoch)) continue;
+      this.sentEpochs.add(point.epoch);
+      this.post({ type: 'metrics', runId: run.id, point });
+    }
+    for (const s of run.samples.slice(this.sentSamples)) this.post({ type: 'sample', runId: run.id, epoch: s.epoch, text: s.text });
+    this.sentSamples = run.samples.length;
+    const status = `${run.status}|${run.epoch}|${run.error}`;
+    if (status !== this.lastStatus) {
+      this.lastStatus = status;
+      this.post({ type: 'status', runId: run.id, status: run.status, epoch: run.epoch, error: run.error });
+    }
+  }
+
+  protected onReady(): void {
+    const run = this.services.registry.get(this.runId);
+    if (run) this.sendAll(run);
+    else this.post({ type: 'notice', level: 'warning', text: 'This run no longer exists (it was deleted).' });
+  }
+
+  protected async onRequest(method: string, params: unknown): Promise<unknown> {
+    if (method !== 'control') throw new SeqlabError(`Unknown request "${method}".`);
+    const { action } = params as { action: 'pause' | 'resume' | 'stop' };
+    const m = this.services.manager;
+    this.services.registry.require(this.runId);
+    try {
+      if (action === 'pause') m.pause(this.runId);
+      else if (action === 'resume') await m.resume(this.runId);
+      else m.stop(this.runId);
+    } catch (err) {
+      throw new SeqlabError(messageOf(err));
+    }
+    return { ok: true };
+  }
+
+  protected override onDispose(): void {
+    this.sub.dispose();
+    if (DashboardPanel.byRun.get(this.runId) === this) DashboardPanel.byRun.delete(this.runId);
+  }
+}

@@ -1,0 +1,87 @@
+/** The Runs tree in the Seqlab side panel: one item per run, details as children. */
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../protocol/runs';
+import type { RunRegistry } from './registry';
+
+const ICONS: Record<RunRecord['status'], [string, string?]> = {
+  queued: ['clock'],
+  running: ['sync~spin', 'charts.blue'],
+  paused: ['debug-pause', 'charts.yellow'],
+  stopped: ['debug-stop'],
+  done: ['pass', 'charts.green'],
+  failed: ['error', 'charts.red'],
+  interrupted: ['warning', 'charts.orange'],
+};
+
+export type RunsNode = { kind: 'run'; run: RunRecord } | { kind: 'detail'; runId: string; label: string; value: string };
+
+export function describeRun(r: RunRecord): string {
+  const progress = `epoch ${r.epoch}/${r.epochs}`;
+  const metric = r.latest === null ? '' : ` · ${r.metric === 'perplexity' ? 'ppl' : 'loss'} ${r.latest.toFixed(r.latest < 10 ? 3 : 1)}`;
+  return `${r.status} · ${progress}${metric}`;
+}
+
+export function modelLabel(r: RunRecord): string {
+  const m = r.model;
+  return `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()} · ${m.hidden} hidden · ${m.token}`;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: { dispose(): void };
+
+  constructor(private readonly registry: RunRegistry) {
+    this.sub = registry.onChange(() => this.changed.fire(undefined));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) return this.registry.list().map((run) => ({ kind: 'run', run }));
+    if (node.kind !== 'run') return [];
+    const r = this.registry.get(node.run.id) ?? node.run;
+    const rows: [string, string][] = [
+      ['model', modelLabel(r)],
+      ['data', r.data],
+      ['progress', `${r.epoch} of ${r.epochs} epochs (${Math.round((100 * r.epoch) / r.epochs)} %)`],
+      [r.metric, r.latest === null ? '—' : r.latest.toFixed(3)],
+      ['checkpoint', r.checkpoint ? `epoch ${r.history.length ? r.epoch : 0}` : 'none yet'],
+    ];
+    if (r.error) rows.push(['error', r.error]);
+    return rows.map(([label, value]) => ({ kind: 'detail', runId: r.id, label, value }));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'detail') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.description = node.value;
+      item.tooltip = `${node.label}: ${node.value}`;
+      item.contextValue = 'runDetail';
+      return item;
+    }
+    const r = node.run;
+    const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = r.id;
+    item.description = describeRun(r);
+    const [icon, color] = ICONS[r.status];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    // Inline actions are chosen by status in package.json's view/item/context menus.
+    item.contextValue = `run.${r.status}${r.checkpoint ? '.ckpt' : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${r.name}** — ${r.kind === 'translator' ? 'translator' : 'language model'}\n\n`);
+    md.appendMarkdown(`- model: ${modelLabel(r)}\n- data: ${r.data}\n- status: ${r.status}\n- epoch ${r.epoch} / ${r.epochs}\n`);
+    if (r.latest !== null) md.appendMarkdown(`- latest ${r.metric}: ${r.latest.toFixed(3)}\n`);
+    if (r.error) md.appendMarkdown(`- error: ${r.error}\n`);
+    item.tooltip = md;
+    item.command = { command: 'seqlab.runs.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Tokenize Selection's core, free of `vscode` so unit tests can check it: tokens with
+ * their spans in the original text, their ids in a reference vocabulary, and which of
+ * them that vocabulary does not know (they map to <unk>, id 0).
+ */
+import type { PreprocessMode } from '../../core/text/preprocess';
+import { flattenTokens, tokenizeDocument, type Tokenizer } from '../../core/text/tokenizer';
+import type { Vocab } from '../../core/text/vocab';
+import { SeqlabError } from '../../core/util/errors';
+
+export interface TokenInfo {
+  text: string;
+  /** Offsets into the tokenized text (UTF-16, end exclusive). */
+  start: number;
+  end: number;
+  id: number;
+  unknown: boolean;
+}
+
+export interface TokenizeResult {
+  tokens: TokenInfo[];
+  unknown: number;
+  /** Distinct unknown tokens, first-seen order. */
+  unknownTypes: string[];
+}
+
+/** Editors above this many characters are refused: decorating more would stall the UI. */
+export const MAX_TOKENIZE_CHARS = 2_000_000;
+
+export function tokenizeText(text: string, tokenizer: Tokenizer, vocab: Vocab, mode: PreprocessMode): TokenizeResult {
+  if (text.trim().length === 0) throw new SeqlabError('There is nothing to tokenize: the selection (or document) is empty.', 'empty-input');
+  if (text.length > MAX_TOKENIZE_CHARS) {
+    throw new SeqlabError(`The text has ${text.length.toLocaleString('en-US')} characters; Tokenize Selection handles up to ${MAX_TOKENIZE_CHARS.toLocaleString('en-US')} — select a part of it.`, 'too-large');
+  }
+  if (text.includes('\u0000')) throw new SeqlabError('The text looks binary (it contains NUL characters); open a text file.', 'binary-file');
+  const tokens = flattenTokens(tokenizeDocument(text, tokenizer, mode)).map((t) => {
+    const known = vocab.has(t.text) && vocab.indexOf(t.text) !== vocab.unk;
+    return { text: t.text, start: t.start, end: t.end, id: known ? vocab.indexOf(t.text) : vocab.unk, unknown: !known };
+  });
+  if (tokens.length === 0) {
+    throw new SeqlabError(
+      mode === 'textbook'
+        ? 'The text has no tokens after the textbook preprocessing (it keeps only letters A–Z); set seqlab.tokenize.preprocess to "raw" for other text.'
+        : 'The text has no tokens.',
+      'empty-input',
+    );
+  }
+  const unknownTypes = [...new Set(tokens.filter((t) => t.unknown).map((t) => t.text))];
+  return { tokens, unknown: tokens.filter((t) => t.unknown).length, unknownTypes };
+}
+
+/** A one-line summary for the notification and the output channel. */
+export function summarize(r: TokenizeResult, kind: string, vocabLabel: string): string {
+  const types = new Set(r.tokens.map((t) => t.text)).size;
+  const unk = r.unknown ? `, ${r.unknown} unknown to the ${vocabLabel} vocabulary (${r.unknownTypes.slice(0, 5).map((t) => JSON.stringify(t)).join(', ')}${r.unknownTypes.length > 5 ? ', …' : ''})` : `, none unknown to the ${vocabLabel} vocabulary`;
+  return `${r.tokens.length.toLocaleString('en-US')} ${kind} tokens (${types} distinct)${unk}.`;
+}

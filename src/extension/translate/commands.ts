@@ -1,0 +1,142 @@
+/** Train Translator…, Translate Selection and the hover translation. */
+import * as vscode from 'vscode';
+import { SeqlabError } from '../../core/util/errors';
+import { guarded, messageOf } from '../errors';
+import { DashboardPanel } from '../runs/dashboardPanel';
+import { trainingNotification } from '../runs/progress';
+import type { Services } from '../services';
+import { settings } from '../settings';
+import { BeamTreePanel } from './beamTreePanel';
+import { activeTranslator, requireTranslator, translateWith } from './translator';
+
+export interface TrainTranslatorArgs {
+  data?: string;
+  /** Overrides of the textbook's settings (d2l 10.7: 600 pairs, 2-layer GRU, 32 hidden, 300 epochs). */
+  hyper?: Record<string, number>;
+  name?: string;
+  dashboard?: boolean;
+}
+
+export interface TranslateArgs {
+  text?: string;
+  run?: string;
+  beam?: number;
+  alpha?: number;
+  /** What to do with the best translation: show the n-best pick (default), insert after, replace, or nothing. */
+  output?: 'pick' | 'insert' | 'replace' | 'none';
+  /** Open the beam-search tree panel (default true). */
+  tree?: boolean;
+}
+
+export function registerTranslateCommands(s: Services): vscode.Disposable[] {
+  const reg = (id: string, fn: (...a: never[]) => unknown) => vscode.commands.registerCommand(id, guarded(fn as (...a: unknown[]) => unknown));
+  return [
+    reg('seqlab.trainTranslator', (args?: TrainTranslatorArgs) => trainTranslator(s, args)),
+    reg('seqlab.translateSelection', (args?: TranslateArgs) => translateSelection(s, args)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, { provideHover: (doc, pos, token) => hoverTranslation(s, doc, pos, token) }),
+    BeamTreePanel.serializer(s),
+  ];
+}
+
+export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {}): Promise<string | undefined> {
+  if (!s.manager.available) throw new SeqlabError('Training is not available in this build: the training process (dist/train-process.js) is missing.', 'not-available');
+  let data = args.data;
+  if (!data) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: '$(globe) English–French pairs', description: 'd2l 10.5 (Tatoeba)', value: 'fra-eng' },
+        { label: '$(folder-opened) Choose a tab-separated pairs file…', value: 'file' },
+      ],
+      { ignoreFocusOut: true, title: 'Train a translator on' },
+    );
+    if (!pick) return undefined;
+    data = pick.value === 'file' ? (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Pairs file (source<TAB>target per line)' }))?.[0]?.fsPath : pick.value;
+    if (!data) return undefined;
+  }
+  let hyper = { ...settings.translatorDefaults(), ...(args.hyper ?? {}) };
+  if (!args.hyper) {
+    const preset = await vscode.window.showQuickPick(
+      [
+        { label: 'Textbook', description: `${hyper.numExamples} pairs, ${hyper.numLayers}-layer GRU, ${hyper.numHiddens} hidden, ${hyper.epochs} epochs (settings)`, value: 'textbook' },
+        { label: 'Quick look', description: '200 pairs, 30 epochs: trains in seconds, translates poorly', value: 'quick' },
+      ],
+      { ignoreFocusOut: true, title: 'Translator settings' },
+    );
+    if (!preset) return undefined;
+    if (preset.value === 'quick') hyper = { ...hyper, numExamples: 200, epochs: 30 };
+  }
+  const { epochs, numLayers, numHiddens, ...rest } = hyper;
+  const run = s.registry.add({
+    kind: 'translator',
+    name: args.name ?? `Seq2seq · ${data === 'fra-eng' ? 'English→French' : data.split(/[\\/]/).pop()}`,
+    data,
+    model: { cell: 'gru', layers: numLayers, hidden: numHiddens, bidirectional: false, token: 'word' },
+    hyper: { numLayers, numHiddens, ...rest },
+    epochs,
+    metric: 'loss',
+  });
+  try {
+    await s.manager.start(run.id);
+  } catch (err) {
+    s.registry.setStatus(run.id, 'failed', messageOf(err));
+    throw err;
+  }
+  trainingNotification(s, run.id);
+  if (args.dashboard !== false) DashboardPanel.show(s, run.id);
+  return run.id;
+}
+
+export async function translateSelection(s: Services, args: TranslateArgs = {}) {
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
+  const run = requireTranslator(s, args.run);
+  const text = args.text ?? selection ?? (await vscode.window.showInputBox({ ignoreFocusOut: true, prompt: 'English sentence to translate', value: 'go .' }));
+  if (text === undefined) return undefined;
+  const view = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Seqlab: translating…' }, () =>
+    translateWith(s, run, text, args.beam ?? settings.beamSize(), args.alpha ?? 0.75),
+  );
+  if (args.tree !== false) BeamTreePanel.show(s, view);
+  let output = args.output ?? 'pick';
+  let chosen = view.translations[0]?.text ?? '';
+  if (output === 'pick') {
+    const p = await vscode.window.showQuickPick(
+      view.translations.map((t, i) => ({ label: t.text || '(empty)', description: `score ${t.score.toFixed(3)} · log P ${t.logProb.toFixed(3)}${t.finished ? '' : ' · unfinished'}`, detail: i === 0 ? 'best' : undefined, t })),
+      { ignoreFocusOut: true, title: `Translations of “${text.trim().slice(0, 60)}”${view.unknown.length ? ` (unknown: ${view.unknown.join(', ')})` : ''}` },
+    );
+    if (!p) return view;
+    chosen = p.t.text;
+    const how = editor && selection !== undefined ? await vscode.window.showQuickPick(['Insert after the selection', 'Replace the selection', 'Copy to clipboard'], { ignoreFocusOut: true, title: chosen }) : 'Copy to clipboard';
+    output = how?.startsWith('Insert') ? 'insert' : how?.startsWith('Replace') ? 'replace' : 'none';
+    if (how?.startsWith('Copy')) await vscode.env.clipboard.writeText(chosen);
+  }
+  if (editor && (output === 'insert' || output === 'replace')) {
+    const sel = editor.selection;
+    await editor.edit((e) => (output === 'replace' ? e.replace(sel, chosen) : e.insert(sel.end, ` ${chosen}`)));
+  }
+  return view;
+}
+
+async function hoverTranslation(s: Services, doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+  if (!settings.hoverTranslation()) return undefined;
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document !== doc || editor.selection.isEmpty || !editor.selection.contains(pos)) return undefined;
+  const text = doc.getText(editor.selection);
+  if (!text.trim() || text.length > 300) return undefined;
+  const run = activeTranslator(s);
+  if (!run) return new vscode.Hover(new vscode.MarkdownString('Seqlab: no translator trained yet — run **Seqlab: Train Translator…**'), editor.selection);
+  try {
+    const view = await translateWith(s, run, text, settings.beamSize(), 0.75);
+    if (token.isCancellationRequested) return undefined;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**Seqlab translation** (${run.name})\n\n`);
+    view.translations.slice(0, 3).forEach((t, i) => md.appendMarkdown(`${i === 0 ? '**' : ''}${escapeMd(t.text)}${i === 0 ? '**' : ''} — score ${t.score.toFixed(3)}\n\n`));
+    if (view.unknown.length) md.appendMarkdown(`_unknown: ${view.unknown.map(escapeMd).join(', ')}_`);
+    return new vscode.Hover(md, editor.selection);
+  } catch (err) {
+    return token.isCancellationRequested ? undefined : new vscode.Hover(`Seqlab: ${messageOf(err)}`, editor.selection);
+  }
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,93 @@
+/** Show Vocabulary Statistics: the panel's host side (load, retokenize, restore). */
+import * as vscode from 'vscode';
+import type { CorpusText } from '../../core/data/corpus';
+import { isDatasetName } from '../../core/data/registry';
+import type { TokenKind } from '../../core/text/tokenizer';
+import { SeqlabError } from '../../core/util/errors';
+import { VocabStatsState, VocabStatsToHost, type VocabStatsData, type VocabStatsToWebview } from '../../protocol/vocab-stats';
+import { DATASET_LABELS, describeSource, documentCorpus, loadSource } from '../data';
+import { messageOf } from '../errors';
+import { Panel } from '../panels/panel';
+import { settings } from '../settings';
+import { compute } from '../compute/client';
+
+const VIEW_TYPE = 'seqlab.vocabStats';
+
+/** A data set name (`timemachine`, `fra-eng`, `fra-eng:fr`) or a document/file URI. */
+export async function loadStatsSource(source: string): Promise<{ corpus: CorpusText; label: string }> {
+  const base = source.split(':')[0];
+  if (isDatasetName(base) && (source === base || source === `${base}:fr`)) {
+    return { corpus: await loadSource(source), label: DATASET_LABELS[source] ?? source };
+  }
+  const uri = vscode.Uri.parse(source, true);
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) return { corpus: documentCorpus(open), label: vscode.workspace.asRelativePath(uri) };
+  if (uri.scheme === 'file') {
+    const c = await loadSource(uri.fsPath);
+    return { corpus: { ...c, mode: settings.tokenizeMode() }, label: describeSource(uri.fsPath) };
+  }
+  throw new SeqlabError(`The document ${uri.toString()} is no longer open; open it again or pick a file.`, 'missing-file');
+}
+
+export class VocabStatsPanel extends Panel<VocabStatsToWebview, VocabStatsToHost> {
+  static readonly all = new Set<VocabStatsPanel>();
+  data: VocabStatsData | undefined;
+  private loading: Promise<VocabStatsData> | undefined;
+
+  private constructor(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private source: string, private token: TokenKind) {
+    super(panel, context, { viewType: VIEW_TYPE, bundle: 'vocab-stats', title: 'Vocabulary Statistics' }, VocabStatsToHost);
+    VocabStatsPanel.all.add(this);
+  }
+
+  static async show(context: vscode.ExtensionContext, source: string, token: TokenKind): Promise<VocabStatsPanel> {
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Vocabulary Statistics', vscode.ViewColumn.Active, { enableScripts: true });
+    const p = new VocabStatsPanel(panel, context, source, token);
+    await p.load(source, token);
+    return p;
+  }
+
+  static serializer(context: vscode.ExtensionContext): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, raw) {
+        const st = VocabStatsState.safeParse(raw);
+        const p = new VocabStatsPanel(panel, context, st.success ? st.data.source : 'timemachine', st.success ? st.data.token : 'char');
+        p.load(p.source, p.token).catch((err) => p.post({ type: 'notice', level: 'error', text: messageOf(err) }));
+      },
+    });
+  }
+
+  /** Computes the statistics; errors propagate to the command (or become a notice on restore). */
+  async load(source: string, token: TokenKind): Promise<VocabStatsData> {
+    this.post({ type: 'busy', text: `Counting ${token} tokens of ${describeSource(source)}…` });
+    const run = (async () => {
+      const { corpus, label } = await loadStatsSource(source);
+      return compute().run('vocabStats', { source, label, corpus, token, bpeMerges: settings.bpeMerges() });
+    })();
+    this.loading = run;
+    const data = await run;
+    if (this.loading !== run) return data;
+    this.source = source;
+    this.token = token;
+    this.data = data;
+    this.panel.title = `Vocabulary: ${data.sourceLabel}`;
+    this.post({ type: 'stats', data });
+    return data;
+  }
+
+  protected onReady(): void {
+    if (this.data) this.post({ type: 'stats', data: this.data });
+  }
+
+  protected async onRequest(method: string, params: unknown): Promise<unknown> {
+    if (method === 'retokenize') {
+      const { token } = params as { token: TokenKind };
+      const d = await this.load(this.source, token);
+      return { tokens: d.tokens, vocabSize: d.vocabSize };
+    }
+    throw new SeqlabError(`Unknown request "${method}".`);
+  }
+
+  protected override onDispose(): void {
+    VocabStatsPanel.all.delete(this);
+  }
+}

@@ -1,0 +1,48 @@
+/** Messages of the beam-search tree panel (Translate Selection). */
+import { z } from 'zod';
+import { commonToHost, commonToWebview, requestSchema } from './common';
+
+export const BeamTreeNode = z.object({
+  id: z.number().int(),
+  parent: z.number().int().nullable(),
+  step: z.number().int(),
+  token: z.number().int(),
+  text: z.string(),
+  logProb: z.number(),
+  score: z.number(),
+  status: z.enum(['root', 'kept', 'pruned']),
+  finished: z.boolean(),
+  finalScore: z.number().optional(),
+  rank: z.number().int().optional(),
+});
+export type BeamTreeNode = z.infer<typeof BeamTreeNode>;
+
+export const TranslationView = z.object({
+  runId: z.string(),
+  runName: z.string(),
+  source: z.string(),
+  /** The source tokens as the model saw them, and which it did not know. */
+  sourceTokens: z.array(z.string()),
+  unknown: z.array(z.string()),
+  truncated: z.boolean(),
+  translations: z.array(z.object({ text: z.string(), score: z.number(), logProb: z.number(), finished: z.boolean() })),
+  tree: z.object({
+    nodes: z.array(BeamTreeNode),
+    beamSize: z.number().int(),
+    alpha: z.number(),
+    maxLen: z.number().int(),
+    childrenPerNode: z.number(),
+  }),
+});
+export type TranslationView = z.infer<typeof TranslationView>;
+
+export const BeamTreeToWebview = z.discriminatedUnion('type', [...commonToWebview, z.object({ type: z.literal('translation'), view: TranslationView })]);
+export type BeamTreeToWebview = z.infer<typeof BeamTreeToWebview>;
+
+/** Re-decode with another beam size k or length-normalisation exponent α. */
+export const DecodeRequest = requestSchema('decode', z.object({ beam: z.number().int().min(1).max(10), alpha: z.number().min(0).max(2) }));
+export const BeamTreeToHost = z.discriminatedUnion('type', [...commonToHost, DecodeRequest]);
+export type BeamTreeToHost = z.infer<typeof BeamTreeToHost>;
+
+export const BeamTreeState = z.object({ runId: z.string(), source: z.string(), beam: z.number().int(), alpha: z.number() });
+export type BeamTreeState = z.infer<typeof BeamTreeState>;

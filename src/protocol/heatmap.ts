@@ -1,0 +1,48 @@
+/** Messages of the Gate Heatmap panel. */
+import { z } from 'zod';
+import { commonToHost, commonToWebview, requestSchema } from './common';
+
+const Matrix = z.array(z.array(z.number()));
+
+/** What the model recorded for one input: per layer and direction, each gate's [T][H] values. */
+export const Activations = z.object({
+  tokens: z.array(z.string()),
+  layers: z.array(
+    z.object({
+      layer: z.number().int(),
+      direction: z.enum(['forward', 'backward']),
+      gates: z.record(z.string(), Matrix),
+      hidden: Matrix,
+      memory: Matrix.optional(),
+    }),
+  ),
+});
+export type Activations = z.infer<typeof Activations>;
+
+export const HeatmapToWebview = z.discriminatedUnion('type', [
+  ...commonToWebview,
+  z.object({
+    type: z.literal('activations'),
+    runId: z.string(),
+    runName: z.string(),
+    cell: z.enum(['rnn', 'gru', 'lstm']),
+    text: z.string(),
+    result: Activations,
+  }),
+  z.object({ type: z.literal('deleted'), runId: z.string() }),
+]);
+export type HeatmapToWebview = z.infer<typeof HeatmapToWebview>;
+
+export const RecordRequest = requestSchema('record', z.object({ text: z.string().min(1).max(2000) }));
+export const HeatmapToHost = z.discriminatedUnion('type', [...commonToHost, RecordRequest]);
+export type HeatmapToHost = z.infer<typeof HeatmapToHost>;
+
+export const HeatmapState = z.object({
+  runId: z.string(),
+  text: z.string(),
+  layer: z.number().int().optional(),
+  sort: z.enum(['index', 'variance', 'mean']).optional(),
+  /** Show only the N units with the largest variance (0 = all). */
+  top: z.number().int().nonnegative().optional(),
+});
+export type HeatmapState = z.infer<typeof HeatmapState>;
