@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { initCompute } from './compute/client';
 import { registerTranslateCommands } from './translate/commands';
 import { BeamTreePanel } from './translate/beamTreePanel';
-import { BpttPanel, SequenceLabPanel, bpttExplorer, sequenceModelLab } from './labs/labPanels';
+import { bpttLab, sequenceLab, bpttExplorer, sequenceModelLab } from './labs/labPanels';
 import { generateText } from './commands/generateText';
 import { datasetFolder, initData } from './data';
 import { guarded, lastShownError, log, outputChannel } from './errors';
@@ -78,8 +78,8 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     ...registerTranslateCommands(s),
     reg('seqlab.sequenceModelLab', (args?: Parameters<typeof sequenceModelLab>[1]) => sequenceModelLab(context, args)),
     reg('seqlab.bpttExplorer', (args?: Parameters<typeof bpttExplorer>[1]) => bpttExplorer(context, args)),
-    SequenceLabPanel.serializer(context),
-    BpttPanel.serializer(context),
+    sequenceLab.serializer(context),
+    bpttLab.serializer(context),
     VocabStatsPanel.serializer(context),
     DashboardPanel.serializer(s),
     ComparePanel.serializer(s),
@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     lastError: () => lastShownError,
     services: s,
     panelTraces: () =>
-      [...VocabStatsPanel.all, ...DashboardPanel.byRun.values(), ComparePanel.current, HeatmapPanel.current, BeamTreePanel.current, SequenceLabPanel.current, BpttPanel.current]
+      [...VocabStatsPanel.all, ...DashboardPanel.byRun.values(), ComparePanel.current, HeatmapPanel.current, BeamTreePanel.current, sequenceLab.current, bpttLab.current]
         .filter((p) => p !== undefined)
         .map((p) => ({ viewType: p.panel.viewType, key: p instanceof DashboardPanel ? p.runId : p.panel.title, trace: [...p.trace], webviewErrors: [...p.webviewErrors] })),
     openPanels: () => ({ vocabStats: VocabStatsPanel.all.size, dashboards: [...DashboardPanel.byRun.keys()], compare: Boolean(ComparePanel.current), heatmap: Boolean(HeatmapPanel.current), beamTree: Boolean(BeamTreePanel.current) }),

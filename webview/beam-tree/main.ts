@@ -3,10 +3,10 @@
  * vs finished, the winning hypothesis' path highlighted; beam size k and α re-decode live.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, showNotice } from '../common/dom';
+import { addStyle, custom, el, val, showNotice } from '../common/dom';
 import { connectHost } from '../common/host';
+import { svgExportButton } from '../common/svg-export';
 import { registerToolkit } from '../common/toolkit';
-import { cssVar } from '../common/theme';
 import { BeamTreeState, BeamTreeToWebview, type BeamTreeNode, type BeamTreeToHost, type TranslationView } from '../../src/protocol/beam-tree';
 import css from './style.css';
 
@@ -31,7 +31,6 @@ const legend = el('div', { class: 'toolbar legend' },
 const treeBox = el('div', { id: 'tree-box' });
 document.body.append(el('main', {}, title, subtitle, el('div', { class: 'toolbar' }, beamPick, alpha, alphaText, busy), nbest, legend, treeBox));
 
-const val = (e: Element) => (e as unknown as { value: string }).value;
 let pendingDecode = 0;
 async function decode(): Promise<void> {
   if (!view) return;
@@ -117,33 +116,9 @@ function drawTree(v: TranslationView): void {
   treeBox.dataset.beam = String(v.tree.beamSize);
 }
 
-/** Exported trees carry their colours inline (the panel's CSS is not in the file). */
+/** Tree nodes take their colours from the panel's CSS classes, so the file carries them inline. */
 function exportButton(format: 'png' | 'svg', svg: SVGSVGElement): HTMLElement {
-  const b = custom('vscode-button', { appearance: 'secondary', 'data-export': format }, format.toUpperCase());
-  b.addEventListener('click', async () => {
-    const clone = svg.cloneNode(true) as SVGSVGElement;
-    clone.setAttribute('xmlns', SVGNS);
-    const live = svg.querySelectorAll('*');
-    clone.querySelectorAll('*').forEach((e, i) => {
-      const cs = getComputedStyle(live[i]);
-      for (const p of ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'font-size', 'font-family', 'font-weight', 'opacity']) e.setAttribute(p, cs.getPropertyValue(p));
-    });
-    const bg = cssVar('--vscode-editor-background', '#1e1e1e');
-    clone.prepend(svgEl('rect', { width: '100%', height: '100%', fill: bg }));
-    const markup = new XMLSerializer().serializeToString(clone);
-    if (format === 'svg') return host.post({ type: 'export', format, fileName: 'beam-tree.svg', data: markup });
-    const img = new Image();
-    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(markup)}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = svg.width.baseVal.value * 2;
-    c.height = svg.height.baseVal.value * 2;
-    const ctx = c.getContext('2d')!;
-    ctx.scale(2, 2);
-    ctx.drawImage(img, 0, 0);
-    host.post({ type: 'export', format, fileName: 'beam-tree.png', data: c.toDataURL('image/png') });
-  });
-  return b;
+  return svgExportButton(format, svg, { name: 'beam-tree', inlineStyles: true, post: (m) => host.post(m) });
 }
 
 function render(v: TranslationView): void {

@@ -3,7 +3,7 @@
  * step, for RNN, GRU and LSTM on a log scale — how fast gradients vanish (or explode) back in time.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, showNotice } from '../common/dom';
+import { addStyle, custom, el, val, setVal, showNotice, whileBusy } from '../common/dom';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
 import { registerToolkit } from '../common/toolkit';
@@ -25,20 +25,11 @@ document.body.append(el('main', {}, el('h1', {}, 'BPTT gradient explorer — d2l
   el('div', { class: 'muted' }, 'Freshly initialised cells on random tokens; the ratio first/last step below 1 means vanishing, above 1 exploding.'),
   el('div', { class: 'toolbar' }, steps, hidden, initStd, seed, runBtn, busy), cards, plots));
 
-const val = (e: Element) => (e as unknown as { value: string }).value;
-const setVal = (e: Element, v: string) => ((e as unknown as { value: string }).value = v);
 runBtn.addEventListener('click', async () => {
   const std = val(initStd).trim();
   const opts = BpttOptions.safeParse({ steps: Number(val(steps)), hidden: Number(val(hidden)), initStd: std ? Number(std) : null, seed: Number(val(seed)) });
   if (!opts.success) return showNotice('error', 'Steps must be 2–200, hidden units 1–512, the init std a positive number (or empty), the seed ≥ 0.');
-  busy.hidden = false;
-  try {
-    await host.request('run', opts.data);
-  } catch (err) {
-    showNotice('error', (err as Error).message);
-  } finally {
-    busy.hidden = true;
-  }
+  await whileBusy(busy, () => host.request('run', opts.data));
 });
 
 host.onMessage((m) => {

@@ -43,3 +43,24 @@ export function showNotice(level: 'info' | 'warning' | 'error', text: string): v
   bar.className = `notice ${level}`;
   bar.textContent = text;
 }
+
+/** Toolkit fields and dropdowns are custom elements: their `value` is not in the DOM typings. */
+export const val = (e: Element): string => (e as unknown as { value: string }).value;
+export const setVal = (e: Element, v: string): void => void ((e as unknown as { value: string }).value = v);
+
+/**
+ * Shows the progress ring while a host request runs (and disables `button`, when given);
+ * a failed request becomes the panel's error notice, with the ring hidden again either way.
+ */
+export async function whileBusy(busy: HTMLElement, work: () => Promise<unknown>, button?: HTMLElement): Promise<void> {
+  busy.hidden = false;
+  button?.setAttribute('disabled', '');
+  try {
+    await work();
+  } catch (err) {
+    showNotice('error', (err as Error).message);
+  } finally {
+    busy.hidden = true;
+    button?.removeAttribute('disabled');
+  }
+}

@@ -4,8 +4,9 @@
  * the input characters along the axis, values on hover, units sorted and filtered.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, showNotice } from '../common/dom';
+import { addStyle, custom, el, val, setVal, showNotice } from '../common/dom';
 import { connectHost } from '../common/host';
+import { svgExportButton } from '../common/svg-export';
 import { registerToolkit } from '../common/toolkit';
 import { cssVar, parseColor } from '../common/theme';
 import { HeatmapState, HeatmapToWebview, type Activations, type HeatmapToHost } from '../../src/protocol/heatmap';
@@ -46,8 +47,6 @@ document.body.append(
   tip,
 );
 
-const val = (e: Element) => (e as unknown as { value: string }).value;
-const setVal = (e: Element, v: string) => ((e as unknown as { value: string }).value = v);
 
 recordBtn.addEventListener('click', async () => {
   const text = val(input);
@@ -173,32 +172,7 @@ function heatmap(id: string, label: string, m: number[][], tokens: string[], uni
 }
 
 function exportButton(format: 'png' | 'svg', id: string, svg: SVGSVGElement): HTMLElement {
-  const b = custom('vscode-button', { appearance: 'secondary', 'data-export': format }, format.toUpperCase());
-  b.addEventListener('click', async () => {
-    const bg = cssVar('--vscode-editor-background', '#1e1e1e');
-    const clone = svg.cloneNode(true) as SVGSVGElement;
-    clone.setAttribute('xmlns', SVGNS);
-    const back = document.createElementNS(SVGNS, 'rect');
-    back.setAttribute('width', '100%');
-    back.setAttribute('height', '100%');
-    back.setAttribute('fill', bg);
-    clone.prepend(back);
-    const markup = new XMLSerializer().serializeToString(clone);
-    if (format === 'svg') return host.post({ type: 'export', format, fileName: `heatmap-${id}.svg`, data: markup });
-    const img = new Image();
-    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(markup)}`;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = svg.width.baseVal.value * 2;
-    canvas.height = svg.height.baseVal.value * 2;
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = bg;
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.scale(2, 2);
-    ctx.drawImage(img, 0, 0);
-    host.post({ type: 'export', format, fileName: `heatmap-${id}.png`, data: canvas.toDataURL('image/png') });
-  });
-  return b;
+  return svgExportButton(format, svg, { name: `heatmap-${id}`, fillCanvas: true, post: (m) => host.post(m) });
 }
 
 function draw(): void {

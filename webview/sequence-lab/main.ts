@@ -3,7 +3,7 @@
  * and k-step-ahead predictions for k = 1, 4, 16, 64 with their errors.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, showNotice } from '../common/dom';
+import { addStyle, custom, el, val, setVal, showNotice, whileBusy } from '../common/dom';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
 import { registerToolkit } from '../common/toolkit';
@@ -26,21 +26,10 @@ document.body.append(el('main', {}, el('h1', {}, 'Sequence Model Lab — d2l 8.1
   el('div', { class: 'muted' }, 'x_t = sin(0.01 t) + ε, ε ~ N(0, 0.2); an MLP sees τ past values and predicts the next. Trained on the first 600 examples.'),
   el('div', { class: 'toolbar' }, tau, epochs, seed, runBtn, busy), cards, plots));
 
-const val = (e: Element) => (e as unknown as { value: string }).value;
-const setVal = (e: Element, v: string) => ((e as unknown as { value: string }).value = v);
 runBtn.addEventListener('click', async () => {
   const opts = SineOptions.safeParse({ tau: Number(val(tau)), epochs: Number(val(epochs)), seed: Number(val(seed)) });
   if (!opts.success) return showNotice('error', 'τ must be 1–64, epochs 1–200 and the seed a whole number ≥ 0.');
-  busy.hidden = false;
-  runBtn.setAttribute('disabled', '');
-  try {
-    await host.request('run', opts.data);
-  } catch (err) {
-    showNotice('error', (err as Error).message);
-  } finally {
-    busy.hidden = true;
-    runBtn.removeAttribute('disabled');
-  }
+  await whileBusy(busy, () => host.request('run', opts.data), runBtn);
 });
 
 host.onMessage((m) => {

@@ -1,8 +1,8 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import type { CellKind } from '../../core/models/cells';
 import { hiddenGradientNorms } from '../../core/training/bptt';
 import { loadLMCheckpoint } from '../../core/training/lm-job';
 import { defineCommand, flag, int, jsonOption, num, oneOf, optStr } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 import { corpusOptions, indexCorpusArg } from '../corpus-options';
 
 export const bpttCommand = defineCommand({
@@ -18,11 +18,11 @@ export const bpttCommand = defineCommand({
     'init-std': { type: 'string' },
     seed: { type: 'string' },
     checkpoint: { type: 'string' },
-    backend: { type: 'string' },
+    ...backendOption,
     ...jsonOption,
   },
   async run(args, io) {
-    await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', ['auto', 'node', 'wasm', 'cpu'], 'auto') });
+    await initBackendArg(args);
     const which = oneOf(args, 'model', ['rnn', 'gru', 'lstm', 'all'] as const, 'all');
     const ckptDir = optStr(args, 'checkpoint');
     const lm = ckptDir ? loadLMCheckpoint(ckptDir, { impl: 'scratch' }) : null;

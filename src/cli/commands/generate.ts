@@ -1,8 +1,8 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import { predictIds } from '../../core/models/predict';
 import { loadLMCheckpoint } from '../../core/training/lm-job';
 import { SeqlabError } from '../../core/util/errors';
 import { defineCommand, flag, int, jsonOption, num, oneOf, str } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 
 export const generateCommand = defineCommand({
   name: 'generate',
@@ -16,11 +16,11 @@ export const generateCommand = defineCommand({
     'top-k': { type: 'string' },
     seed: { type: 'string' },
     impl: { type: 'string' },
-    backend: { type: 'string' },
+    ...backendOption,
     ...jsonOption,
   },
   async run(args, io) {
-    await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', ['auto', 'node', 'wasm', 'cpu'], 'auto') });
+    await initBackendArg(args);
     const prefix = str(args, 'prefix', 'time traveller');
     const length = int(args, 'length', 50);
     const temperature = args.values.temperature === undefined ? undefined : num(args, 'temperature');

@@ -1,16 +1,18 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import { resolveDataset } from '../../core/data/resolve';
+import { selectKernelPath } from '../../core/kernels';
 import { DATASETS } from '../../core/data/registry';
-import { defineCommand, flag, jsonOption, oneOf } from '../command';
+import { defineCommand, flag, jsonOption } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions } from '../corpus-options';
 
 export const infoCommand = defineCommand({
   name: 'info',
-  summary: 'Which TensorFlow.js backend runs and where each data set is found.',
+  summary: 'Which TensorFlow.js backend and recurrent-kernel path run, and where each data set is found.',
   usage: '[--backend auto|node|wasm|cpu] [--json]',
-  options: { backend: { type: 'string' }, 'data-dir': { type: 'string' }, ...jsonOption },
+  options: { ...backendOption, 'data-dir': { type: 'string' }, ...jsonOption },
   async run(args, io) {
-    const backend = await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', ['auto', 'node', 'wasm', 'cpu'], 'auto') });
+    const backend = await initBackendArg(args);
+    const kernel = await selectKernelPath();
     const datasets: Record<string, string> = {};
     for (const name of Object.keys(DATASETS) as (keyof typeof DATASETS)[]) {
       try {
@@ -20,9 +22,11 @@ export const infoCommand = defineCommand({
         datasets[name] = (err as Error).message;
       }
     }
-    if (flag(args, 'json')) return io.out(JSON.stringify({ backend, datasets }));
+    if (flag(args, 'json')) return io.out(JSON.stringify({ backend, kernel, datasets }));
     io.out(`backend: ${backend.name} (requested ${backend.requested})`);
     for (const n of backend.notes) io.out(`  ${n}`);
+    io.out(`recurrent kernel: ${kernel.path} (available: ${kernel.available.join(', ')})`);
+    for (const n of kernel.notes) io.out(`  ${n}`);
     for (const [k, v] of Object.entries(datasets)) io.out(`${k}: ${v}`);
   },
 });

@@ -1,14 +1,14 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import { sineExperiment } from '../../core/models/sine-mlp';
-import { defineCommand, flag, int, jsonOption, num, oneOf } from '../command';
+import { defineCommand, flag, int, jsonOption, num } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 
 export const sineCommand = defineCommand({
   name: 'sine',
   summary: 'The d2l 8.1 autoregressive MLP on the noisy sine: training loss and k-step prediction errors.',
   usage: '[--tau 4] [--epochs 5] [--lr 0.01] [--seed S] [--series] [--backend …] [--json]',
-  options: { tau: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, series: { type: 'boolean' }, backend: { type: 'string' }, ...jsonOption },
+  options: { tau: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, series: { type: 'boolean' }, ...backendOption, ...jsonOption },
   async run(args, io) {
-    await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', ['auto', 'node', 'wasm', 'cpu'], 'auto') });
+    await initBackendArg(args);
     const r = sineExperiment({ tau: int(args, 'tau', 4), epochs: int(args, 'epochs', 5), lr: num(args, 'lr', 0.01), seed: int(args, 'seed', 0) });
     const summary = { tau: r.tau, trainMse: r.trainMse, onestepMse: r.onestepMse, multistepMse: r.multistepMse, kStepMse: r.kStepMse, losses: r.losses };
     if (flag(args, 'json')) {

@@ -1,12 +1,10 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import { setDefaultResolveOptions } from '../../core/training/lm-data';
 import { createJob, Run } from '../../core/training/run';
 import type { RunEvent } from '../../core/training/protocol';
 import '../../core/training/jobs';
 import { defineCommand, flag, int, jsonOption, num, oneOf, optStr, str, type ParsedArgs } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions, corpusOptions, TOKEN_KINDS } from '../corpus-options';
-
-const BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
 
 /** Only the options given on the command line, so a resume keeps the checkpoint's values. */
 function lmConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
@@ -78,7 +76,7 @@ export const trainLmCommand = defineCommand({
     out: { type: 'string' },
     resume: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
-    backend: { type: 'string' },
+    ...backendOption,
     ...jsonOption,
   },
   async run(args, io) {
@@ -86,7 +84,7 @@ export const trainLmCommand = defineCommand({
     const out = optStr(args, 'out');
     const resume = flag(args, 'resume');
     const config = lmConfigFromArgs(args);
-    const backend = await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', BACKENDS, 'auto') });
+    const backend = await initBackendArg(args);
     setDefaultResolveOptions(cliResolveOptions(args));
     const { job, epoch, history } = await createJob({ config, checkpointDir: out, resume });
     if (!json) io.err(`training on the ${backend.name} backend${resume ? `, resuming after epoch ${epoch}` : ''}`);

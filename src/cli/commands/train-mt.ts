@@ -1,4 +1,3 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import { bleu } from '../../core/metrics/bleu';
 import { Run } from '../../core/training/run';
 import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
@@ -9,9 +8,8 @@ import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt
 import { SeqlabError } from '../../core/util/errors';
 import { disposeKernels, kernelInfo } from '../../core/kernels';
 import { defineCommand, flag, int, jsonOption, num, oneOf, str, type ParsedArgs } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions } from '../corpus-options';
-
-const BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
 
 /** The book's four test sentences (d2l 9.7.4) and their references. */
 export const TEXTBOOK_SENTENCES: [string, string][] = [
@@ -70,7 +68,7 @@ export const trainMtCommand = defineCommand({
     out: { type: 'string' },
     resume: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
-    backend: { type: 'string' },
+    ...backendOption,
     'data-dir': { type: 'string' },
     ...jsonOption,
   },
@@ -79,7 +77,7 @@ export const trainMtCommand = defineCommand({
     const out = str(args, 'out');
     const resume = flag(args, 'resume');
     const raw = mtConfigFromArgs(args);
-    const backend = await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', BACKENDS, 'auto') });
+    const backend = await initBackendArg(args);
     const resolve = cliResolveOptions(args);
     let job;
     let startEpoch = 0;

@@ -1,9 +1,7 @@
-import { initBackend, type BackendChoice } from '../../core/backend';
 import { loadTranslator } from '../../core/translation/mt-checkpoint';
 import { SeqlabError } from '../../core/util/errors';
-import { defineCommand, flag, int, jsonOption, num, oneOf, optStr, str } from '../command';
-
-const BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
+import { defineCommand, flag, int, jsonOption, num, optStr, str } from '../command';
+import { backendOption, initBackendArg } from '../backend-option';
 
 export const translateCommand = defineCommand({
   name: 'translate',
@@ -17,7 +15,7 @@ export const translateCommand = defineCommand({
     'max-len': { type: 'string' },
     tree: { type: 'boolean' },
     'tree-children': { type: 'string' },
-    backend: { type: 'string' },
+    ...backendOption,
     ...jsonOption,
   },
   async run(args, io) {
@@ -30,7 +28,7 @@ export const translateCommand = defineCommand({
       tree: flag(args, 'tree'),
       treeChildren: optStr(args, 'tree-children') === undefined ? undefined : int(args, 'tree-children'),
     };
-    await initBackend({ backend: oneOf<BackendChoice>(args, 'backend', BACKENDS, 'auto') });
+    await initBackendArg(args);
     const translator = loadTranslator(dir);
     for (const sentence of args.positionals) {
       const r = translator.translate(sentence, opts);

@@ -3,3 +3,4 @@ export { fusedRecurrent, type FusedRecurrentResult, type FusedRecurrentOptions }
 export { selectKernelPath, kernelInfo, currentKernel, useKernelPath, getKernel, disposeKernels, type KernelInfo, type SelectOptions } from './select';
 export { tsKernel } from './reference';
 export * from './types';
+export { checkArgs } from './shape';

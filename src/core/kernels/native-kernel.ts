@@ -7,19 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  checkArgs,
-  GATES,
-  type BackwardResult,
-  type CellKind,
-  type CellWeights,
-  type Dims,
-  type ForwardCache,
-  type ForwardOptions,
-  type ForwardResult,
-  type RecurrentKernel,
-  type SeqInput,
-} from './types';
+import { backwardShape, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput } from './types';
 
 interface Addon {
   run(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[], threads: number): void;
@@ -27,8 +16,6 @@ interface Addon {
   info(): { isa: string };
 }
 
-const KIND_CODE: Record<CellKind, number> = { rnn: 0, gru: 1, lstm: 2 };
-const NR = 16;
 /** Pointer fields of the C args struct, in order; the addon takes wh after them. */
 const FIELDS = [
   'x', 'tok', 'h0', 'c0', 'wx', 'b', 'wxp', 'whp', 'hs', 'acts', 'rh', 'cs', 'tcs', 'scratch',
@@ -91,9 +78,7 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   forward(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights, opts: ForwardOptions = {}): ForwardResult {
-    const G = checkArgs(kind, dims, input, h0, c0, w);
-    const { T, B, I, H } = dims;
-    const N = G * H;
+    const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
     const ids = input instanceof Int32Array;
     const lstm = kind === 'lstm';
     const TBH = T * B * H;
@@ -111,7 +96,7 @@ export class NativeKernel implements RecurrentKernel {
       scratch: new Float32Array(B * N),
     };
     if (!pk) {
-      pk = { w: { ...w }, kind, ids, whp: new Float32Array(P * NR * H), wxp: ids ? null : new Float32Array(Math.ceil(N / NR) * NR * I) };
+      pk = { w: { ...w }, kind, ids, whp: new Float32Array(P * NR * H), wxp: ids ? null : new Float32Array(panelPad(N) * I) };
       bufs.whp = pk.whp;
       bufs.wxp = pk.wxp;
       this.run(4, kind, dims, ids, bufs, 1);
@@ -136,15 +121,13 @@ export class NativeKernel implements RecurrentKernel {
     const c = cacheIn as NativeCache;
     const { kind, ids, w } = c;
     const d = c.dims;
-    const { T, B, I, H } = d;
-    const N = GATES[kind] * H;
+    const { T, B, I, H, N } = backwardShape(c, dhs);
     const TB = T * B;
     const lstm = kind === 'lstm';
     const gru = kind === 'gru';
-    if (dhs.length !== TB * H) throw new Error(`fused recurrent backward: dhs needs ${TB * H} entries`);
     const P = this.addon.panels(KIND_CODE[kind], H);
-    const Hp = Math.ceil(H / NR) * NR;
-    const Ip = Math.ceil(I / NR) * NR;
+    const Hp = panelPad(H);
+    const Ip = panelPad(I);
     const f = (n: number) => new Float32Array(n);
     const bufs: Bufs = {
       ...c.bufs,

@@ -3,19 +3,8 @@
  * every other path (WASM, native) must match. Whole sequence forward, whole BPTT backward,
  * same equations and packed layout as described in ./types.ts.
  */
-import {
-  checkArgs,
-  GATES,
-  type BackwardResult,
-  type CellKind,
-  type CellWeights,
-  type Dims,
-  type ForwardCache,
-  type ForwardOptions,
-  type ForwardResult,
-  type RecurrentKernel,
-  type SeqInput,
-} from './types';
+import { backwardShape, forwardShape } from './shape';
+import type { CellWeights, ForwardCache, RecurrentKernel, SeqInput } from './types';
 
 // ---------------------------------------------------------------- small dense helpers
 
@@ -96,18 +85,8 @@ interface TsCache extends ForwardCache {
   tcs: Float32Array | null;
 }
 
-export function tsForward(
-  kind: CellKind,
-  dims: Dims,
-  input: SeqInput,
-  h0: Float32Array,
-  c0: Float32Array | null,
-  w: CellWeights,
-  opts: ForwardOptions = {},
-): ForwardResult {
-  const G = checkArgs(kind, dims, input, h0, c0, w);
-  const { T, B, I, H } = dims;
-  const N = G * H;
+export const tsForward: RecurrentKernel['forward'] = (kind, dims, input, h0, c0, w, opts = {}) => {
+  const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
   const BH = B * H;
   const BN = B * N;
   const hs = new Float32Array(T * BH);
@@ -189,22 +168,14 @@ export function tsForward(
       ? null
       : { kind, dims: { ...dims }, path: 'ts', input, h0, c0, w, hs, acts, rh, cs, tcs };
   return { hs, hT, cT, cache };
-}
+};
 
-export function tsBackward(
-  cacheIn: ForwardCache,
-  dhs: Float32Array,
-  dhT: Float32Array | null,
-  dcT: Float32Array | null,
-): BackwardResult {
+export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) => {
   const c = cacheIn as TsCache;
   const { kind, input, h0, c0, w, hs, acts, rh, cs, tcs } = c;
-  const { T, B, I, H } = c.dims;
-  const G = GATES[kind];
-  const N = G * H;
+  const { T, B, I, H, N } = backwardShape(c, dhs);
   const BH = B * H;
   const BN = B * N;
-  if (dhs.length !== T * BH) throw new Error(`fused recurrent backward: dhs needs ${T * BH} entries`);
   const { wx, wh } = w;
   const dA = new Float32Array(T * BN);
   let dh = dhT ? Float32Array.from(dhT) : new Float32Array(BH);
@@ -305,7 +276,7 @@ export function tsBackward(
   }
   for (let m = 0; m < T * B; m++) for (let j = 0; j < N; j++) db[j] += dA[m * N + j];
   return { dx, dh0: dh, dc0: kind === 'lstm' ? dc : null, dwx, dwh, db };
-}
+};
 
 export const tsKernel: RecurrentKernel = {
   path: 'ts',

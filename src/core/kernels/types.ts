@@ -92,38 +92,3 @@ export interface RecurrentKernel {
   /** Release threads/memory. The kernel must not be used afterwards. */
   dispose?(): void;
 }
-
-/** Throws on inconsistent sizes; returns G. */
-export function checkArgs(
-  kind: CellKind,
-  d: Dims,
-  input: SeqInput,
-  h0: Float32Array,
-  c0: Float32Array | null,
-  w: CellWeights,
-): number {
-  const G = GATES[kind];
-  if (G === undefined) throw new Error(`fused recurrent: unknown cell kind '${String(kind)}'`);
-  const { T, B, I, H } = d;
-  for (const [k, v] of Object.entries(d)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`fused recurrent: dims.${k} must be a positive integer, got ${v}`);
-  }
-  const N = G * H;
-  if (input instanceof Int32Array) {
-    if (input.length !== T * B) throw new Error(`fused recurrent: token ids need T·B = ${T * B} entries, got ${input.length}`);
-    for (let i = 0; i < input.length; i++) {
-      const id = input[i];
-      if (id < 0 || id >= I) throw new Error(`fused recurrent: token id ${id} outside [0, ${I})`);
-    }
-  } else if (input.length !== T * B * I) {
-    throw new Error(`fused recurrent: x needs T·B·I = ${T * B * I} entries, got ${input.length}`);
-  }
-  if (h0.length !== B * H) throw new Error(`fused recurrent: h0 needs B·H = ${B * H} entries, got ${h0.length}`);
-  if (kind === 'lstm') {
-    if (!c0 || c0.length !== B * H) throw new Error(`fused recurrent: LSTM needs c0 of B·H = ${B * H} entries`);
-  }
-  if (w.wx.length !== I * N) throw new Error(`fused recurrent: wx must be [${I}, ${N}], got ${w.wx.length} entries`);
-  if (w.wh.length !== H * N) throw new Error(`fused recurrent: wh must be [${H}, ${N}], got ${w.wh.length} entries`);
-  if (w.b.length !== N) throw new Error(`fused recurrent: b must be [${N}], got ${w.b.length} entries`);
-  return G;
-}

@@ -10,23 +10,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import {
-  checkArgs,
-  GATES,
-  type BackwardResult,
-  type CellKind,
-  type CellWeights,
-  type Dims,
-  type ForwardCache,
-  type ForwardOptions,
-  type ForwardResult,
-  type KernelPath,
-  type RecurrentKernel,
-  type SeqInput,
-} from './types';
+import { backwardShape, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput } from './types';
 
-const KIND_CODE: Record<CellKind, number> = { rnn: 0, gru: 1, lstm: 2 };
-const NR = 16;
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
 
@@ -392,13 +378,10 @@ export class WasmKernel implements RecurrentKernel {
   ) {}
 
   forward(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights, opts: ForwardOptions = {}): ForwardResult {
-    const G = checkArgs(kind, dims, input, h0, c0, w);
+    const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
     const e = this.engine;
-    const { T, B, I, H } = dims;
-    const N = G * H;
     const ids = input instanceof Int32Array;
     const P = e.ex.panels(KIND_CODE[kind], H);
-    const Pw = Math.ceil(N / NR);
     const lstm = kind === 'lstm';
     const TBH = T * B * H;
     // what backward needs stays in `keep`; the rest is released at the end of this call
@@ -423,7 +406,7 @@ export class WasmKernel implements RecurrentKernel {
           ['wh', H * N * 4],
           ['b', N * 4],
           ['whp', P * NR * H * 4],
-          ['wxp', ids ? 0 : Pw * NR * I * 4],
+          ['wxp', ids ? 0 : panelPad(N) * I * 4],
         ]),
       };
       this.packed.unshift(hit);
@@ -477,16 +460,13 @@ export class WasmKernel implements RecurrentKernel {
     if (c.consumed) throw new Error('fused recurrent (wasm): backward called twice on one forward');
     const e = this.engine;
     const { kind, w, ids } = c;
-    const { T, B, I, H } = c.dims;
-    const G = GATES[kind];
-    const N = G * H;
+    const { T, B, I, H, N } = backwardShape(c, dhs);
     const TB = T * B;
     const lstm = kind === 'lstm';
     const gru = kind === 'gru';
     const P = e.ex.panels(KIND_CODE[kind], H);
-    const Hp = Math.ceil(H / NR) * NR;
-    const Ip = Math.ceil(I / NR) * NR;
-    if (dhs.length !== TB * H) throw new Error(`fused recurrent backward: dhs needs ${TB * H} entries`);
+    const Hp = panelPad(H);
+    const Ip = panelPad(I);
     const tmp = new Block(e.heap, [
       ['wx', I * N * 4],
       ['wh', H * N * 4],

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
 import type { RunRecord } from '../../protocol/runs';
-import { guarded, messageOf } from '../errors';
+import { guarded } from '../errors';
 import type { Services } from '../services';
 import { settings, type Cell, type HyperParameters } from '../settings';
 import { ComparePanel } from './comparePanel';
 import { DashboardPanel } from './dashboardPanel';
+import { launchRun } from './launch';
 import { pickRun, type RunArg } from './pickRun';
-import { trainingNotification } from './progress';
 
 export interface TrainArgs {
   data?: string;
@@ -151,7 +151,7 @@ export async function trainLanguageModel(s: Services, args: TrainArgs = {}): Pro
   const token = args.token ?? 'char';
   const { hidden, epochs, layers: _l, ...rest } = hyper;
   const dataLabel = data === 'timemachine' ? 'Time Machine' : data.split(/[\\/]/).pop()!;
-  const run = s.registry.add({
+  return launchRun(s, {
     kind: 'language-model',
     name: args.name ?? `${layers > 1 ? `${layers}×` : ''}${bidirectional ? 'bi-' : ''}${cell.toUpperCase()} · ${dataLabel}`,
     data,
@@ -159,16 +159,7 @@ export async function trainLanguageModel(s: Services, args: TrainArgs = {}): Pro
     hyper: rest,
     epochs,
     metric: 'perplexity',
-  });
-  try {
-    await s.manager.start(run.id);
-  } catch (err) {
-    s.registry.setStatus(run.id, 'failed', messageOf(err));
-    throw err;
-  }
-  trainingNotification(s, run.id);
-  if (args.dashboard !== false) DashboardPanel.show(s, run.id);
-  return run.id;
+  }, args.dashboard !== false);
 }
 
 async function pickData(): Promise<string | undefined> {

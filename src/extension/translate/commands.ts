@@ -2,8 +2,7 @@
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
 import { guarded, messageOf } from '../errors';
-import { DashboardPanel } from '../runs/dashboardPanel';
-import { trainingNotification } from '../runs/progress';
+import { launchRun } from '../runs/launch';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { BeamTreePanel } from './beamTreePanel';
@@ -66,7 +65,7 @@ export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {
     if (preset.value === 'quick') hyper = { ...hyper, numExamples: 200, epochs: 30 };
   }
   const { epochs, numLayers, numHiddens, ...rest } = hyper;
-  const run = s.registry.add({
+  return launchRun(s, {
     kind: 'translator',
     name: args.name ?? `Seq2seq · ${data === 'fra-eng' ? 'English→French' : data.split(/[\\/]/).pop()}`,
     data,
@@ -74,16 +73,7 @@ export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {
     hyper: { numLayers, numHiddens, ...rest },
     epochs,
     metric: 'loss',
-  });
-  try {
-    await s.manager.start(run.id);
-  } catch (err) {
-    s.registry.setStatus(run.id, 'failed', messageOf(err));
-    throw err;
-  }
-  trainingNotification(s, run.id);
-  if (args.dashboard !== false) DashboardPanel.show(s, run.id);
-  return run.id;
+  }, args.dashboard !== false);
 }
 
 export async function translateSelection(s: Services, args: TranslateArgs = {}) {

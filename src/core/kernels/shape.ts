@@ -1,0 +1,69 @@
+/**
+ * Sizes every path of the fused kernels derives from the cell kind and dims, and the checks
+ * on them: one place, so the TS, WASM and native paths reject the same calls with the same
+ * sentence. Also the constants the C core (native addon and WASM) is compiled with.
+ */
+import { GATES, type CellKind, type CellWeights, type Dims, type ForwardCache, type SeqInput } from './types';
+
+/** The C core's cell codes (`kind` in its args struct). */
+export const KIND_CODE: Readonly<Record<CellKind, number>> = { rnn: 0, gru: 1, lstm: 2 };
+/** Column width of the C core's packed weight panels. */
+export const NR = 16;
+/** n rounded up to whole panels: the C core packs weights in NR-wide blocks. */
+export const panelPad = (n: number): number => Math.ceil(n / NR) * NR;
+
+/** Dims plus G gate blocks and N = G·H gate columns. */
+export interface Shape extends Dims {
+  G: number;
+  N: number;
+}
+
+/** Forward's sizes, after checking every argument against them. */
+export function forwardShape(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights): Shape {
+  const G = checkArgs(kind, dims, input, h0, c0, w);
+  const { T, B, I, H } = dims;
+  return { T, B, I, H, G, N: G * H };
+}
+
+/** Backward's sizes, from the forward cache, after checking dhs against them. */
+export function backwardShape(cache: ForwardCache, dhs: Float32Array): Shape {
+  const { T, B, I, H } = cache.dims;
+  const G = GATES[cache.kind];
+  if (dhs.length !== T * B * H) throw new Error(`fused recurrent backward: dhs needs ${T * B * H} entries`);
+  return { T, B, I, H, G, N: G * H };
+}
+
+/** Throws on inconsistent sizes; returns G. */
+export function checkArgs(
+  kind: CellKind,
+  d: Dims,
+  input: SeqInput,
+  h0: Float32Array,
+  c0: Float32Array | null,
+  w: CellWeights,
+): number {
+  const G = GATES[kind];
+  if (G === undefined) throw new Error(`fused recurrent: unknown cell kind '${String(kind)}'`);
+  const { T, B, I, H } = d;
+  for (const [k, v] of Object.entries(d)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`fused recurrent: dims.${k} must be a positive integer, got ${v}`);
+  }
+  const N = G * H;
+  if (input instanceof Int32Array) {
+    if (input.length !== T * B) throw new Error(`fused recurrent: token ids need T·B = ${T * B} entries, got ${input.length}`);
+    for (let i = 0; i < input.length; i++) {
+      const id = input[i];
+      if (id < 0 || id >= I) throw new Error(`fused recurrent: token id ${id} outside [0, ${I})`);
+    }
+  } else if (input.length !== T * B * I) {
+    throw new Error(`fused recurrent: x needs T·B·I = ${T * B * I} entries, got ${input.length}`);
+  }
+  if (h0.length !== B * H) throw new Error(`fused recurrent: h0 needs B·H = ${B * H} entries, got ${h0.length}`);
+  if (kind === 'lstm') {
+    if (!c0 || c0.length !== B * H) throw new Error(`fused recurrent: LSTM needs c0 of B·H = ${B * H} entries`);
+  }
+  if (w.wx.length !== I * N) throw new Error(`fused recurrent: wx must be [${I}, ${N}], got ${w.wx.length} entries`);
+  if (w.wh.length !== H * N) throw new Error(`fused recurrent: wh must be [${H}, ${N}], got ${w.wh.length} entries`);
+  if (w.b.length !== N) throw new Error(`fused recurrent: b must be [${N}], got ${w.b.length} entries`);
+  return G;
+}
