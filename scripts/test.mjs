@@ -96,4 +96,17 @@ const failed = results.filter((r) => !r.ok).length + (selected.length - results.
 const stray = findOwned(runId);
 if (stray.length) console.error(`[test] processes of run ${runId} still alive: ${stray.map((s) => s.pid).join(' ')}`);
 console.log(`  total  ${failed || stray.length ? 'FAILED' : 'ok'} in ${total.toFixed(1)} s`);
+// One closing line over every suite, so CI reads the whole run's count; a suite that died
+// without its own count line counts as one failure.
+let passed = 0;
+let failedTests = 0;
+for (const r of results.filter((x) => phases.find((p) => p.name === x.name)?.suite)) {
+  const m = /^(\d+) passed, (\d+) failed$/.exec(r.summary);
+  if (m) {
+    passed += Number(m[1]);
+    failedTests += Number(m[2]);
+  }
+  if (!r.ok && (!m || Number(m[2]) === 0)) failedTests += 1;
+}
+console.log(`all: ${passed} passed, ${failedTests + (selected.length - results.length)} failed`);
 process.exit(failed || stray.length ? 1 : 0);

@@ -154,7 +154,8 @@ function heatmap(id: string, label: string, m: number[][], tokens: string[], uni
     }
   });
   const box = el('div', { class: 'plot-box heatmap-box', 'data-map': id },
-    el('div', { class: 'plot-head' }, el('span', { class: 'plot-title' }, label),
+    // Gates are sigmoids in [0, 1] drawn in one colour; states are tanh-like in [−1, 1] and diverge.
+    el('div', { class: 'plot-head' }, el('span', { class: 'plot-title' }, `${label} ${signed ? '(−1 … +1)' : '(0 … 1)'}`),
       el('span', { class: 'toolbar' },
         exportButton('png', id, svg), exportButton('svg', id, svg))),
     el('div', { class: 'heatmap-scroll' }, svg));
