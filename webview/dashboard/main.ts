@@ -7,6 +7,10 @@ import { registerToolkit } from '../common/toolkit';
 import { DashboardState, DashboardToWebview, type DashboardToHost } from '../../src/protocol/dashboard';
 import type { RunRecord } from '../../src/protocol/runs';
 import css from './style.css';
+import { datasetAttribution } from '../../src/core/data/registry';
+
+/** The fra-eng licence (CC BY 2.0) asks for its attribution wherever the data is shown. */
+const credit = (data: string) => (datasetAttribution(data) ? ` (${datasetAttribution(data)})` : '');
 
 registerToolkit();
 addStyle(baseCss);
@@ -115,7 +119,7 @@ function render(r: RunRecord): void {
   pplPlot.setLogY(!!state.logY);
   title.textContent = r.name;
   const m = r.model;
-  subtitle.textContent = `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()}, ${m.hidden} hidden, ${m.token} tokens · data: ${r.data}`;
+  subtitle.textContent = `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()}, ${m.hidden} hidden, ${m.token} tokens · data: ${r.data}${credit(r.data)}`;
   pplPlot.setTitle(r.metric === 'loss' ? 'Loss' : 'Perplexity');
   pplPlot.setYLabel(metricName(r));
   drawCurves(r);

@@ -6,6 +6,7 @@ import { Plot } from '../common/plot';
 import { registerToolkit } from '../common/toolkit';
 import { VocabStatsState, VocabStatsToWebview, type VocabStatsData, type VocabStatsToHost } from '../../src/protocol/vocab-stats';
 import css from './style.css';
+import { datasetAttribution } from '../../src/core/data/registry';
 
 registerToolkit();
 addStyle(baseCss);
@@ -80,7 +81,10 @@ function render(d: VocabStatsData): void {
   saveState({ source: d.source, token: d.token });
   (tokenPick as unknown as { value: string }).value = d.token;
   title.textContent = `Vocabulary statistics — ${d.sourceLabel}`;
-  subtitle.textContent = `${d.token === 'char' ? 'character' : d.token === 'word' ? 'word' : 'BPE'} tokens · ${d.source}`;
+  // The fra-eng licence (CC BY 2.0) asks for its attribution wherever the data is shown.
+  const attribution = datasetAttribution(d.source);
+  const credit = attribution ? ` · data: ${attribution}` : '';
+  subtitle.textContent = `${d.token === 'char' ? 'character' : d.token === 'word' ? 'word' : 'BPE'} tokens · ${d.source}${credit}`;
   cards.replaceChildren(
     ...[
       ['lines', d.lines],

@@ -45,3 +45,9 @@ export const DATASETS: Record<DatasetEntry['name'], DatasetEntry> = {
 export function isDatasetName(name: string): name is DatasetEntry['name'] {
   return Object.prototype.hasOwnProperty.call(DATASETS, name);
 }
+
+/** The credit a data set's licence asks for wherever it is shown (`fra-eng`, `fra-eng:fr`, …). */
+export function datasetAttribution(spec: string): string | undefined {
+  const name = spec.split(':')[0];
+  return isDatasetName(name) ? DATASETS[name].attribution : undefined;
+}
