@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { indexCorpus, loadCorpusText, type CorpusText, type IndexedCorpus } from '../core/data/corpus';
+import { DEFAULT_BPE_MERGES, indexCorpus, loadCorpusText, type CorpusText, type IndexedCorpus } from '../core/data/corpus';
 import type { PreprocessMode } from '../core/text/preprocess';
 import type { TokenKind } from '../core/text/tokenizer';
 import type { ResolveOptions } from '../core/data/resolve';
@@ -38,7 +38,7 @@ export async function indexCorpusArg(args: ParsedArgs, fallbackToken: TokenKind 
   return indexCorpus(corpus, {
     token: oneOf(args, 'token', TOKEN_KINDS, fallbackToken),
     minFreq: int(args, 'min-freq', 0),
-    bpeMerges: int(args, 'bpe-merges', 500),
+    bpeMerges: int(args, 'bpe-merges', DEFAULT_BPE_MERGES),
     reserved,
   });
 }

@@ -1,13 +1,11 @@
-import { readTextFile } from '../../core/data/corpus';
+import { DEFAULT_BPE_MERGES, loadCorpusText, makeTokenizer, readTextFile } from '../../core/data/corpus';
 import { BpeTokenizer } from '../../core/text/bpe';
-import { tokenizeDocument, flattenTokens, type TokenKind } from '../../core/text/tokenizer';
+import { tokenizeDocument, flattenTokens, type TokenKind, type Tokenizer } from '../../core/text/tokenizer';
 import { Vocab } from '../../core/text/vocab';
 import { SeqlabError } from '../../core/util/errors';
-import { makeTokenizer } from '../../core/data/corpus';
 import type { PreprocessMode } from '../../core/text/preprocess';
-import { defineCommand, flag, int, jsonOption, oneOf, optStr } from '../command';
+import { defineCommand, flag, int, jsonOption, oneOf, optStr, type ParsedArgs } from '../command';
 import { cliResolveOptions, TOKEN_KINDS } from '../corpus-options';
-import { loadCorpusText } from '../../core/data/corpus';
 
 export const tokenizeCommand = defineCommand({
   name: 'tokenize',
@@ -35,15 +33,7 @@ export const tokenizeCommand = defineCommand({
     const text = textArg ?? readTextFile(file!);
     if (text.trim() === '') throw new SeqlabError('There is no text to tokenize: the input is empty.', 'empty-input');
 
-    let tokenizer = makeTokenizer('', { token: token === 'bpe' ? 'char' : token });
-    if (token === 'bpe') {
-      const model = optStr(args, 'bpe-model');
-      if (model) tokenizer = BpeTokenizer.fromJSON(parseJson(readTextFile(model), model));
-      else {
-        const corpus = await loadCorpusText(optStr(args, 'bpe-corpus') ?? 'timemachine', { ...cliResolveOptions(args), mode: 'raw' });
-        tokenizer = BpeTokenizer.train(corpus.text, int(args, 'bpe-merges', 500));
-      }
-    }
+    const tokenizer = token === 'bpe' ? await bpeTokenizerArg(args) : makeTokenizer('', { token });
     const tokens = flattenTokens(tokenizeDocument(text, tokenizer, mode));
     // Ids come from the vocabulary of a reference corpus so unknown tokens show up as <unk>.
     const vocabCorpus = optStr(args, 'vocab-corpus');
@@ -60,6 +50,14 @@ export const tokenizeCommand = defineCommand({
     tokens.forEach((t, i) => io.out(`${String(ids[i]).padStart(6)}  [${t.start},${t.end})  ${JSON.stringify(t.text)}`));
   },
 });
+
+/** A saved BPE model (--bpe-model), or merges learned from --bpe-corpus (default The Time Machine). */
+async function bpeTokenizerArg(args: ParsedArgs): Promise<Tokenizer> {
+  const model = optStr(args, 'bpe-model');
+  if (model) return BpeTokenizer.fromJSON(parseJson(readTextFile(model), model));
+  const corpus = await loadCorpusText(optStr(args, 'bpe-corpus') ?? 'timemachine', { ...cliResolveOptions(args), mode: 'raw' });
+  return BpeTokenizer.train(corpus.text, int(args, 'bpe-merges', DEFAULT_BPE_MERGES));
+}
 
 function parseJson(text: string, what: string): unknown {
   try {
