@@ -7,24 +7,34 @@
  * check (20 training steps of each fused path vs the per-step tfjs ops from the same start).
  *
  * Options: --models rnn,gru,lstm --paths tfjs-ops,ts,wasm-simd,wasm-simd-threads,native
- *          --reps 5 --steps 4 --backend wasm|cpu|node|auto --no-torch --no-check --threads 1
+ *          --reps 5 --steps 8 --backend wasm|cpu|node|auto --no-torch --no-check --threads 1
+ *          --blas-threads 1,2 (OpenBLAS pool sizes of the PyTorch references; default 1 and all cores)
+ *          --head ops (the output layer as tfjs ops on every path, instead of the fused dense op)
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
 import { fusedRecurrent } from '../src/core/kernels/tfjs-op';
+import { fusedDense } from '../src/core/kernels/dense-op';
 import { disposeKernels, getKernel, kernelInfo } from '../src/core/kernels/select';
 import { wasmEngineInfo } from '../src/core/kernels/wasm-kernel';
 import { GATES, type CellKind, type KernelPath, type RecurrentKernel } from '../src/core/kernels/types';
 import { linear } from '../src/core/models/linear';
+import { defaultFusedHead } from '../src/core/models/rnn-lm';
 import { crossEntropy } from '../src/core/training/lm-trainer';
 import { gradClipping } from '../src/core/training/grad-clipping';
+import { loadCorpusText } from '../src/core/data/corpus';
+import { Vocab } from '../src/core/text/vocab';
+import { preprocessLine, splitLines } from '../src/core/text/preprocess';
 
 type BenchPath = 'tfjs-ops' | KernelPath;
 const V = 28, B = 32, T = 35, H = 256;
+// The numerics check reads The Time Machine; the data sets sit beside the clone (as for npm test).
+process.env.SEQLAB_DATA_DIR ||= join(__dirname, '../../shared/data');
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,6 +60,7 @@ class Torch {
   private lines: string[] = [];
   private waiters: ((l: string) => void)[] = [];
   info: unknown;
+  label = 'pytorch';
   private constructor(child: ChildProcessByStdio<Writable, Readable, null>, threads: number) {
     this.child = child;
     void threads;
@@ -59,16 +70,20 @@ class Torch {
       else this.lines.push(l);
     });
   }
-  static async start(threads: number): Promise<Torch | null> {
+  static async start(threads: number, blasThreads: number): Promise<Torch | null> {
     const py = process.env.SEQLAB_PYTHON ?? '/usr/bin/python3';
     const probe = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
     if (probe.status !== 0) {
       console.log(`PyTorch reference skipped: '${py} -c "import torch"' failed. Install it with\n  apt-get install -y python3-torch libopenblas0-pthread\n(libopenblas0-pthread matters: without it torch is ~12x slower and not a fair baseline).`);
       return null;
     }
-    const child = spawn(py, [join(__dirname, 'reference_lm.py'), '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // torch.set_num_threads does not reach OpenBLAS's own thread pool (one thread per core by
+    // default): OPENBLAS_NUM_THREADS sets it. Both pools are pinned explicitly per reference.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(threads) };
+    const child = spawn(py, [join(__dirname, 'reference_lm.py'), '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'inherit'], env });
     const t = new Torch(child, threads);
-    t.info = JSON.parse(await t.next()).info;
+    t.info = { ...JSON.parse(await t.next()).info, openblasThreads: blasThreads };
+    t.label = `pytorch (torch ${threads} thread${threads > 1 ? 's' : ''}, OpenBLAS ${blasThreads})`;
     return t;
   }
   private next(): Promise<string> {
@@ -92,13 +107,14 @@ interface Params {
   wx: tf.Variable; wh: tf.Variable; b: tf.Variable; wq: tf.Variable; bq: tf.Variable;
 }
 
-function makeParams(kind: CellKind, seed: number): Params {
+/** d2l's initialisation: normal, std 0.01. */
+function makeParams(kind: CellKind, seed: number, std = 0.01): Params {
   const N = GATES[kind] * H;
   return tf.tidy(() => ({
-    wx: tf.variable(tf.randomNormal([V, N], 0, 0.01, 'float32', seed)),
-    wh: tf.variable(tf.randomNormal([H, N], 0, 0.01, 'float32', seed + 1)),
+    wx: tf.variable(tf.randomNormal([V, N], 0, std, 'float32', seed)),
+    wh: tf.variable(tf.randomNormal([H, N], 0, std, 'float32', seed + 1)),
     b: tf.variable(tf.zeros([N])),
-    wq: tf.variable(tf.randomNormal([H, V], 0, 0.01, 'float32', seed + 2)),
+    wq: tf.variable(tf.randomNormal([H, V], 0, std, 'float32', seed + 2)),
     bq: tf.variable(tf.zeros([V])),
   }));
 }
@@ -134,8 +150,19 @@ function layer(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | undefi
 }
 
 /**
- * One training step with the head, loss and clipping LMTrainer.trainStep runs (linear, crossEntropy,
- * gradClipping from src/), so the bench measures the code path users train with.
+ * The output layer as RecurrentLM runs it: the fused dense op on compiled kernel paths, else
+ * linear + bias (tfjs ops; also the numerics reference).
+ */
+function head(path: BenchPath, kernel: RecurrentKernel | undefined, flat: tf.Tensor2D, p: Params): tf.Tensor2D {
+  const wq = p.wq as tf.Tensor as tf.Tensor2D;
+  const ops = arg('head', 'auto') === 'ops'; // --head ops: tfjs ops on every path (before/after comparisons)
+  if (!ops && path !== 'tfjs-ops' && kernel && defaultFusedHead('fused', kernel)) return fusedDense(flat, wq, p.bq, { kernel });
+  return tf.add(linear(flat, wq), p.bq) as tf.Tensor2D;
+}
+
+/**
+ * One training step with the head, loss and clipping LMTrainer.trainStep runs (head as above,
+ * crossEntropy, gradClipping from src/), so the bench measures the code path users train with.
  */
 function trainStep(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | undefined, p: Params, X: tf.Tensor2D, Y: tf.Tensor2D, opt: tf.Optimizer): number {
   return tf.tidy(() => {
@@ -143,7 +170,7 @@ function trainStep(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | un
     const c0 = kind === 'lstm' ? (tf.zeros([B, H]) as tf.Tensor2D) : null;
     const { value, grads } = tf.variableGrads(() => {
       const { hs } = layer(kind, path, kernel, X, h0, c0, p);
-      const logits = tf.add(linear(tf.reshape(hs, [T * B, H]) as tf.Tensor2D, p.wq as tf.Tensor as tf.Tensor2D), p.bq) as tf.Tensor2D;
+      const logits = head(path, kernel, tf.reshape(hs, [T * B, H]) as tf.Tensor2D, p);
       return crossEntropy(logits, tf.reshape(Y, [T * B]) as tf.Tensor1D);
     });
     // clipping by global norm 1, then SGD lr 1
@@ -163,12 +190,13 @@ function generate(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | und
     let r = layer(kind, path, kernel, prefix, h, c, p);
     h = r.h;
     c = r.c;
-    let tok = tf.argMax(tf.add(tf.matMul(h, p.wq), p.bq), 1).dataSync()[0];
+    let tok = tf.argMax(head(path, kernel, h, p), 1).dataSync()[0];
     for (let i = 0; i < n; i++) {
       const next = tf.tidy(() => {
         const x = tf.tensor2d([tok], [1, 1], 'int32');
         r = layer(kind, path, kernel, x, h, c, p);
-        return r.c ? [r.h, tf.argMax(tf.add(tf.matMul(r.h, p.wq), p.bq), 1), r.c] : [r.h, tf.argMax(tf.add(tf.matMul(r.h, p.wq), p.bq), 1)];
+        const next = tf.argMax(head(path, kernel, r.h, p), 1);
+        return r.c ? [r.h, next, r.c] : [r.h, next];
       }) as tf.Tensor[];
       tf.dispose(c ? [h, c] : [h]);
       h = next[0] as tf.Tensor2D;
@@ -185,7 +213,7 @@ function generate(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | und
 async function main() {
   const models = arg('models', 'rnn,gru,lstm').split(',') as CellKind[];
   const reps = Number(arg('reps', '5'));
-  const steps = Number(arg('steps', '4'));
+  const steps = Number(arg('steps', '8'));
   const backend = await initBackend({ backend: arg('backend', 'wasm') as 'wasm' });
   const wantPaths = arg('paths', 'tfjs-ops,ts,wasm-simd,wasm-simd-threads,native').split(',') as BenchPath[];
   const kernels = new Map<BenchPath, RecurrentKernel | undefined>();
@@ -197,9 +225,21 @@ async function main() {
       else console.log(`path ${p}: not available on this machine`);
     }
   }
-  const torch = flag('no-torch') ? null : await Torch.start(Number(arg('threads', '1')));
+  // Two references: OpenBLAS on one thread, and OpenBLAS on every core (its default, and the
+  // faster here); ratios are taken against the faster of the two per model.
+  const blasThreads = arg('blas-threads', `1,${availableParallelism()}`).split(',').map(Number);
+  const torches: Torch[] = [];
+  if (!flag('no-torch')) {
+    for (const n of [...new Set(blasThreads)]) {
+      const t = await Torch.start(Number(arg('threads', '1')), n);
+      if (!t) break;
+      torches.push(t);
+    }
+  }
+  // OpenBLAS's idle threads spin for a while after a call; let them sleep before timing Seqlab.
+  const settle = () => new Promise((r) => setTimeout(r, 300));
   console.log(`tfjs backend: ${backend.name}; kernels: ${[...kernels.keys()].join(', ')}; wasm: ${JSON.stringify(wasmEngineInfo())}`);
-  if (torch) console.log(`PyTorch: ${JSON.stringify(torch.info)}`);
+  for (const t of torches) console.log(`${t.label}: ${JSON.stringify(t.info)}`);
   for (const n of kernelInfo().notes) console.log(`note: ${n}`);
 
   const rates = new Map<string, number[]>();
@@ -222,10 +262,14 @@ async function main() {
   }
   for (let rep = 0; rep < reps; rep++) {
     for (const kind of models) {
-      if (torch) push(`${kind}/pytorch`, (await torch.ask(`train ${kind} ${Math.max(steps, 10)}`)).tokensPerSec);
+      for (const t of torches) push(`${kind}/${t.label}`, (await t.ask(`train ${kind} ${steps}`)).tokensPerSec);
+      if (torches.length) await settle();
       for (const [path, k] of kernels) {
         const s = setup(kind, path);
         const n = path === 'tfjs-ops' || path === 'ts' ? 1 : steps;
+        // One untimed step first, as the reference does: the paths and PyTorch take turns on the
+        // same cores, and a user's training loop runs its steps back to back.
+        if (n > 1) trainStep(kind, path, k, s.p, s.X, s.Y, s.opt);
         const t0 = performance.now();
         for (let i = 0; i < n; i++) trainStep(kind, path, k, s.p, s.X, s.Y, s.opt);
         push(`${kind}/${path}`, (n * T * B) / ((performance.now() - t0) / 1000));
@@ -237,7 +281,12 @@ async function main() {
   // generation of 500 characters (median of 3)
   const gen = new Map<string, number>();
   for (const kind of models) {
-    if (torch) gen.set(`${kind}/pytorch`, median(await Promise.all([0, 1, 2].map(async () => (await torch.ask(`gen ${kind}`)).gen500ms))));
+    for (const t of torches) {
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) ms.push((await t.ask(`gen ${kind}`)).gen500ms);
+      gen.set(`${kind}/${t.label}`, median(ms));
+    }
+    if (torches.length) await settle();
     for (const [path, k] of kernels) {
       const s = setup(kind, path);
       generate(kind, path, k, s.p, 20);
@@ -245,14 +294,22 @@ async function main() {
     }
   }
 
-  // numerics: 20 steps from the same start, each fused path vs per-step tfjs ops
+  // numerics: the textbook's first 20 steps (The Time Machine, d2l's N(0, 0.01) initialisation,
+  // SGD lr 1, clipping 1) from the same start, each fused path vs per-step tfjs ops.
   const check = new Map<string, number>();
   if (!flag('no-check')) {
+    const corpus = await loadCorpusText('timemachine');
+    // d2l: each line reduced to lower-case letters and spaces, its characters, lines concatenated
+    const chars = splitLines(corpus.text).flatMap(({ line }) => [...preprocessLine(line)]);
+    const vocab = Vocab.build(chars);
+    const ids = vocab.toIndices(chars);
+    // Batch row b reads the text from offset b·4000: X[t, b] = ids[off + t], Y the next character.
+    const window = (shift: number) => Array.from({ length: T * B }, (_, i) => ids[Math.floor(i % B) * 4000 + Math.floor(i / B) + shift]);
     for (const kind of models) {
       const run = (path: BenchPath) => {
         const p = makeParams(kind, 7);
-        const X = tf.tensor2d(Array.from({ length: T * B }, (_, i) => (i * 7 + 3) % V), [T, B], 'int32');
-        const Y = tf.tensor2d(Array.from({ length: T * B }, (_, i) => (i * 13 + 1) % V), [T, B], 'int32');
+        const X = tf.tensor2d(window(0), [T, B], 'int32');
+        const Y = tf.tensor2d(window(1), [T, B], 'int32');
         const opt = tf.train.sgd(1);
         const losses = Array.from({ length: 20 }, () => trainStep(kind, path, kernels.get(path), p, X, Y, opt));
         tf.dispose([p.wx, p.wh, p.b, p.wq, p.bq, X, Y]);
@@ -263,11 +320,12 @@ async function main() {
       for (const path of kernels.keys()) {
         if (path === 'tfjs-ops') continue;
         const l = run(path);
+        if (process.env.SEQLAB_BENCH_DEBUG) console.log(kind, path, l.map((v, i) => `${v.toFixed(5)}/${ref[i].toFixed(5)}`).join(' '));
         check.set(`${kind}/${path}`, Math.max(...l.map((v, i) => Math.abs(v - ref[i]) / Math.abs(ref[i]))));
       }
     }
   }
-  torch?.stop();
+  for (const t of torches) t.stop();
 
   // ------------------------------------------------------------------ report
   const fmt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
@@ -275,18 +333,20 @@ async function main() {
   console.log('| model | path | tokens/s | × PyTorch | gen 500 chars (ms) | gen speed-up vs tfjs-ops | max rel. loss diff, 20 steps |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const kind of models) {
-    const pt = median(rates.get(`${kind}/pytorch`) ?? []);
-    const rows: [string, number][] = [];
-    if (torch) rows.push(['pytorch (1 thread, OpenBLAS)', pt]);
+    const refs: [string, number][] = torches.map((t) => [t.label, median(rates.get(`${kind}/${t.label}`) ?? [])]);
+    const pt = Math.max(...refs.map(([, r]) => r));
+    const rows: [string, number][] = [...refs];
     for (const path of kernels.keys()) rows.push([path, median(rates.get(`${kind}/${path}`) ?? [])]);
     for (const [name, r] of rows) {
-      const key = `${kind}/${name.startsWith('pytorch') ? 'pytorch' : name}`;
+      const key = `${kind}/${name}`;
       const g = gen.get(key);
       const today = gen.get(`${kind}/tfjs-ops`);
       const c = check.get(key);
-      console.log(`| ${kind} | ${name} | ${fmt(r)} | ${torch ? (r / pt).toFixed(2) : '—'} | ${g ? g.toFixed(0) : '—'} | ${g && today && !name.startsWith('pytorch') ? (today / g).toFixed(1) + '×' : '—'} | ${c !== undefined ? c.toExponential(1) : '—'} |`);
+      const ref = name.startsWith('pytorch');
+      console.log(`| ${kind} | ${name} | ${fmt(r)} | ${torches.length ? (r / pt).toFixed(2) : '—'} | ${g ? g.toFixed(0) : '—'} | ${g && today && !ref ? (today / g).toFixed(1) + '×' : '—'} | ${c !== undefined ? c.toExponential(1) : '—'} |`);
     }
   }
+  if (torches.length) console.log('\n× PyTorch is against the faster PyTorch configuration of each model.');
   console.log(`\npeak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; peak wasm kernel heap ${(peakWasm / 2 ** 20).toFixed(1)} MiB; tfjs tensors ${tf.memory().numTensors}`);
   disposeKernels();
   process.exit(0);

@@ -2,13 +2,17 @@
  * Profiles one training step of the textbook's char LM (bench/lm.ts shapes) phase by phase on
  * the tfjs backend and kernel path given: `tsx bench/profile-lm-step.ts --path wasm-simd --model rnn`.
  * Phases are timed separately (wasm and cpu backends run ops synchronously), medians of --reps.
+ * The trainer-step phases run the output layer as RecurrentLM does: the fused dense op when the
+ * kernel path has it (`--head ops` forces tf.matMul + add; `--dense-split` runs it on both
+ * threads of the two-thread paths), and time its kernel calls apart.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
 import { fusedRecurrent } from '../src/core/kernels/tfjs-op';
+import { fusedDense, hasFusedDense } from '../src/core/kernels/dense-op';
 import { disposeKernels, getKernel, selectKernelPath } from '../src/core/kernels/select';
 import { GATES, type CellKind, type KernelPath, type RecurrentKernel } from '../src/core/kernels/types';
-import { RecurrentLM } from '../src/core/models/rnn-lm';
+import { defaultFusedHead, RecurrentLM } from '../src/core/models/rnn-lm';
 import { linear } from '../src/core/models/linear';
 import { crossEntropy } from '../src/core/training/lm-trainer';
 import { gradClipping } from '../src/core/training/grad-clipping';
@@ -26,6 +30,10 @@ async function main() {
   const reps = Number(arg('reps', '30'));
   await initBackend({ backend: arg('backend', 'wasm') as 'wasm' });
   const kernel = (await getKernel(path))!;
+  const fusedHead = arg('head', hasFusedDense(kernel) ? 'fused' : 'ops') === 'fused';
+  // --dense-split: the two-thread paths share the fused head between both threads too
+  const splittable = kernel as RecurrentKernel & { denseSplitMinWork?: number };
+  if (process.argv.includes('--dense-split') && splittable.denseSplitMinWork !== undefined) splittable.denseSplitMinWork = 0;
   const G = GATES[kind];
   const time = (f: () => void) => {
     for (let i = 0; i < 5; i++) f();
@@ -66,6 +74,18 @@ async function main() {
   const hsConst = tf.randomNormal([T, B, H], 0, 0.1, 'float32', 4) as tf.Tensor3D;
   const flat = tf.reshape(hsConst, [T * B, H]) as tf.Tensor2D;
   rows.push(['head fwd: linear+bias (trainer linear)', time(() => tf.tidy(() => void tf.add(linear(flat, wq as tf.Tensor as tf.Tensor2D), bq)))]);
+  if (hasFusedDense(kernel)) {
+    const dd = { N: T * B, D: H, V };
+    const fa = flat.dataSync() as Float32Array, fw = wq.dataSync() as Float32Array, fb = bq.dataSync() as Float32Array;
+    const fdy = new Float32Array(T * B * V).fill(1e-3);
+    rows.push(['head kernel dense forward (raw arrays)', time(() => void kernel.dense!(dd, fa, fw, fb))]);
+    rows.push(['head kernel dense backward (raw arrays)', time(() => void kernel.denseBackward!(dd, fa, fw, fdy))]);
+    rows.push(['head fwd: fusedDense op', time(() => tf.tidy(() => void fusedDense(flat, wq as tf.Tensor as tf.Tensor2D, bq, { kernel }).dataSync()))]);
+    rows.push(['head fwd+loss+grads wq,bq,hs (fusedDense + crossEntropy)', time(() => tf.tidy(() => {
+      const g = tf.grads((a: tf.Tensor, q: tf.Tensor, bb: tf.Tensor) => crossEntropy(fusedDense(a as tf.Tensor2D, q as tf.Tensor2D, bb, { kernel }), Yf));
+      g([flat, wq, bq]).forEach((t) => t.dataSync());
+    }))]);
+  }
   rows.push(['head fwd: tf.matMul+bias (previous bench)', time(() => tf.tidy(() => void tf.add(tf.matMul(flat, wq), bq)))]);
   rows.push(['head fwd+loss (trainer crossEntropy)', time(() => tf.tidy(() => void crossEntropy(tf.add(linear(flat, wq as tf.Tensor as tf.Tensor2D), bq) as tf.Tensor2D, Yf).dataSync()))]);
   rows.push(['head fwd+loss (previous bench softmaxCrossEntropy)', time(() => tf.tidy(() => void tf.losses.softmaxCrossEntropy(tf.oneHot(Yf, V), tf.add(tf.matMul(flat, wq), bq)).dataSync()))]);
@@ -111,27 +131,34 @@ async function main() {
     value.dataSync();
   }))]);
   // LMTrainer.trainStep's code, phase by phase; the kernel's own time measured by wrapping it
-  const acc = { kf: 0, kb: 0 };
+  const acc = { kf: 0, kb: 0, df: 0, db: 0 };
   const fwd = kernel.forward.bind(kernel), bwd = kernel.backward.bind(kernel);
   const timed: RecurrentKernel = {
     path: kernel.path,
     forward: (...a: Parameters<typeof fwd>) => { const t = performance.now(); const r = fwd(...a); acc.kf += performance.now() - t; return r; },
     backward: (...a: Parameters<typeof bwd>) => { const t = performance.now(); const r = bwd(...a); acc.kb += performance.now() - t; return r; },
   };
+  if (hasFusedDense(kernel)) {
+    const dfw = kernel.dense!.bind(kernel), dbw = kernel.denseBackward!.bind(kernel);
+    timed.dense = (...a: Parameters<typeof dfw>) => { const t = performance.now(); const r = dfw(...a); acc.df += performance.now() - t; return r; };
+    timed.denseBackward = (...a: Parameters<typeof dbw>) => { const t = performance.now(); const r = dbw(...a); acc.db += performance.now() - t; return r; };
+  }
   const phases: Record<string, number[]> = {};
   const model = new RecurrentLM({ kind, impl: 'fused', vocabSize: V, hidden: H, layers: 1, bidirectional: false, embedding: 0, seed: 1 });
   const vars = model.variables();
   const optt = tf.train.sgd(1);
   const rec = (k: string, v: number) => (phases[k] ??= []).push(v);
   for (let i = 0; i < reps + 5; i++) {
-    acc.kf = acc.kb = 0;
+    acc.kf = acc.kb = acc.df = acc.db = 0;
     const t0 = performance.now();
     tf.tidy(() => {
       const st = model.beginState(B);
       let t = performance.now();
       const { value, grads } = tf.variableGrads(() => {
         const out = fusedRecurrent(kind, X, st.h[0], st.c[0], ...(Object.values(model.packedWeights(0)) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D]), { kernel: timed, inputSize: V });
-        const logits = tf.add(linear(tf.reshape(out.hs, [T * B, H]) as tf.Tensor2D, model.wq as tf.Tensor as tf.Tensor2D), model.bq) as tf.Tensor2D;
+        const flatHs = tf.reshape(out.hs, [T * B, H]) as tf.Tensor2D;
+        const wqm = model.wq as tf.Tensor as tf.Tensor2D;
+        const logits = fusedHead ? fusedDense(flatHs, wqm, model.bq, { kernel: timed }) : (tf.add(linear(flatHs, wqm), model.bq) as tf.Tensor2D);
         return crossEntropy(logits, Yf);
       }, vars);
       const vg = performance.now() - t;
@@ -146,28 +173,33 @@ async function main() {
       if (i >= 5) {
         rec('trainer step: kernel forward', acc.kf);
         rec('trainer step: kernel backward', acc.kb);
-        rec('trainer step: rest of forward+backward (head, loss, copies, tape)', vg - acc.kf - acc.kb);
+        rec('trainer step: head kernel forward (fused dense)', acc.df);
+        rec('trainer step: head kernel backward (fused dense)', acc.db);
+        rec(`trainer step: rest of forward+backward (${fusedHead ? 'loss' : 'head, loss'}, copies, tape)`, vg - acc.kf - acc.kb - acc.df - acc.db);
         rec('trainer step: loss read + clipping', clip);
         rec('trainer step: SGD update', upd);
       }
     });
     if (i >= 5) {
       const total = performance.now() - t0;
-      const parts = ['kernel forward', 'kernel backward', 'rest of forward+backward (head, loss, copies, tape)', 'loss read + clipping', 'SGD update'];
+      const parts = ['kernel forward', 'kernel backward', 'head kernel forward (fused dense)', 'head kernel backward (fused dense)', `rest of forward+backward (${fusedHead ? 'loss' : 'head, loss'}, copies, tape)`, 'loss read + clipping', 'SGD update'];
       rec('trainer step: beginState + end of tidy (disposals)', total - parts.reduce((a, k) => a + phases[`trainer step: ${k}`].at(-1)!, 0));
       rec('trainer step: TOTAL', total);
     }
   }
   for (const [k, v] of Object.entries(phases)) rows.push([k, median(v)]);
   await selectKernelPath({ force: path });
+  // RecurrentLM's own choice unless --head is given
+  const headOpt = process.argv.includes('--head') ? (fusedHead ? 'fused' : 'ops') : undefined;
+  const headUsed = headOpt ?? (defaultFusedHead('fused') ? 'fused' : 'ops');
   const stepT = time(() => tf.tidy(() => {
     const st = model.beginState(B);
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(X, st).logits, Yf), vars);
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(X, st, { head: headOpt }).logits, Yf), vars);
     value.dataSync();
     optt.applyGradients(gradClipping(grads, 1).grads);
   }));
-  rows.push([`LMTrainer.trainStep code via RecurrentLM.forward: TOTAL (${Math.round((T * B) / stepT * 1000)} tokens/s)`, stepT]);
-  console.log(`model ${kind}, path ${path}, backend ${tf.getBackend()}; medians of ${reps}, ms`);
+  rows.push([`LMTrainer.trainStep code via RecurrentLM.forward (head ${headUsed}): TOTAL (${Math.round((T * B) / stepT * 1000)} tokens/s)`, stepT]);
+  console.log(`model ${kind}, path ${path}, backend ${tf.getBackend()}, trainer-step head ${fusedHead ? 'fused dense' : 'tfjs ops'}; medians of ${reps}, ms`);
   for (const [k, v] of rows) console.log(`| ${k} | ${v.toFixed(2)} |`);
   disposeKernels();
   process.exit(0);

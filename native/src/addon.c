@@ -2,18 +2,22 @@
  * seqlab-native: N-API addon running the fused recurrent kernels of rnn_core.h.
  * The core is compiled three times (AVX-512, AVX2+FMA, portable) and the widest one the CPU
  * supports is chosen at load (SEQLAB_NATIVE_ISA=avx512|avx2|portable forces one). A second
- * pthread takes half the rows / panels of each phase; it spins while work is expected and
- * sleeps on a condition variable when idle.
+ * pthread shares each phase: the recurrent phases as pieces (rows, weight-gradient panels)
+ * both threads claim, so a late helper never holds the caller up (the dense layer too: rows,
+ * backward parts). The helper spins while work is expected and sleeps on a condition
+ * variable when idle.
  *
  * JS API: run(op, ints: Int32Array(8), bufs: (TypedArray|null)[35], threads) -> undefined
  *   bufs[0..33] = the pointer fields of the args struct in order, bufs[34] = wh
  *   op 1 forward rows, 2 backward rows, 3 weight-gradient panels,
  *   4 pack forward (into the whp / wxp slots), 5 pack backward (whtp / whtp2 / wxtp slots)
+ * dense(op, ints, bufs) -> undefined: the fused dense layer of dense_core.h (see below)
  * info() -> { isa, threads }
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +29,25 @@
 #define VFMA(a, b, c) ((a) * (b) + (c))
 #define FN(name) name##_p
 #include "rnn_core.h"
+#include "dense_core.h"
 #undef VW
 #undef MR
 #undef FN
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_X86 1
+#include <immintrin.h>
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+/* explicit FMA in the register tiles: a row's products must not depend on where the compiler
+ * chose to contract a*b+c (rows sit at different tile positions in different work splits) */
+#undef VFMA
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define VW 8
 #define MR 4
 #define FN(name) name##_a2
 #include "rnn_core.h"
+#include "dense_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -44,10 +55,13 @@
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#undef VFMA
+#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define VW 16
 #define MR 8
 #define FN(name) name##_a5
 #include "rnn_core.h"
+#include "dense_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -60,6 +74,8 @@ typedef void (*phase_fn)(args_t *, int, int);
 typedef void (*packf_fn)(args_t *, const float *, float *, float *);
 typedef void (*packb_fn)(args_t *, const float *, float *, float *, float *);
 typedef int (*panels_fn)(int, int);
+typedef dargs_p dargs_t;
+typedef void (*dprep_fn)(dargs_t *);
 
 static struct {
   const char *isa;
@@ -67,6 +83,8 @@ static struct {
   packf_fn packf;
   packb_fn packb;
   panels_fn panels;
+  dprep_fn dpack, dprep;
+  phase_fn dfwd, dbwd; /* called with a dargs_t * (same calling convention as the phases) */
 } K;
 
 #define SET_ISA(sfx, name)                          \
@@ -78,6 +96,10 @@ static struct {
     K.packf = (packf_fn)pack_forward_##sfx;         \
     K.packb = (packb_fn)pack_backward_##sfx;        \
     K.panels = (panels_fn)panels_##sfx;             \
+    K.dpack = (dprep_fn)dense_pack_##sfx;           \
+    K.dprep = (dprep_fn)dense_backward_prep_##sfx;  \
+    K.dfwd = (phase_fn)dense_forward_rows_##sfx;    \
+    K.dbwd = (phase_fn)dense_backward_parts_##sfx;  \
   } while (0)
 
 static void choose_isa(void) {
@@ -107,12 +129,46 @@ typedef struct {
   phase_fn fn;
   args_t *args;
   int lo, hi;
+  /* chunked jobs (run_chunks): [0, n) in pieces of `chunk`; claim = (job seq << 32) | next piece */
+  int chunked, n, chunk, pieces;
+  atomic_llong claim;
+  atomic_int finished;
 } helper_t;
+
+/* Claims the next piece of job s (of `pieces`), or -1 when job s is over or fully claimed. */
+static int claim_piece(helper_t *W, int s, int pieces) {
+  long long v = atomic_load_explicit(&W->claim, memory_order_acquire);
+  for (;;) {
+    if ((int)(v >> 32) != s || (int)(v & 0xffffffff) >= pieces) return -1;
+    if (atomic_compare_exchange_weak_explicit(&W->claim, &v, v + 1, memory_order_acq_rel, memory_order_acquire)) return (int)(v & 0xffffffff);
+  }
+}
+
+/* Runs the pieces of job s this thread can still claim; returns how many. */
+static int run_pieces(helper_t *W, int s, phase_fn fn, args_t *a, int n, int chunk, int pieces) {
+  int c, ran = 0;
+  while ((c = claim_piece(W, s, pieces)) >= 0) {
+    int lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
+    fn(a, lo, hi);
+    atomic_fetch_add_explicit(&W->finished, 1, memory_order_acq_rel);
+    ran++;
+  }
+  return ran;
+}
 
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One step of a spin-wait: pause; after a few thousand steps also yield the core, so a
+ * waiter sharing its core with the thread it waits for (a loaded machine) does not starve it. */
+static inline void spin_pause(unsigned n) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
+  if (n > 4096) sched_yield();
 }
 
 static void *helper_main(void *arg) {
@@ -130,14 +186,20 @@ static void *helper_main(void *arg) {
         atomic_store(&W->sleeping, 0);
         pthread_mutex_unlock(&W->mu);
       }
-#if defined(__x86_64__)
-      __builtin_ia32_pause();
-#endif
+      spin_pause(n);
     }
     seen = s;
     if (atomic_load(&W->quit)) break;
-    W->fn(W->args, W->lo, W->hi);
-    atomic_store_explicit(&W->done, s, memory_order_release);
+    /* A job's fields are read before claiming it: a claim succeeds only while job s is still
+     * open, so fields read too late (a newer job's) are never used. */
+    phase_fn fn = W->fn;
+    args_t *a = W->args;
+    if (W->chunked) {
+      run_pieces(W, s, fn, a, W->n, W->chunk, W->pieces);
+    } else if (claim_piece(W, s, 1) == 0) {
+      fn(a, W->lo, W->hi);
+      atomic_store_explicit(&W->done, s, memory_order_release);
+    }
   }
   return 0;
 }
@@ -159,8 +221,9 @@ static int helper_start(helper_t *W) {
 static void run_split(helper_t *W, phase_fn fn, args_t *a, int n, int threads) {
   if (threads < 2 || n < 2 || !W || !helper_start(W)) { fn(a, 0, n); return; }
   int mid = n / 2;
-  W->fn = fn; W->args = a; W->lo = mid; W->hi = n;
+  W->fn = fn; W->args = a; W->lo = mid; W->hi = n; W->chunked = 0;
   int s = atomic_load(&W->seq) + 1;
+  atomic_store_explicit(&W->claim, (long long)s << 32, memory_order_release);
   pthread_mutex_lock(&W->mu);
   atomic_store_explicit(&W->seq, s, memory_order_release);
   if (atomic_load(&W->sleeping)) pthread_cond_signal(&W->cv);
@@ -171,6 +234,35 @@ static void run_split(helper_t *W, phase_fn fn, args_t *a, int n, int threads) {
     __builtin_ia32_pause();
 #endif
   }
+}
+
+/*
+ * Splits [0, n) into pieces of `chunk` that both threads claim until none is left: a helper
+ * that starts late (asleep, or its core busy with another process) costs nothing, the caller
+ * just runs more pieces itself. Returns when every piece has run.
+ */
+static void run_chunks(helper_t *W, phase_fn fn, args_t *a, int n, int chunk, int threads) {
+  if (chunk < 1) chunk = 1;
+  int pieces = (n + chunk - 1) / chunk;
+  if (threads < 2 || pieces < 2 || !W || !helper_start(W)) { fn(a, 0, n); return; }
+  W->fn = fn; W->args = a; W->n = n; W->chunk = chunk; W->pieces = pieces; W->chunked = 1;
+  atomic_store_explicit(&W->finished, 0, memory_order_relaxed);
+  int s = atomic_load(&W->seq) + 1;
+  atomic_store_explicit(&W->claim, (long long)s << 32, memory_order_release);
+  pthread_mutex_lock(&W->mu);
+  atomic_store_explicit(&W->seq, s, memory_order_release);
+  if (atomic_load(&W->sleeping)) pthread_cond_signal(&W->cv);
+  pthread_mutex_unlock(&W->mu);
+  run_pieces(W, s, fn, a, n, chunk, pieces);
+  unsigned k = 0;
+  while (atomic_load_explicit(&W->finished, memory_order_acquire) != pieces) spin_pause(++k);
+}
+
+/* Rows per piece of the recurrent phases (both threads stream all of W_hh per piece, so
+ * pieces stay large: two per thread at most), panels per piece of the weight gradients. */
+static int row_chunk(int B) {
+  int c = B <= 32 ? (B + 1) / 2 : (B + 3) / 4;
+  return c < 8 ? 8 : c;
 }
 
 /* Runs when this environment exits: stop and join its own helper, then free it. */
@@ -234,11 +326,53 @@ static napi_value run(napi_env env, napi_callback_info info) {
   helper_t *W = 0;
   napi_get_instance_data(env, (void **)&W);
   switch (op) {
-    case 1: run_split(W, K.fwd, &a, a.B, threads); break;
-    case 2: run_split(W, K.bwd, &a, a.B, threads); break;
-    case 3: run_split(W, K.wgr, &a, K.panels(a.kind, a.H), threads); break;
+    case 1: run_chunks(W, K.fwd, &a, a.B, row_chunk(a.B), threads); break;
+    case 2: run_chunks(W, K.bwd, &a, a.B, row_chunk(a.B), threads); break;
+    case 3: run_chunks(W, K.wgr, &a, K.panels(a.kind, a.H), 4, threads); break;
     case 4: K.packf(&a, wh, (float *)a.whp, (float *)a.wxp); break;
     case 5: K.packb(&a, wh, (float *)a.whtp, (float *)a.whtp2, (float *)a.wxtp); break;
+    default: napi_throw_range_error(env, 0, "unknown op"); return 0;
+  }
+  return 0;
+}
+
+/* dense(op, ints: Int32Array(4) [N, D, V, threads], bufs: (Float32Array|null)[13], _) -> undefined
+ *   bufs = the pointer fields of dargs in order (a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db)
+ *   op 1 forward (pack W, then rows of Y shared), 2 backward (prep, then parts shared) */
+#define DBUF 13
+static napi_value dense(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 3) { napi_throw_type_error(env, 0, "dense(op, ints, bufs)"); return 0; }
+  int op;
+  CHECK(napi_get_value_int32(env, argv[0], &op));
+  int *ints = (int *)buf_ptr(env, argv[1]);
+  if (!ints) { napi_throw_type_error(env, 0, "ints must be an Int32Array(4)"); return 0; }
+  dargs_t a;
+  memset(&a, 0, sizeof a);
+  a.N = ints[0]; a.D = ints[1]; a.V = ints[2];
+  int threads = ints[3] > 1 ? 2 : 1;
+  void **fields = (void **)&a.a;
+  for (uint32_t i = 0; i < DBUF; i++) {
+    napi_value e;
+    CHECK(napi_get_element(env, argv[2], i, &e));
+    fields[i] = buf_ptr(env, e);
+  }
+  helper_t *W = 0;
+  napi_get_instance_data(env, (void **)&W);
+  /* pieces both threads claim (run_chunks): rows of Y; parts of the backward (rows of dA and
+   * column panels of A for dW) */
+  switch (op) {
+    case 1:
+      K.dpack(&a);
+      run_chunks(W, K.dfwd, (args_t *)(void *)&a, a.N, 128, threads);
+      break;
+    case 2:
+      a.nparts = threads > 1 ? 8 : 1;
+      K.dprep(&a);
+      run_chunks(W, K.dbwd, (args_t *)(void *)&a, a.nparts, 1, threads);
+      break;
     default: napi_throw_range_error(env, 0, "unknown op"); return 0;
   }
   return 0;
@@ -269,6 +403,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
     {"run", 0, run, 0, 0, 0, napi_default, 0},
     {"panels", 0, panels, 0, 0, 0, napi_default, 0},
+    {"dense", 0, dense, 0, 0, 0, napi_default, 0},
     {"info", 0, info_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);

@@ -10,11 +10,18 @@
  *
  * Work split: forward and the BPTT recurrence split the batch rows [b0, b1) (rows are
  * independent through the whole sequence, so threads meet only at phase ends); the weight
- * gradients split the packed column panels [p0, p1).
+ * gradients split the packed column panels [p0, p1). The callers hand out these ranges as
+ * pieces both threads claim (native/src/addon.c run_chunks, wasm-kernel.ts runPieces); every
+ * piece writes disjoint outputs, so results do not depend on who ran which piece.
  *
  * Packed panels: a matrix with K rows and a group of columns is stored as panels of 16
- * columns, each panel K x 16 contiguous, zero-padded. The GRU splits columns into two groups
- * ([0, 2H) and [2H, 3H)) because the candidate uses R.H instead of H.
+ * columns, each panel K x 16 contiguous (weights zero-padded; the gate-gradient panels dApk
+ * leave the padding columns unwritten: no product reads them). The GRU splits columns into
+ * two groups ([0, 2H) and [2H, 3H)) because the candidate uses R.H instead of H.
+ *
+ * BPTT data flow: the element-wise step writes the gate gradients of time t straight into
+ * dApk (rows t*B..), the recurrent products read them there (A_PANEL), and the weight
+ * gradients multiply the hidden states, read in place (A_TRANS), by the same panels.
  */
 #ifndef RNN_CORE_H_INCLUDED_ONCE_PER_ISA
 /* (included once per instruction set; no include guard on purpose) */
@@ -37,26 +44,27 @@ static inline vf FN(vsplat)(float x) { return x - (vf){0}; }
 static inline vf FN(vload_n)(const float *p, int n) {
   if (n >= VW) return FN(vload)(p);
   vf v = {0};
-  for (int i = 0; i < n; i++) v[i] = p[i];
+  for (int i = 0; i < VW; i++)
+    if (i < n) v[i] = p[i];
   return v;
 }
 static inline void FN(vstore_n)(float *p, vf v, int n) {
   if (n >= VW) { FN(vstore)(p, v); return; }
-  for (int i = 0; i < n; i++) p[i] = v[i];
+  for (int i = 0; i < VW; i++)
+    if (i < n) p[i] = v[i];
 }
 
-/* exp(x), Cephes-style: range reduction by ln 2 and a degree-6 polynomial (rel err ~1e-7). */
+/* exp(x), Cephes-style: range reduction by ln 2 and a degree-6 polynomial (rel err ~1e-7).
+ * n = round(x / ln 2) by the 1.5 * 2^23 trick: adding it leaves n in the low mantissa bits. */
 static inline vf FN(vexp)(vf x) {
   const vf hi = FN(vsplat)(88.3762626647949f), lo = FN(vsplat)(-87.3365447504f);
   vi m = (vi)(x > hi); /* lane masks: all ones where true */
   x = (vf)((m & (vi)hi) | (~m & (vi)x));
   m = (vi)(x < lo);
   x = (vf)((m & (vi)lo) | (~m & (vi)x));
-  vf fx = x * 1.44269504088896341f;
-  /* + copysign(0.5, fx), then truncate: round half away from zero */
-  fx = fx + (vf)(((vi)fx & (int)0x80000000) | (vi)FN(vsplat)(0.5f));
-  vi n = __builtin_convertvector(fx, vi); /* truncation after +-0.5: round half away */
-  vf fn = __builtin_convertvector(n, vf);
+  const vf magic = FN(vsplat)(12582912.0f);
+  vf t = x * 1.44269504088896341f + magic;
+  vf fn = t - magic;
   x = x - fn * 0.693359375f;
   x = x - fn * -2.12194440e-4f;
   vf y = FN(vsplat)(1.9875691500E-4f);
@@ -66,7 +74,7 @@ static inline vf FN(vexp)(vf x) {
   y = y * x + 1.6666665459E-1f;
   y = y * x + 5.0000001201E-1f;
   y = y * (x * x) + x + 1.0f;
-  vi e = (n + 127) << 23;
+  vi e = ((vi)t - (0x4B400000 - 127)) << 23;
   vf scale;
   __builtin_memcpy(&scale, &e, sizeof scale);
   return y * scale;
@@ -92,14 +100,36 @@ static int FN(pack_cols)(int K, int w, const float *Bm, int ldb, float *out) {
   return P;
 }
 
+static inline void FN(vcopy16)(float *d, const float *s) {
+#pragma GCC unroll 16
+  for (int v = 0; v < NR / VW; v++) FN(vstore)(d + v * VW, FN(vload)(s + v * VW));
+}
+
 /* Panels of the transpose: out = panels of Bt[K][w] where Bt[k][j] = Bm[j][k0 + k] (Bm rows of ldb). */
 static int FN(pack_trans)(int K, int w, const float *Bm, int ldb, float *out) {
   int P = (w + NR - 1) / NR;
   for (int p = 0; p < P; p++) {
     int c0 = p * NR, nc = w - c0 < NR ? w - c0 : NR;
     float *o = out + (long)p * K * NR;
-    for (int k = 0; k < K; k++)
-      for (int j = 0; j < NR; j++) o[(long)k * NR + j] = j < nc ? Bm[(long)(c0 + j) * ldb + k] : 0.0f;
+    /* 16 x 16 blocks through a small buffer: each source line is read whole, once (the 16
+     * source rows are often exactly 4 KiB apart and would evict each other column by column) */
+    for (int k0 = 0; k0 < K; k0 += NR) {
+      const int kn = K - k0 < NR ? K - k0 : NR;
+      float blk[NR][NR];
+      if (nc == NR && kn == NR) {
+        for (int j = 0; j < NR; j++) FN(vcopy16)(blk[j], Bm + (long)(c0 + j) * ldb + k0);
+      } else {
+        for (int j = 0; j < NR; j++) {
+          const float *src = Bm + (long)(c0 + (j < nc ? j : 0)) * ldb + k0;
+          for (int k = 0; k < NR; k++) blk[j][k] = j < nc && k < kn ? src[k] : 0.0f;
+        }
+      }
+      for (int k = 0; k < kn; k++) {
+        float *d = o + (long)(k0 + k) * NR;
+#pragma GCC unroll 16
+        for (int j = 0; j < NR; j++) d[j] = blk[j][k];
+      }
+    }
   }
   return P;
 }
@@ -107,55 +137,111 @@ static int FN(pack_trans)(int K, int w, const float *Bm, int ldb, float *out) {
 /* ------------------------------------------------------------------ products */
 
 /*
- * C[M, w] (= or +=) A[M, K] . Bp, where Bp holds ceil(w/16) packed panels of K rows.
- * A row-major (lda), C row-major (ldc). K is blocked so a panel block stays in L1.
+ * C[M, w] (= or +=) A[M, K] . Bp, where Bp holds ceil(w/16) packed panels of K rows, panel p
+ * at Bp + p * bps. K is blocked so a panel block stays in L1. Register tile: MR rows x one
+ * panel. A is read in one of three layouts (the element in row r, column k):
+ *   A_ROW   A[r * lda + k]                      row-major
+ *   A_TRANS A[k * lda + r]                      the transpose of a row-major matrix (the
+ *                                               weight gradients read the states in place)
+ *   A_PANEL A[(k / 16) * lda + r * 16 + k % 16] 16-column panels (the packed gate gradients)
  */
 #define KBLK 256
-static void FN(gemm)(int M, int w, int K, const float *A, int lda, const float *Bp, float *C, int ldc, int accumulate) {
-  int P = (w + NR - 1) / NR;
-  for (int k0 = 0; k0 < K; k0 += KBLK) {
-    int kn = K - k0 < KBLK ? K - k0 : KBLK;
-    int acc_in = accumulate || k0 > 0;
-    for (int p = 0; p < P; p++) {
-      int c0 = p * NR, nc = w - c0 < NR ? w - c0 : NR;
-      const float *bp = Bp + ((long)p * K + k0) * NR;
-      for (int m0 = 0; m0 < M; m0 += MR) {
-        int mr = M - m0 < MR ? M - m0 : MR;
-        const float *a[MR];
+#define A_ROW 0
+#define A_TRANS 1
+#define A_PANEL 2
+
+static inline __attribute__((always_inline)) void FN(tile)(const int mode, const int full, int mr, int kn, const float *A, long lda,
+                                                          const float *bp, float *C, long ldc, int nc, int acc_in) {
+  vf acc[MR][NV];
 #pragma GCC unroll 16
-        for (int r = 0; r < MR; r++) a[r] = A + (long)(m0 + (r < mr ? r : mr - 1)) * lda + k0;
-        vf acc[MR][NV];
+  for (int r = 0; r < MR; r++)
 #pragma GCC unroll 16
-        for (int r = 0; r < MR; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = (vf){0};
+  if (mode == A_PANEL) {
+    for (int q = 0; q < kn; q += NR) {
+      const int qn = kn - q < NR ? kn - q : NR;
+      const float *a0 = A + (long)(q / NR) * lda;
+      const float *b = bp + (long)q * NR;
+      for (int k = 0; k < qn; k++) {
+        vf bv[NV];
 #pragma GCC unroll 16
-          for (int v = 0; v < NV; v++) acc[r][v] = (vf){0};
-        for (int k = 0; k < kn; k++) {
-          vf bv[NV];
-#pragma GCC unroll 16
-          for (int v = 0; v < NV; v++) bv[v] = FN(vload)(bp + k * NR + v * VW);
-#pragma GCC unroll 16
-          for (int r = 0; r < MR; r++) {
-            vf av = FN(vsplat)(a[r][k]);
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) acc[r][v] = VFMA(av, bv[v], acc[r][v]);
-          }
-        }
+        for (int v = 0; v < NV; v++) bv[v] = FN(vload)(b + k * NR + v * VW);
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
-          if (r >= mr) break;
-          float *c = C + (long)(m0 + r) * ldc + c0;
+          const int rr = full ? r : (r < mr ? r : mr - 1);
+          vf av = FN(vsplat)(a0[rr * NR + k]);
 #pragma GCC unroll 16
-          for (int v = 0; v < NV; v++) {
-            int n = nc - v * VW;
-            if (n <= 0) break;
-            vf cur = acc[r][v];
-            if (acc_in) cur += FN(vload_n)(c + v * VW, n);
-            FN(vstore_n)(c + v * VW, cur, n);
-          }
+          for (int v = 0; v < NV; v++) acc[r][v] = VFMA(av, bv[v], acc[r][v]);
         }
       }
     }
+  } else {
+    const float *ar[MR];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const int rr = full ? r : (r < mr ? r : mr - 1);
+      ar[r] = mode == A_ROW ? A + (long)rr * lda : A + rr;
+    }
+    const long ks = mode == A_ROW ? 1 : lda;
+    for (int k = 0; k < kn; k++) {
+      vf bv[NV];
+#pragma GCC unroll 16
+      for (int v = 0; v < NV; v++) bv[v] = FN(vload)(bp + k * NR + v * VW);
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; r++) {
+        vf av = FN(vsplat)(ar[r][k * ks]);
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; v++) acc[r][v] = VFMA(av, bv[v], acc[r][v]);
+      }
+    }
   }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+    if (!full && r >= mr) break;
+    float *c = C + (long)r * ldc;
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; v++) {
+      int n = nc - v * VW;
+      if (n <= 0) break;
+      vf cur = acc[r][v];
+      if (acc_in) cur += FN(vload_n)(c + v * VW, n);
+      FN(vstore_n)(c + v * VW, cur, n);
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void FN(gemm_impl)(const int mode, int M, int w, int K, const float *A, long lda,
+                                                               const float *Bp, long bps, float *C, long ldc, int accumulate) {
+  const int P = (w + NR - 1) / NR;
+  for (int k0 = 0; k0 < K; k0 += KBLK) {
+    const int kn = K - k0 < KBLK ? K - k0 : KBLK;
+    const int acc_in = accumulate || k0 > 0;
+    const float *Ak = mode == A_ROW ? A + k0 : mode == A_TRANS ? A + (long)k0 * lda : A + (long)(k0 / NR) * lda;
+    for (int p = 0; p < P; p++) {
+      const int c0 = p * NR, nc = w - c0 < NR ? w - c0 : NR;
+      const float *bp = Bp + (long)p * bps + (long)k0 * NR;
+      for (int m0 = 0; m0 < M; m0 += MR) {
+        const int mr = M - m0 < MR ? M - m0 : MR;
+        const float *Am = mode == A_ROW ? Ak + (long)m0 * lda : mode == A_TRANS ? Ak + m0 : Ak + (long)m0 * NR;
+        float *Cm = C + (long)m0 * ldc + c0;
+        if (mr == MR) FN(tile)(mode, 1, mr, kn, Am, lda, bp, Cm, ldc, nc, acc_in);
+        else FN(tile)(mode, 0, mr, kn, Am, lda, bp, Cm, ldc, nc, acc_in);
+      }
+    }
+  }
+}
+
+/* Row-major A; Bp panels of K rows each (the common case). */
+static void FN(gemm)(int M, int w, int K, const float *A, int lda, const float *Bp, float *C, int ldc, int accumulate) {
+  FN(gemm_impl)(A_ROW, M, w, K, A, lda, Bp, (long)K * NR, C, ldc, accumulate);
+}
+/* A read transposed: row r of A is column r of the row-major [K, lda] matrix at A. */
+static void FN(gemm_t)(int M, int w, int K, const float *A, long lda, const float *Bp, long bps, float *C, long ldc, int accumulate) {
+  FN(gemm_impl)(A_TRANS, M, w, K, A, lda, Bp, bps, C, ldc, accumulate);
+}
+/* A in 16-column panels, panel stride lda (floats), A pointing at row 0 of the first panel. */
+static void FN(gemm_p)(int M, int w, int K, const float *A, long lda, const float *Bp, long bps, float *C, long ldc, int accumulate) {
+  FN(gemm_impl)(A_PANEL, M, w, K, A, lda, Bp, bps, C, ldc, accumulate);
 }
 
 /* ------------------------------------------------------------------ argument block */
@@ -171,12 +257,12 @@ typedef struct {
   float *scratch;                             /* [B, N] pre-activations */
   const float *dhs; const float *dhT; const float *dcT;
   float *dh; float *dc; float *dhp; float *dcp; float *drh; /* [B, H] each */
-  float *dA;                                  /* [T, B, N] */
-  float *dApk;                                /* grouped panels of dA, K = T*B */
+  float *dA_unused;                           /* (slot kept: the layout is shared with JS) */
+  float *dApk;                                /* gate gradients, grouped panels, K = T*B */
   const float *whtp; const float *whtp2;      /* packed wh^T: K = N (gru: 2H), and gru's K = H */
   const float *wxtp;                          /* packed wx^T, K = N, columns I */
   float *dx;
-  float *hpT; float *rhT; float *xT;          /* [H, T*B], [H, T*B], [I, T*B] */
+  float *unused_[3];                          /* (slots kept: the layout is shared with JS) */
   float *dwx; float *dwh; float *db;
 } FN(args);
 #define ARGS FN(args)
@@ -184,6 +270,47 @@ typedef struct {
 static inline int FN(gates)(int kind) { return kind == 0 ? 1 : kind == 1 ? 3 : 4; }
 
 /* ------------------------------------------------------------------ forward */
+
+/*
+ * Element-wise bodies, one vector of n (<= VW) hidden units at column j of one row. Always
+ * inlined and called with n = VW in the main loop (full vectors, no branches) and once with
+ * the remainder: EACH_VEC(H, j, n, body).
+ */
+#define AI static inline __attribute__((always_inline))
+#define EACH_VEC(W_, j, n, body)                                 \
+  do {                                                           \
+    int j = 0;                                                   \
+    for (; j + VW <= (W_); j += VW) { const int n = VW; body; } \
+    if (j < (W_)) { const int n = (W_) - j; body; }              \
+  } while (0)
+
+AI void FN(gru_gates_vec)(const float *ar, float *acr, float *rh, const float *hp, int H, int j, int n) {
+  vf z = FN(vsigmoid)(FN(vload_n)(ar + j, n)), r = FN(vsigmoid)(FN(vload_n)(ar + H + j, n));
+  FN(vstore_n)(acr + j, z, n);
+  FN(vstore_n)(acr + H + j, r, n);
+  FN(vstore_n)(rh + j, r * FN(vload_n)(hp + j, n), n);
+}
+AI void FN(gru_out_vec)(const float *ar, float *acr, const float *hp, float *ho, int H, int j, int n) {
+  vf ht = FN(vtanh)(FN(vload_n)(ar + 2 * H + j, n));
+  vf z = FN(vload_n)(acr + j, n);
+  FN(vstore_n)(acr + 2 * H + j, ht, n);
+  FN(vstore_n)(ho + j, z * FN(vload_n)(hp + j, n) + (1.0f - z) * ht, n);
+}
+AI void FN(lstm_vec)(const float *ar, float *acr, const float *cp, float *co, float *tco, float *ho, int H, int j, int n) {
+  vf i = FN(vsigmoid)(FN(vload_n)(ar + j, n));
+  vf f = FN(vsigmoid)(FN(vload_n)(ar + H + j, n));
+  vf o = FN(vsigmoid)(FN(vload_n)(ar + 2 * H + j, n));
+  vf cc = FN(vtanh)(FN(vload_n)(ar + 3 * H + j, n));
+  FN(vstore_n)(acr + j, i, n);
+  FN(vstore_n)(acr + H + j, f, n);
+  FN(vstore_n)(acr + 2 * H + j, o, n);
+  FN(vstore_n)(acr + 3 * H + j, cc, n);
+  vf c = f * FN(vload_n)(cp + j, n) + i * cc;
+  vf tc = FN(vtanh)(c);
+  FN(vstore_n)(co + j, c, n);
+  FN(vstore_n)(tco + j, tc, n);
+  FN(vstore_n)(ho + j, o * tc, n);
+}
 
 static void FN(forward_rows)(ARGS *g, int b0, int b1) {
   const int T = g->T, B = g->B, I = g->I, H = g->H, G = FN(gates)(g->kind), N = G * H;
@@ -198,7 +325,7 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
       float *ar = a + (long)r * N;
       if (g->ids) {
         const float *wr = g->wx + (long)g->tok[(long)t * B + b0 + r] * N;
-        for (int j = 0; j < N; j += VW) { int n = N - j; FN(vstore_n)(ar + j, FN(vload_n)(g->b + j, n) + FN(vload_n)(wr + j, n), n); }
+        EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(g->b + j, n) + FN(vload_n)(wr + j, n), n));
       } else {
         for (int j = 0; j < N; j++) ar[j] = g->b[j];
       }
@@ -209,49 +336,26 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
     float *act = g->acts ? g->acts + t * BN + (long)b0 * N : 0;
     if (g->kind == 0) {
       FN(gemm)(rows, N, H, hp, H, g->whp, a, N, 1);
-      for (int r = 0; r < rows; r++)
-        for (int j = 0; j < H; j += VW) { int n = H - j; FN(vstore_n)(ho + (long)r * H + j, FN(vtanh)(FN(vload_n)(a + (long)r * N + j, n)), n); }
+      for (int r = 0; r < rows; r++) {
+        const float *ar = a + (long)r * N;
+        float *hr = ho + (long)r * H;
+        EACH_VEC(H, j, n, FN(vstore_n)(hr + j, FN(vtanh)(FN(vload_n)(ar + j, n)), n));
+      }
     } else if (g->kind == 1) {
       float *rh = g->rh + t * BH + (long)b0 * H;
       FN(gemm)(rows, 2 * H, H, hp, H, g->whp, a, N, 1);
-      for (int r = 0; r < rows; r++) {
-        float *ar = a + (long)r * N, *acr = act + (long)r * N;
-        for (int j = 0; j < 2 * H; j += VW) { int n = 2 * H - j; FN(vstore_n)(acr + j, FN(vsigmoid)(FN(vload_n)(ar + j, n)), n); }
-        for (int j = 0; j < H; j += VW) { int n = H - j; FN(vstore_n)(rh + (long)r * H + j, FN(vload_n)(acr + H + j, n) * FN(vload_n)(hp + (long)r * H + j, n), n); }
-      }
+      for (int r = 0; r < rows; r++)
+        EACH_VEC(H, j, n, FN(gru_gates_vec)(a + (long)r * N, act + (long)r * N, rh + (long)r * H, hp + (long)r * H, H, j, n));
       FN(gemm)(rows, H, H, rh, H, g->whp + (long)Pg1 * H * NR, a + 2 * H, N, 1);
-      for (int r = 0; r < rows; r++) {
-        float *ar = a + (long)r * N, *acr = act + (long)r * N;
-        for (int j = 0; j < H; j += VW) {
-          int n = H - j;
-          vf ht = FN(vtanh)(FN(vload_n)(ar + 2 * H + j, n));
-          vf z = FN(vload_n)(acr + j, n);
-          FN(vstore_n)(acr + 2 * H + j, ht, n);
-          FN(vstore_n)(ho + (long)r * H + j, z * FN(vload_n)(hp + (long)r * H + j, n) + (1.0f - z) * ht, n);
-        }
-      }
+      for (int r = 0; r < rows; r++)
+        EACH_VEC(H, j, n, FN(gru_out_vec)(a + (long)r * N, act + (long)r * N, hp + (long)r * H, ho + (long)r * H, H, j, n));
     } else {
       FN(gemm)(rows, N, H, hp, H, g->whp, a, N, 1);
       const float *cp = t == 0 ? g->c0 + (long)b0 * H : g->cs + (t - 1) * BH + (long)b0 * H;
       float *co = g->cs + t * BH + (long)b0 * H, *tco = g->tcs + t * BH + (long)b0 * H;
       for (int r = 0; r < rows; r++) {
-        float *ar = a + (long)r * N, *acr = act + (long)r * N;
-        for (int j = 0; j < H; j += VW) {
-          int n = H - j;
-          vf i = FN(vsigmoid)(FN(vload_n)(ar + j, n));
-          vf f = FN(vsigmoid)(FN(vload_n)(ar + H + j, n));
-          vf o = FN(vsigmoid)(FN(vload_n)(ar + 2 * H + j, n));
-          vf cc = FN(vtanh)(FN(vload_n)(ar + 3 * H + j, n));
-          FN(vstore_n)(acr + j, i, n);
-          FN(vstore_n)(acr + H + j, f, n);
-          FN(vstore_n)(acr + 2 * H + j, o, n);
-          FN(vstore_n)(acr + 3 * H + j, cc, n);
-          vf c = f * FN(vload_n)(cp + (long)r * H + j, n) + i * cc;
-          vf tc = FN(vtanh)(c);
-          FN(vstore_n)(co + (long)r * H + j, c, n);
-          FN(vstore_n)(tco + (long)r * H + j, tc, n);
-          FN(vstore_n)(ho + (long)r * H + j, o * tc, n);
-        }
+        const long o = (long)r * H;
+        EACH_VEC(H, j, n, FN(lstm_vec)(a + (long)r * N, act + (long)r * N, cp + o, co + o, tco + o, ho + o, H, j, n));
       }
     }
   }
@@ -259,53 +363,35 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
 
 /* ------------------------------------------------------------------ backward (BPTT) */
 
-/* Writes rows [b0,b1) of dA_t into the grouped panels (K = T*B rows) and the transposed inputs. */
-static void FN(stash_rows)(ARGS *g, int t, int b0, int b1) {
-  const int T = g->T, B = g->B, H = g->H, G = FN(gates)(g->kind), N = G * H;
-  const long TB = (long)T * B;
-  const int w1 = g->kind == 1 ? 2 * H : N;
-  const int P1 = (w1 + NR - 1) / NR;
-  for (int r = b0; r < b1; r++) {
-    const float *d = g->dA + ((long)t * B + r) * N;
-    long m = (long)t * B + r;
-    for (int p = 0; p < P1; p++) {
-      int c0 = p * NR, nc = w1 - c0 < NR ? w1 - c0 : NR;
-      float *o = g->dApk + ((long)p * TB + m) * NR;
-      for (int j = 0; j < NR; j++) o[j] = j < nc ? d[c0 + j] : 0.0f;
-    }
-    if (g->kind == 1) {
-      int P2 = (H + NR - 1) / NR;
-      for (int p = 0; p < P2; p++) {
-        int c0 = p * NR, nc = H - c0 < NR ? H - c0 : NR;
-        float *o = g->dApk + ((long)(P1 + p) * TB + m) * NR;
-        for (int j = 0; j < NR; j++) o[j] = j < nc ? d[2 * H + c0 + j] : 0.0f;
-      }
-    }
-  }
-  /* transposed hidden inputs [H, T*B] (and R.H for the GRU, x for dense input) */
-  for (int k = 0; k < H; k++) {
-    float *o = g->hpT + (long)k * TB + (long)t * B;
-    for (int r = b0; r < b1; r++) o[r] = t == 0 ? g->h0[(long)r * H + k] : g->hs[((long)(t - 1) * B + r) * H + k];
-    if (g->kind == 1) {
-      float *q = g->rhT + (long)k * TB + (long)t * B;
-      for (int r = b0; r < b1; r++) q[r] = g->rh[((long)t * B + r) * H + k];
-    }
-  }
-  if (!g->ids) {
-    for (int k = 0; k < g->I; k++) {
-      float *o = g->xT + (long)k * TB + (long)t * B;
-      for (int r = b0; r < b1; r++) o[r] = g->x[((long)t * B + r) * g->I + k];
-    }
-  }
+/*
+ * The gate gradients dA (T*B rows, N columns) are written straight into grouped 16-column
+ * panels (dApk, K = T*B rows per panel): the BPTT products read them as A_PANEL operands and
+ * the weight gradients as packed B panels, so nothing is copied or transposed in between.
+ */
+static inline float *FN(dpk)(ARGS *g, long m, int c) {
+  const int H = g->H;
+  int base = 0;
+  if (g->kind == 1 && c >= 2 * H) { base = (2 * H + NR - 1) / NR; c -= 2 * H; }
+  return g->dApk + ((long)(base + c / NR) * ((long)g->T * g->B) + m) * NR + c % NR;
+}
+/* Stores n (<= VW) gate gradients of row m, columns [c, c + n). */
+static inline void FN(dstore)(ARGS *g, long m, int c, vf v, int n) {
+  const int H = g->H;
+  int cg = g->kind == 1 && c >= 2 * H ? c - 2 * H : c;
+  int o = cg % NR;
+  if (o + (n < VW ? n : VW) <= NR) { FN(vstore_n)(FN(dpk)(g, m, c), v, n); return; }
+  for (int i = 0; i < n && i < VW; i++) *FN(dpk)(g, m, c + i) = v[i];
 }
 
 static void FN(backward_rows)(ARGS *g, int b0, int b1) {
   const int T = g->T, B = g->B, I = g->I, H = g->H, G = FN(gates)(g->kind), N = G * H;
   const int rows = b1 - b0;
   if (rows <= 0) return;
-  const long BH = (long)B * H, BN = (long)B * N;
-  float *dh = g->dh + (long)b0 * H, *dhp = g->dhp + (long)b0 * H;
-  float *dc = g->dc ? g->dc + (long)b0 * H : 0, *dcp = g->dcp ? g->dcp + (long)b0 * H : 0;
+  const long BH = (long)B * H, BN = (long)B * N, TB = (long)T * B, PS = TB * NR;
+  const int P1 = g->kind == 1 ? (2 * H + NR - 1) / NR : 0;
+  /* carried gradients dh (and dc) and the next step's, swapped every step */
+  float *dh = g->dh + (long)b0 * H, *dhn = g->dhp + (long)b0 * H;
+  float *dc = g->dc ? g->dc + (long)b0 * H : 0, *dcn = g->dcp ? g->dcp + (long)b0 * H : 0;
   for (long i = 0; i < (long)rows * H; i++) {
     dh[i] = g->dhT ? g->dhT[(long)b0 * H + i] : 0.0f;
     if (dc) dc[i] = g->dcT ? g->dcT[(long)b0 * H + i] : 0.0f;
@@ -314,69 +400,82 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
     const float *hp = t == 0 ? g->h0 + (long)b0 * H : g->hs + (t - 1) * BH + (long)b0 * H;
     const float *hcur = g->hs + t * BH + (long)b0 * H;
     const float *gd = g->dhs + t * BH + (long)b0 * H;
-    float *dA = g->dA + t * BN + (long)b0 * N;
     const float *act = g->acts ? g->acts + t * BN + (long)b0 * N : 0;
-    for (long i = 0; i < (long)rows * H; i++) dh[i] += gd[i];
+    const long m0 = (long)t * B + b0;
+    const float *dA = g->dApk + m0 * NR; /* A_PANEL view of these rows */
     if (g->kind == 0) {
       for (int r = 0; r < rows; r++)
         for (int j = 0; j < H; j += VW) {
           int n = H - j;
-          vf h = FN(vload_n)(hcur + (long)r * H + j, n);
-          FN(vstore_n)(dA + (long)r * N + j, FN(vload_n)(dh + (long)r * H + j, n) * (1.0f - h * h), n);
+          long k = (long)r * H + j;
+          vf h = FN(vload_n)(hcur + k, n);
+          vf gg = FN(vload_n)(dh + k, n) + FN(vload_n)(gd + k, n);
+          FN(dstore)(g, m0 + r, j, gg * (1.0f - h * h), n);
         }
-      FN(gemm)(rows, H, N, dA, N, g->whtp, dhp, H, 0);
+      FN(gemm_p)(rows, H, N, dA, PS, g->whtp, (long)N * NR, dhn, H, 0);
     } else if (g->kind == 1) {
       for (int r = 0; r < rows; r++) {
         const float *ac = act + (long)r * N;
-        float *d = dA + (long)r * N;
         for (int j = 0; j < H; j += VW) {
           int n = H - j;
+          long k = (long)r * H + j;
           vf z = FN(vload_n)(ac + j, n), ht = FN(vload_n)(ac + 2 * H + j, n);
-          vf gg = FN(vload_n)(dh + (long)r * H + j, n), hv = FN(vload_n)(hp + (long)r * H + j, n);
-          FN(vstore_n)(d + j, gg * (hv - ht) * z * (1.0f - z), n);
-          FN(vstore_n)(d + 2 * H + j, gg * (1.0f - z) * (1.0f - ht * ht), n);
-          FN(vstore_n)(dhp + (long)r * H + j, gg * z, n);
+          vf gg = FN(vload_n)(dh + k, n) + FN(vload_n)(gd + k, n), hv = FN(vload_n)(hp + k, n);
+          FN(dstore)(g, m0 + r, j, gg * (hv - ht) * z * (1.0f - z), n);
+          FN(dstore)(g, m0 + r, 2 * H + j, gg * (1.0f - z) * (1.0f - ht * ht), n);
+          FN(vstore_n)(dhn + k, gg * z, n);
         }
       }
       float *drh = g->drh + (long)b0 * H;
-      FN(gemm)(rows, H, H, dA + 2 * H, N, g->whtp2, drh, H, 0);
+      FN(gemm_p)(rows, H, H, dA + P1 * PS, PS, g->whtp2, (long)H * NR, drh, H, 0);
       for (int r = 0; r < rows; r++) {
         const float *ac = act + (long)r * N;
-        float *d = dA + (long)r * N;
         for (int j = 0; j < H; j += VW) {
           int n = H - j;
-          vf rg = FN(vload_n)(ac + H + j, n), dd = FN(vload_n)(drh + (long)r * H + j, n);
-          FN(vstore_n)(d + H + j, dd * FN(vload_n)(hp + (long)r * H + j, n) * rg * (1.0f - rg), n);
-          FN(vstore_n)(dhp + (long)r * H + j, FN(vload_n)(dhp + (long)r * H + j, n) + dd * rg, n);
+          long k = (long)r * H + j;
+          vf rg = FN(vload_n)(ac + H + j, n), dd = FN(vload_n)(drh + k, n);
+          FN(dstore)(g, m0 + r, H + j, dd * FN(vload_n)(hp + k, n) * rg * (1.0f - rg), n);
+          FN(vstore_n)(dhn + k, FN(vload_n)(dhn + k, n) + dd * rg, n);
         }
       }
-      FN(gemm)(rows, H, 2 * H, dA, N, g->whtp, dhp, H, 1);
+      FN(gemm_p)(rows, H, 2 * H, dA, PS, g->whtp, (long)2 * H * NR, dhn, H, 1);
     } else {
       const float *cp = t == 0 ? g->c0 + (long)b0 * H : g->cs + (t - 1) * BH + (long)b0 * H;
       const float *tcs = g->tcs + t * BH + (long)b0 * H;
       for (int r = 0; r < rows; r++) {
         const float *ac = act + (long)r * N;
-        float *d = dA + (long)r * N;
         for (int j = 0; j < H; j += VW) {
           int n = H - j;
           long k = (long)r * H + j;
           vf i = FN(vload_n)(ac + j, n), f = FN(vload_n)(ac + H + j, n), o = FN(vload_n)(ac + 2 * H + j, n), cc = FN(vload_n)(ac + 3 * H + j, n);
-          vf tc = FN(vload_n)(tcs + k, n), gg = FN(vload_n)(dh + k, n);
+          vf tc = FN(vload_n)(tcs + k, n), gg = FN(vload_n)(dh + k, n) + FN(vload_n)(gd + k, n);
           vf dcc = FN(vload_n)(dc + k, n) + gg * o * (1.0f - tc * tc);
-          FN(vstore_n)(d + j, dcc * cc * i * (1.0f - i), n);
-          FN(vstore_n)(d + H + j, dcc * FN(vload_n)(cp + k, n) * f * (1.0f - f), n);
-          FN(vstore_n)(d + 2 * H + j, gg * tc * o * (1.0f - o), n);
-          FN(vstore_n)(d + 3 * H + j, dcc * i * (1.0f - cc * cc), n);
-          FN(vstore_n)(dcp + k, dcc * f, n);
+          FN(dstore)(g, m0 + r, j, dcc * cc * i * (1.0f - i), n);
+          FN(dstore)(g, m0 + r, H + j, dcc * FN(vload_n)(cp + k, n) * f * (1.0f - f), n);
+          FN(dstore)(g, m0 + r, 2 * H + j, gg * tc * o * (1.0f - o), n);
+          FN(dstore)(g, m0 + r, 3 * H + j, dcc * i * (1.0f - cc * cc), n);
+          FN(vstore_n)(dcn + k, dcc * f, n);
         }
       }
-      FN(gemm)(rows, H, N, dA, N, g->whtp, dhp, H, 0);
-      for (long i = 0; i < (long)rows * H; i++) dc[i] = dcp[i];
+      FN(gemm_p)(rows, H, N, dA, PS, g->whtp, (long)N * NR, dhn, H, 0);
+      float *s = dc; dc = dcn; dcn = s;
     }
-    for (long i = 0; i < (long)rows * H; i++) dh[i] = dhp[i];
-    if (!g->ids) FN(gemm)(rows, I, N, dA, N, g->wxtp, g->dx + ((long)t * B + b0) * I, I, 0);
-    FN(stash_rows)(g, t, b0, b1);
+    if (!g->ids) {
+      float *dx = g->dx + m0 * I;
+      if (g->kind == 1) {
+        FN(gemm_p)(rows, I, 2 * H, dA, PS, g->wxtp, (long)N * NR, dx, I, 0);
+        FN(gemm_p)(rows, I, H, dA + P1 * PS, PS, g->wxtp + 2 * H * NR, (long)N * NR, dx, I, 1);
+      } else {
+        FN(gemm_p)(rows, I, N, dA, PS, g->wxtp, (long)N * NR, dx, I, 0);
+      }
+    }
+    float *s = dh; dh = dhn; dhn = s;
   }
+  /* dh0 (and dc0) end in g->dh (g->dc) */
+  if (dh != g->dh + (long)b0 * H)
+    for (long i = 0; i < (long)rows * H; i++) dhn[i] = dh[i];
+  if (dc && dc != g->dc + (long)b0 * H)
+    for (long i = 0; i < (long)rows * H; i++) dcn[i] = dc[i];
 }
 
 /* Total column panels of the grouped layout. */
@@ -386,34 +485,52 @@ static int FN(panels)(int kind, int H) {
   return (N + NR - 1) / NR;
 }
 
-/* Weight gradients for panels [p0, p1): dwh, dwx, db columns of those panels. */
+/*
+ * Weight gradients for panels [p0, p1): the dwh, dwx and db columns of those panels.
+ * dwh = Hprev^T . dA (GRU candidate columns: (R.H)^T . dA), read in place (A_TRANS): Hprev is
+ * h0 for the first B rows, then hs.
+ */
 static void FN(wgrad_panels)(ARGS *g, int p0, int p1) {
   const int T = g->T, B = g->B, I = g->I, H = g->H, G = FN(gates)(g->kind), N = G * H;
-  const long TB = (long)T * B;
+  const long TB = (long)T * B, PS = TB * NR;
   const int w1 = g->kind == 1 ? 2 * H : N;
-  const int P1 = (w1 + NR - 1) / NR;
-  for (int p = p0; p < p1; p++) {
-    int c0, w;
-    const float *A;
-    if (p < P1) { c0 = p * NR; w = w1 - c0 < NR ? w1 - c0 : NR; A = g->hpT; }
-    else { int q = p - P1; c0 = 2 * H + q * NR; w = 2 * H + H - c0 < NR ? 3 * H - c0 : NR; A = g->rhT; }
-    const float *bp = g->dApk + (long)p * TB * NR;
-    FN(gemm)(H, w, (int)TB, A, (int)TB, bp, g->dwh + c0, N, 0);
-    if (g->ids) {
-      for (int i = 0; i < I; i++) for (int j = 0; j < w; j++) g->dwx[(long)i * N + c0 + j] = 0.0f;
-      for (long m = 0; m < TB; m++) {
-        float *o = g->dwx + (long)g->tok[m] * N + c0;
-        const float *s = bp + m * NR;
-        for (int j = 0; j < w; j++) o[j] += s[j];
-      }
+  const int P1 = (w1 + NR - 1) / NR, P = FN(panels)(g->kind, H);
+  if (p1 > P) p1 = P;
+  for (int grp = 0; grp < 2; grp++) {
+    const int gp = grp == 0 ? 0 : P1, gq = grp == 0 ? P1 : P; /* the group's panels */
+    const int gc = grp == 0 ? 0 : 2 * H, gw = grp == 0 ? w1 : H; /* its columns */
+    const int q0 = (p0 > gp ? p0 : gp) - gp, q1 = (p1 < gq ? p1 : gq) - gp;
+    if (q1 <= q0) continue;
+    const int c0 = gc + q0 * NR, w = (q1 * NR < gw ? q1 * NR : gw) - q0 * NR;
+    const float *bp = g->dApk + (long)(gp + q0) * PS;
+    float *dwh = g->dwh + c0;
+    if (grp == 0) {
+      FN(gemm_t)(H, w, B, g->h0, H, bp, PS, dwh, N, 0);
+      if (T > 1) FN(gemm_t)(H, w, (int)(TB - B), g->hs, H, bp + (long)B * NR, PS, dwh, N, 1);
     } else {
-      FN(gemm)(I, w, (int)TB, g->xT, (int)TB, bp, g->dwx + c0, N, 0);
+      FN(gemm_t)(H, w, (int)TB, g->rh, H, bp, PS, dwh, N, 0);
     }
-    vf s[NV];
-    for (int v = 0; v < NV; v++) s[v] = (vf){0};
-    for (long m = 0; m < TB; m++)
-      for (int v = 0; v < NV; v++) s[v] += FN(vload)(bp + m * NR + v * VW);
-    for (int v = 0; v < NV; v++) { int n = w - v * VW; if (n > 0) FN(vstore_n)(g->db + c0 + v * VW, s[v], n); }
+    if (!g->ids) FN(gemm_t)(I, w, (int)TB, g->x, I, bp, PS, g->dwx + c0, N, 0);
+    for (int q = q0; q < q1; q++) {
+      const int cq = gc + q * NR, wq = gw - q * NR < NR ? gw - q * NR : NR;
+      const float *pq = g->dApk + (long)(gp + q) * PS;
+      if (g->ids) {
+        for (int i = 0; i < I; i++)
+          for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(g->dwx + (long)i * N + cq + v * VW, (vf){0}, n); }
+        for (long m = 0; m < TB; m++) {
+          float *o = g->dwx + (long)g->tok[m] * N + cq;
+          for (int v = 0; v < NV; v++) {
+            int n = wq - v * VW;
+            if (n > 0) FN(vstore_n)(o + v * VW, FN(vload_n)(o + v * VW, n) + FN(vload)(pq + m * NR + v * VW), n);
+          }
+        }
+      }
+      vf s[NV];
+      for (int v = 0; v < NV; v++) s[v] = (vf){0};
+      for (long m = 0; m < TB; m++)
+        for (int v = 0; v < NV; v++) s[v] += FN(vload)(pq + m * NR + v * VW);
+      for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(g->db + cq + v * VW, s[v], n); }
+    }
   }
 }
 
@@ -448,3 +565,8 @@ static void FN(pack_backward)(ARGS *g, const float *wh, float *whtp, float *whtp
 #undef NV
 #undef NR
 #undef KBLK
+#undef A_ROW
+#undef A_TRANS
+#undef A_PANEL
+#undef AI
+#undef EACH_VEC

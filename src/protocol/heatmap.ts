@@ -44,5 +44,7 @@ export const HeatmapState = z.object({
   sort: z.enum(['index', 'variance', 'mean']).optional(),
   /** Show only the N units with the largest variance (0 = all). */
   top: z.number().int().nonnegative().optional(),
+  /** Colour range: the values' natural range (gates 0…1, states −1…+1) or stretched to the data shown. */
+  scale: z.enum(['fixed', 'stretch']).optional(),
 });
 export type HeatmapState = z.infer<typeof HeatmapState>;

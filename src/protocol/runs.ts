@@ -45,6 +45,8 @@ export const RunRecord = z.object({
   /** Folder of the last checkpoint, inside the extension's global storage. */
   checkpoint: z.string().nullable(),
   error: z.string().nullable().default(null),
+  /** What trains it, e.g. "wasm backend · native (avx512) kernel"; null until the worker reports. */
+  engine: z.string().nullable().default(null),
   created: z.number(),
   updated: z.number(),
 });

@@ -40,6 +40,8 @@ suite('Training runs', function () {
     assert.ok(r.history[3].train! < r.history[0].train!, `perplexity did not fall: ${r.history.map((p) => p.train).join(', ')}`);
     assert.ok(r.checkpoint, 'no checkpoint recorded');
     assert.ok(r.samples.length > 0, 'no samples');
+    // The worker reports what it trains on; the runs tree and dashboard show it.
+    assert.match(r.engine ?? '', /^\S+ backend · (native|wasm-simd|wasm-simd-threads|TypeScript)\b.* kernel$/);
     // The dashboard was told the run is done, and its webview validated everything it got.
     const dash = await waitFor('the dashboard to hear "done"', () => a.panelTraces().find((p) => p.key === id && p.trace.some((l) => /^post (status|run) done/.test(l))), 10_000);
     assert.deepEqual(dash.webviewErrors, []);

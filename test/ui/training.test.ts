@@ -69,6 +69,14 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await f.locator('#tip').waitFor({ state: 'visible' });
     assert.match((await f.locator('#tip').textContent()) ?? '', /update gate Z · unit \d+ · step \d+/);
     await screenshot('gate-heatmap');
+    // Stretching the colours to the data: titles give the data's range instead of 0 … 1.
+    const zTitle = f.locator('[data-map="gate-z"] .plot-title');
+    assert.match((await zTitle.textContent()) ?? '', /\(0 … 1\)/);
+    await f.locator('#scale').click();
+    await f.locator('#scale vscode-option[value="stretch"]').click();
+    await f.locator('[data-map="gate-z"] .plot-title', { hasText: 'stretched' }).waitFor();
+    assert.match((await zTitle.textContent()) ?? '', /\(0\.\d\d … [01]\.\d\d, stretched\)/);
+    await screenshot('gate-heatmap-stretched');
   });
 
   test('Compare Runs overlays the runs’ curves', async () => {

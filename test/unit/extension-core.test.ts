@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { charTokenizer, wordTokenizer } from '../../src/core/text/tokenizer';
 import { Vocab } from '../../src/core/text/vocab';
-import { tokenizeText, summarize } from '../../src/extension/tokenize/tokenizeText';
+import { tokenizeText, summarize } from '../../src/core/text/tokenize-text';
 import { computeVocabStats, logGrid } from '../../src/extension/vocab/computeStats';
 import { RunRegistry } from '../../src/extension/runs/registry';
 import { RunManager } from '../../src/extension/runs/runManager';

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/core/backend';
 import { disposeKernels, selectKernelPath } from '../../src/core/kernels';
 import { readTextFile } from '../../src/core/data/corpus';
 import { resolveDataset } from '../../src/core/data/resolve';
-import { writeCheckpoint } from '../../src/core/training/checkpoint';
+import { loadTensors, saveTensors, writeCheckpoint } from '../../src/core/training/checkpoint';
 import { createJob, Run } from '../../src/core/training/run';
 import { resolveMtConfig, type MtConfig } from '../../src/core/translation/mt-config';
 import { loadTranslator, readMtFiles, saveMtFiles } from '../../src/core/translation/mt-checkpoint';
@@ -96,11 +96,28 @@ describe('translation: training, checkpoints, translating (d2l 9.7–9.8)', () =
     const job = await loadMtJob(dir, text);
     await job.trainer.trainEpoch(3);
     const a = weightsOf(straight);
-    const b = weightsOf(job.trainer);
-    a.forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(x - b[i][j]) < 1e-6, `param ${i}[${j}] ${x} vs ${b[i][j]}`)));
+    // Adam's step count, moments and β powers are restored as they were: bit-identical.
+    assert.deepEqual(weightsOf(job.trainer), a);
+
+    // A checkpoint in the earlier layout (moments in optimizer/, step count in adam.json) resumes too.
+    const legacy = join(tmp, 'legacy');
+    writeCheckpoint(legacy, 'mt', 2, [], (d) => {
+      saveMtFiles(d, first);
+      const state = loadTensors(d, 'optimizer');
+      const named = Object.fromEntries([...state].filter(([k]) => /^[mv]\./.test(k)).map(([k, w]) => [k, tf.tensor(w.data, w.shape)]));
+      mkdirSync(join(d, 'optimizer'));
+      saveTensors(join(d, 'optimizer'), named);
+      writeFileSync(join(d, 'optimizer', 'adam.json'), JSON.stringify({ iterations: state.get('iter')!.data[0], count: Object.keys(named).length / 2 }));
+      tf.dispose(Object.values(named));
+      for (const f of ['optimizer.json', 'optimizer.bin']) rmSync(join(d, f));
+    });
+    const old = await loadMtJob(legacy, text);
+    await old.trainer.trainEpoch(3);
+    weightsOf(old.trainer).forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(x - a[i][j]) < 1e-6, `param ${i}[${j}] ${x} vs ${a[i][j]}`)));
     straight.dispose();
     first.dispose();
     job.dispose();
+    old.dispose();
   });
 
   test('the shared run machinery trains, checkpoints and resumes an mt job', async () => {

@@ -97,7 +97,11 @@ describe('training worker', () => {
       await assert.rejects(c.waitForRun('bad2'), /too short/);
       c.start({ runId: 'ok', config: { ...tiny, epochs: 1 }, backend: 'cpu' });
       assert.equal((await c.waitForRun('ok')).reason, 'completed');
-      assert.ok(events.some((e) => e.type === 'ready'));
+      // 'ready' names the backend and, for the fused impl, the kernel path the run trains on.
+      const ready = events.find((e) => e.type === 'ready' && e.kernel !== undefined);
+      assert.ok(ready && ready.type === 'ready');
+      assert.equal(ready.backend, 'cpu');
+      assert.match(ready.kernel!, /^(native|wasm-simd|wasm-simd-threads|TypeScript)\b/);
     } finally {
       await c.dispose();
     }

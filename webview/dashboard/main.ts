@@ -89,7 +89,7 @@ function renderStatus(r: RunRecord): void {
   statusTag.textContent = r.status;
   statusTag.dataset.status = r.status;
   (progress as HTMLProgressElement).value = r.epochs ? r.epoch / r.epochs : 0;
-  progressText.textContent = `epoch ${r.epoch} of ${r.epochs}`;
+  progressText.textContent = `epoch ${r.epoch} of ${r.epochs}${r.engine ? ` · ${r.engine}` : ''}`;
   const active = r.status === 'running' || r.status === 'paused';
   pauseBtn.toggleAttribute('disabled', r.status !== 'running');
   resumeBtn.toggleAttribute('disabled', !(r.status === 'paused' || r.status === 'interrupted'));

@@ -36,12 +36,16 @@ const sortPick = custom('vscode-dropdown', { id: 'sort' },
   custom('vscode-option', { value: 'mean' }, 'units by mean'));
 const topPick = custom('vscode-dropdown', { id: 'top' },
   ...['0', '16', '32', '64', '128'].map((v) => custom('vscode-option', { value: v }, v === '0' ? 'all units' : `top ${v} by variance`)));
+// A barely trained model's gates all sit near 0.5: stretching the colours to the data shows its structure.
+const scalePick = custom('vscode-dropdown', { id: 'scale' },
+  custom('vscode-option', { value: 'fixed' }, 'natural range'),
+  custom('vscode-option', { value: 'stretch' }, 'stretch to data'));
 const maps = el('div', { id: 'maps' });
 const tip = el('div', { id: 'tip', role: 'tooltip', hidden: '' });
 document.body.append(
   el('main', {}, title, subtitle,
     el('div', { class: 'toolbar' }, input, recordBtn),
-    el('div', { class: 'toolbar' }, layerPick, sortPick, topPick,
+    el('div', { class: 'toolbar' }, layerPick, sortPick, topPick, scalePick,
       el('span', { class: 'legend' }, el('span', { class: 'swatch neg' }), '−1', el('span', { class: 'swatch zero' }), '0', el('span', { class: 'swatch pos' }), '+1')),
     maps),
   tip,
@@ -59,11 +63,11 @@ recordBtn.addEventListener('click', async () => {
     recordBtn.removeAttribute('disabled');
   }
 });
-for (const [pick, key] of [[layerPick, 'layer'], [sortPick, 'sort'], [topPick, 'top']] as const) {
+for (const [pick, key] of [[layerPick, 'layer'], [sortPick, 'sort'], [topPick, 'top'], [scalePick, 'scale']] as const) {
   pick.addEventListener('change', () => {
     if (!state) return;
     const v = val(pick);
-    state = { ...state, [key]: key === 'sort' ? v : Number(v) } as HeatmapState;
+    state = { ...state, [key]: key === 'sort' || key === 'scale' ? v : Number(v) } as HeatmapState;
     host.setState(state);
     draw();
   });
@@ -100,7 +104,28 @@ const CELL_W = 16, LEFT = 36, TOP = 18;
 /** Taller rows when there are few units, so a small model's map is not a sliver. */
 let CELL_H = 8;
 
+/**
+ * Maps a value to a colour strength in [0, 1]. Fixed: gates by value in 0…1, signed states by
+ * |v| in 0…1. Stretched: gates by (v − lo)/(hi − lo), signed states by |v| / max|v| over the map.
+ */
+function strength(m: number[][], units: number[], signed: boolean): { of: (v: number) => number; range: string } {
+  if (state?.scale !== 'stretch') return { of: (v) => (signed ? Math.min(1, Math.abs(v)) : Math.min(1, Math.max(0, v))), range: signed ? '−1 … +1' : '0 … 1' };
+  let lo = Infinity, hi = -Infinity;
+  for (const row of m) for (const u of units) {
+    lo = Math.min(lo, row[u]);
+    hi = Math.max(hi, row[u]);
+  }
+  const f = (x: number) => x.toFixed(2);
+  if (signed) {
+    const amp = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    return { of: (v) => Math.abs(v) / amp, range: `−${f(amp)} … +${f(amp)}, stretched` };
+  }
+  const span = hi - lo || 1;
+  return { of: (v) => (v - lo) / span, range: `${f(lo)} … ${f(hi)}, stretched` };
+}
+
 function heatmap(id: string, label: string, m: number[][], tokens: string[], units: number[], signed: boolean): HTMLElement {
+  const scale = strength(m, units, signed);
   const neg = rgb(cssVar('--vscode-charts-blue', '#3794ff'));
   const pos = rgb(cssVar('--vscode-charts-orange', '#d18616'));
   const fg = cssVar('--vscode-editor-foreground', '#ccc');
@@ -138,7 +163,7 @@ function heatmap(id: string, label: string, m: number[][], tokens: string[], uni
     }
     for (let j = 0; j < T; j++) {
       const v = m[j][u];
-      const a = signed ? Math.min(1, Math.abs(v)) : Math.min(1, Math.max(0, v));
+      const a = scale.of(v);
       const [r, g, b] = signed && v < 0 ? neg : pos;
       const rect = document.createElementNS(SVGNS, 'rect');
       rect.setAttribute('x', String(LEFT + j * CELL_W));
@@ -155,7 +180,7 @@ function heatmap(id: string, label: string, m: number[][], tokens: string[], uni
   });
   const box = el('div', { class: 'plot-box heatmap-box', 'data-map': id },
     // Gates are sigmoids in [0, 1] drawn in one colour; states are tanh-like in [−1, 1] and diverge.
-    el('div', { class: 'plot-head' }, el('span', { class: 'plot-title' }, `${label} ${signed ? '(−1 … +1)' : '(0 … 1)'}`),
+    el('div', { class: 'plot-head' }, el('span', { class: 'plot-title' }, `${label} (${scale.range})`),
       el('span', { class: 'toolbar' },
         exportButton('png', id, svg), exportButton('svg', id, svg))),
     el('div', { class: 'heatmap-scroll' }, svg));
@@ -187,6 +212,7 @@ function draw(): void {
   }
   setVal(sortPick, state?.sort ?? 'index');
   setVal(topPick, String(state?.top ?? ((l.hidden[0]?.length ?? 0) > 64 ? 64 : 0)));
+  setVal(scalePick, state?.scale ?? 'fixed');
   const units = unitOrder(l);
   const gateNames = Object.keys(l.gates);
   const children: HTMLElement[] = gateNames.map((g) => heatmap(`gate-${g}`, GATE_TITLES[g] ?? `gate ${g}`, l.gates[g], r.tokens, units, /^(h|c|h̃|c̃)$/.test(g)));
@@ -201,7 +227,7 @@ host.onMessage((m) => {
   switch (m.type) {
     case 'activations': {
       current = m;
-      state = { runId: m.runId, text: m.text, layer: state?.runId === m.runId ? state.layer : 0, sort: state?.sort, top: state?.top };
+      state = { runId: m.runId, text: m.text, layer: state?.runId === m.runId ? state.layer : 0, sort: state?.sort, top: state?.top, scale: state?.scale };
       host.setState(state);
       title.textContent = `Gate heatmap — ${m.runName}`;
       const H = m.result.layers[0]?.hidden[0]?.length ?? 0;

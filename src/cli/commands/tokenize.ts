@@ -1,6 +1,7 @@
 import { DEFAULT_BPE_MERGES, loadCorpusText, makeTokenizer, readTextFile } from '../../core/data/corpus';
 import { BpeTokenizer } from '../../core/text/bpe';
 import { tokenizeDocument, flattenTokens, type TokenKind, type Tokenizer } from '../../core/text/tokenizer';
+import { tokenizeText } from '../../core/text/tokenize-text';
 import { Vocab } from '../../core/text/vocab';
 import { SeqlabError } from '../../core/util/errors';
 import type { PreprocessMode } from '../../core/text/preprocess';
@@ -34,20 +35,15 @@ export const tokenizeCommand = defineCommand({
     if (text.trim() === '') throw new SeqlabError('There is no text to tokenize: the input is empty.', 'empty-input');
 
     const tokenizer = token === 'bpe' ? await bpeTokenizerArg(args) : makeTokenizer('', { token });
-    const tokens = flattenTokens(tokenizeDocument(text, tokenizer, mode));
     // Ids come from the vocabulary of a reference corpus so unknown tokens show up as <unk>.
     const vocabCorpus = optStr(args, 'vocab-corpus');
     const vocabSource = vocabCorpus ? await loadCorpusText(vocabCorpus, { ...cliResolveOptions(args), mode }) : { text, mode };
     const vocab = Vocab.build(flattenTokens(tokenizeDocument(vocabSource.text, tokenizer, mode)).map((t) => t.text));
-    const ids = vocab.toIndices(tokens.map((t) => t.text));
-    const result = {
-      tokens: tokens.map((t) => t.text),
-      ids,
-      offsets: tokens.map((t) => [t.start, t.end]),
-      unknown: [...new Set(tokens.filter((t, i) => ids[i] === vocab.unk).map((t) => t.text))],
-    };
-    if (flag(args, 'json')) return io.out(JSON.stringify(result));
-    tokens.forEach((t, i) => io.out(`${String(ids[i]).padStart(6)}  [${t.start},${t.end})  ${JSON.stringify(t.text)}`));
+    const r = tokenizeText(text, tokenizer, vocab, mode, { maxChars: Infinity, what: 'the input' });
+    if (flag(args, 'json')) {
+      return io.out(JSON.stringify({ tokens: r.tokens.map((t) => t.text), ids: r.tokens.map((t) => t.id), offsets: r.tokens.map((t) => [t.start, t.end]), unknown: r.unknownTypes }));
+    }
+    r.tokens.forEach((t) => io.out(`${String(t.id).padStart(6)}  [${t.start},${t.end})  ${JSON.stringify(t.text)}`));
   },
 });
 

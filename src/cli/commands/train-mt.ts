@@ -2,7 +2,7 @@ import { bleu } from '../../core/metrics/bleu';
 import { Run } from '../../core/training/run';
 import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
 import { hasCheckpoint, readCheckpoint } from '../../core/training/checkpoint';
-import { resolveMtConfig, MT_PRESETS } from '../../core/translation/mt-config';
+import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/translation/mt-config';
 import { readMtFiles } from '../../core/translation/mt-checkpoint';
 import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt-job';
 import { SeqlabError } from '../../core/util/errors';
@@ -10,14 +10,6 @@ import { disposeKernels, kernelInfo } from '../../core/kernels';
 import { defineCommand, flag, int, jsonOption, num, oneOf, str, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions } from '../corpus-options';
-
-/** The book's four test sentences (d2l 9.7.4) and their references. */
-export const TEXTBOOK_SENTENCES: [string, string][] = [
-  ['go .', 'va !'],
-  ['i lost .', "j'ai perdu ."],
-  ["he's calm .", 'il est calme .'],
-  ["i'm home .", 'je suis chez moi .'],
-];
 
 function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
   const c: Record<string, unknown> = { job: 'mt' };

@@ -7,16 +7,18 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { backwardShape, forwardShape, KIND_CODE, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput } from './types';
+import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput } from './types';
 
 interface Addon {
   run(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[], threads: number): void;
+  /** fused dense layer (native/src/dense_core.h); absent in addons built before it */
+  dense?(op: number, ints: Int32Array, bufs: (Float32Array | null)[]): void;
   panels(kind: number, H: number): number;
   info(): { isa: string };
 }
 
-/** Pointer fields of the C args struct, in order; the addon takes wh after them. */
+/** Pointer fields of the C args struct, in order; the addon takes wh after them (dA, hpT, rhT, xT: unused slots). */
 const FIELDS = [
   'x', 'tok', 'h0', 'c0', 'wx', 'b', 'wxp', 'whp', 'hs', 'acts', 'rh', 'cs', 'tcs', 'scratch',
   'dhs', 'dhT', 'dcT', 'dh', 'dc', 'dhp', 'dcp', 'drh', 'dA', 'dApk', 'whtp', 'whtp2', 'wxtp', 'dx',
@@ -61,10 +63,61 @@ interface NativeCache extends ForwardCache {
 export class NativeKernel implements RecurrentKernel {
   readonly path = 'native' as const;
   private packed: { w: CellWeights; kind: CellKind; ids: boolean; whp: Float32Array; wxp: Float32Array | null }[] = [];
+  /** Scratch arrays of the recurrent kernels, and spare forward-cache arrays (see take / give). */
+  private rnnTmp = new Map<string, Float32Array>();
+  private spare: Float32Array[] = [];
+  /**
+   * N·D·V from which the dense layer (LM head) splits across both threads. Default: never.
+   * Measured at the textbook's head (1120×256×28): splitting saves at most ~0.25 ms per
+   * training step with an idle second core, and costs 2–5 ms whenever that core is busy (the
+   * helper waits for the scheduler), so one thread runs it. Tests set 0 to exercise the split.
+   */
+  denseSplitMinWork = Infinity;
+  /** Scratch buffers of the dense layer (packed panels, transposes), reused across calls. */
+  private denseScratch = new Map<string, Float32Array>();
+  readonly dense?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array) => Float32Array;
+  readonly denseBackward?: (dims: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array) => DenseGrads;
   constructor(
     readonly addon: Addon,
     readonly threads: number,
-  ) {}
+  ) {
+    if (typeof addon.dense === 'function') {
+      this.dense = (d, a, w, b) => this.denseForward(d, a, w, b);
+      this.denseBackward = (d, a, w, dy) => this.denseGrads(d, a, w, dy);
+    }
+  }
+
+  private scratch(name: string, n: number): Float32Array {
+    let s = this.denseScratch.get(name);
+    if (!s || s.length < n) this.denseScratch.set(name, (s = new Float32Array(n)));
+    return s;
+  }
+
+  private denseThreads(d: DenseDims): number {
+    return this.threads > 1 && d.N >= 2 && d.N * d.D * d.V >= this.denseSplitMinWork ? 2 : 1;
+  }
+
+  private denseForward(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+    checkDense(d, a, w, b);
+    const { N, D, V } = d;
+    const y = new Float32Array(N * V);
+    // bufs: a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db
+    const bufs = [a, w, b, null, this.scratch('wp', panelPad(V) * D), null, y, null, null, null, null, null, null];
+    this.addon.dense!(1, new Int32Array([N, D, V, this.denseThreads(d)]), bufs);
+    return y;
+  }
+
+  private denseGrads(d: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads {
+    checkDense(d, a, w, dy, true);
+    const { N, D, V } = d;
+    const da = new Float32Array(N * D), dw = new Float32Array(D * V), db = new Float32Array(V);
+    const bufs = [
+      a, w, null, dy, null, this.scratch('wtp', V * panelPad(D)), null, da,
+      this.scratch('dyt', V * N), this.scratch('ap', panelPad(D) * N), this.scratch('dwt', V * D), dw, db,
+    ];
+    this.addon.dense!(2, new Int32Array([N, D, V, this.denseThreads(d)]), bufs);
+    return { da, dw, db };
+  }
 
   get isa(): string {
     return this.addon.info().isa;
@@ -89,11 +142,11 @@ export class NativeKernel implements RecurrentKernel {
       x: ids ? null : (input as Float32Array), tok: ids ? (input as Int32Array) : null, h0, c0: lstm ? c0 : null,
       wx: w.wx, b: w.b, wh: w.wh,
       hs: new Float32Array(TBH),
-      acts: kind === 'rnn' ? null : new Float32Array(T * B * N),
-      rh: kind === 'gru' ? new Float32Array(TBH) : null,
-      cs: lstm ? new Float32Array(TBH) : null,
-      tcs: lstm ? new Float32Array(TBH) : null,
-      scratch: new Float32Array(B * N),
+      acts: kind === 'rnn' ? null : this.take(T * B * N),
+      rh: kind === 'gru' ? this.take(TBH) : null,
+      cs: lstm ? this.take(TBH) : null,
+      tcs: lstm ? this.take(TBH) : null,
+      scratch: this.tmp('scratch', B * N),
     };
     if (!pk) {
       pk = { w: { ...w }, kind, ids, whp: new Float32Array(P * NR * H), wxp: ids ? null : new Float32Array(panelPad(N) * I) };
@@ -109,7 +162,10 @@ export class NativeKernel implements RecurrentKernel {
     const hs = bufs.hs as Float32Array;
     const hT = hs.slice((T - 1) * B * H);
     const cT = lstm ? (bufs.cs as Float32Array).slice((T - 1) * B * H) : null;
-    if (opts.cache === false) return { hs, hT, cT, cache: null };
+    if (opts.cache === false) {
+      this.give(bufs);
+      return { hs, hT, cT, cache: null };
+    }
     delete bufs.scratch;
     delete bufs.whp;
     delete bufs.wxp;
@@ -128,21 +184,23 @@ export class NativeKernel implements RecurrentKernel {
     const P = this.addon.panels(KIND_CODE[kind], H);
     const Hp = panelPad(H);
     const Ip = panelPad(I);
+    // returned arrays are fresh; the rest are scratch reused across calls (the C core writes
+    // every element it reads back, so stale contents never leak into results)
     const f = (n: number) => new Float32Array(n);
     const bufs: Bufs = {
       ...c.bufs,
       wx: w.wx, wh: w.wh,
-      whtp: f((gru ? 2 * H : N) * Hp), whtp2: gru ? f(H * Hp) : null, wxtp: ids ? null : f(N * Ip),
+      whtp: this.tmp('whtp', (gru ? 2 * H : N) * Hp), whtp2: gru ? this.tmp('whtp2', H * Hp) : null, wxtp: ids ? null : this.tmp('wxtp', N * Ip),
       dhs, dhT, dcT: lstm ? dcT : null,
-      dh: f(B * H), dc: lstm ? f(B * H) : null, dhp: f(B * H), dcp: lstm ? f(B * H) : null, drh: gru ? f(B * H) : null,
-      dA: f(TB * N), dApk: f(P * NR * TB), dx: ids ? null : f(TB * I),
-      hpT: f(H * TB), rhT: gru ? f(H * TB) : null, xT: ids ? null : f(I * TB),
+      dh: f(B * H), dc: lstm ? f(B * H) : null, dhp: this.tmp('dhp', B * H), dcp: lstm ? this.tmp('dcp', B * H) : null, drh: gru ? this.tmp('drh', B * H) : null,
+      dApk: this.tmp('dApk', P * NR * TB), dx: ids ? null : f(TB * I),
       dwx: f(I * N), dwh: f(H * N), db: f(N),
     };
     const threads = this.threads > 1 && T * B * H * N >= SPLIT_MIN_WORK ? this.threads : 1;
     this.run(5, kind, d, ids, bufs, 1);
     this.run(2, kind, d, ids, bufs, threads);
     this.run(3, kind, d, ids, bufs, threads);
+    this.give(c.bufs);
     c.bufs = {};
     return {
       dx: ids ? null : (bufs.dx as Float32Array),
@@ -154,8 +212,30 @@ export class NativeKernel implements RecurrentKernel {
     };
   }
 
+  /** A scratch array of the recurrent kernels (not returned, not kept by a cache), reused. */
+  private tmp(name: string, n: number): Float32Array {
+    let a = this.rnnTmp.get(name);
+    if (!a || a.length < n) this.rnnTmp.set(name, (a = new Float32Array(n)));
+    return a.length === n ? a : a.subarray(0, n);
+  }
+
+  /** A forward-cache array of n floats: a spare one of that size when there is one. */
+  private take(n: number): Float32Array {
+    const i = this.spare.findIndex((a) => a.length === n);
+    return i >= 0 ? this.spare.splice(i, 1)[0] : new Float32Array(n);
+  }
+
+  /** Gives a cache's internal arrays back once nothing can read them any more. */
+  private give(bufs: Bufs): void {
+    for (const a of [bufs.acts, bufs.rh, bufs.cs, bufs.tcs]) if (a instanceof Float32Array) this.spare.unshift(a);
+    this.spare.length = Math.min(this.spare.length, 8);
+  }
+
   dispose(): void {
     this.packed = [];
+    this.rnnTmp.clear();
+    this.spare = [];
+    this.denseScratch.clear();
   }
 }
 

@@ -3,7 +3,7 @@
  * every other path (WASM, native) must match. Whole sequence forward, whole BPTT backward,
  * same equations and packed layout as described in ./types.ts.
  */
-import { backwardShape, forwardShape } from './shape';
+import { backwardShape, checkDense, forwardShape } from './shape';
 import type { CellWeights, ForwardCache, RecurrentKernel, SeqInput } from './types';
 
 // ---------------------------------------------------------------- small dense helpers
@@ -278,8 +278,56 @@ export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) 
   return { dx, dh0: dh, dc0: kind === 'lstm' ? dc : null, dwx, dwh, db };
 };
 
+// ---------------------------------------------------------------- fused dense layer
+
+/** Y[N, V] = A[N, D]·W[D, V] + b; sums in float64, rounded once. */
+export const tsDense: NonNullable<RecurrentKernel['dense']> = (dims, a, w, b) => {
+  checkDense(dims, a, w, b);
+  const { N, D, V } = dims;
+  const y = new Float32Array(N * V);
+  const acc = new Float64Array(V);
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < V; j++) acc[j] = b[j];
+    const ai = n * D;
+    for (let k = 0; k < D; k++) {
+      const x = a[ai + k];
+      if (x === 0) continue;
+      const wi = k * V;
+      for (let j = 0; j < V; j++) acc[j] += x * w[wi + j];
+    }
+    y.set(acc, n * V);
+  }
+  return y;
+};
+
+/** dA = dY·Wᵀ, dW = Aᵀ·dY, db = column sums of dY; sums in float64, rounded once. */
+export const tsDenseBackward: NonNullable<RecurrentKernel['denseBackward']> = (dims, a, w, dy) => {
+  checkDense(dims, a, w, dy, true);
+  const { N, D, V } = dims;
+  const da = new Float32Array(N * D);
+  const dw = new Float64Array(D * V);
+  const db = new Float64Array(V);
+  for (let n = 0; n < N; n++) {
+    const yi = n * V;
+    const ai = n * D;
+    for (let k = 0; k < D; k++) {
+      const wi = k * V;
+      let s = 0;
+      for (let j = 0; j < V; j++) s += dy[yi + j] * w[wi + j];
+      da[ai + k] = s;
+      const x = a[ai + k];
+      if (x === 0) continue;
+      for (let j = 0; j < V; j++) dw[wi + j] += x * dy[yi + j];
+    }
+    for (let j = 0; j < V; j++) db[j] += dy[yi + j];
+  }
+  return { da, dw: Float32Array.from(dw), db: Float32Array.from(db) };
+};
+
 export const tsKernel: RecurrentKernel = {
   path: 'ts',
   forward: tsForward,
   backward: tsBackward,
+  dense: tsDense,
+  denseBackward: tsDenseBackward,
 };

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tsKernel } from './reference';
 import { loadNativeKernel } from './native-kernel';
-import { disposeWasm, loadWasmKernel, loadWasmThreadsKernel } from './wasm-kernel';
+import { disposeWasm, loadWasmKernel, loadWasmThreadsKernel, wasmEngineInfo } from './wasm-kernel';
 import type { CellKind, KernelPath, RecurrentKernel } from './types';
 import { GATES } from './types';
 
@@ -54,6 +54,14 @@ export function currentKernel(): RecurrentKernel {
   return current;
 }
 
+/** The current path in a few words for people: "native (avx512)", "wasm-simd-threads (relaxed FMA)". */
+export function kernelLabel(): string {
+  const k = current as RecurrentKernel & { isa?: string };
+  if (k.path === 'native') return `native${k.isa ? ` (${k.isa})` : ''}`;
+  if (k.path === 'ts') return 'TypeScript';
+  return `${k.path}${wasmEngineInfo()?.relaxed ? ' (relaxed FMA)' : ''}`;
+}
+
 export function kernelInfo(): KernelInfo {
   return { ...info, available: [...info.available], notes: [...notes] };
 }
@@ -67,6 +75,8 @@ async function load(path: KernelPath): Promise<RecurrentKernel | null> {
   try {
     const k = await loader();
     if (k) loaded.set(path, k);
+    const wasm = path.startsWith('wasm') ? wasmEngineInfo() : null;
+    if (k && wasm && !notes.some((n) => n.startsWith('wasm module:'))) notes.push(`wasm module: ${wasm.variant}`);
     return k;
   } catch (e) {
     notes.push(`${path}: ${(e as Error).message ?? String(e)}`);
@@ -208,6 +218,7 @@ export function disposeKernels(): void {
   for (const k of loaded.values()) k.dispose?.();
   loaded.clear();
   disposeWasm();
+  for (let i = notes.length - 1; i >= 0; i--) if (notes[i].startsWith('wasm module:')) notes.splice(i, 1);
   current = tsKernel;
   info = { path: 'ts', available: ['ts'], notes };
   selected = false;

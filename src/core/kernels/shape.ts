@@ -3,7 +3,7 @@
  * on them: one place, so the TS, WASM and native paths reject the same calls with the same
  * sentence. Also the constants the C core (native addon and WASM) is compiled with.
  */
-import { GATES, type CellKind, type CellWeights, type Dims, type ForwardCache, type SeqInput } from './types';
+import { GATES, type CellKind, type CellWeights, type DenseDims, type Dims, type ForwardCache, type SeqInput } from './types';
 
 /** The C core's cell codes (`kind` in its args struct). */
 export const KIND_CODE: Readonly<Record<CellKind, number>> = { rnn: 0, gru: 1, lstm: 2 };
@@ -66,4 +66,19 @@ export function checkArgs(
   if (w.wh.length !== H * N) throw new Error(`fused recurrent: wh must be [${H}, ${N}], got ${w.wh.length} entries`);
   if (w.b.length !== N) throw new Error(`fused recurrent: b must be [${N}], got ${w.b.length} entries`);
   return G;
+}
+
+/**
+ * Checks the fused dense layer's arrays against its dims: a [N, D], w [D, V], and `last`
+ * (b [V] for the forward, dY [N, V] for the backward).
+ */
+export function checkDense(d: DenseDims, a: Float32Array, w: Float32Array, last: Float32Array, backward = false): void {
+  for (const [k, v] of Object.entries(d)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`fused dense: dims.${k} must be a positive integer, got ${v}`);
+  }
+  const { N, D, V } = d;
+  if (a.length !== N * D) throw new Error(`fused dense: a must be [${N}, ${D}], got ${a.length} entries`);
+  if (w.length !== D * V) throw new Error(`fused dense: w must be [${D}, ${V}], got ${w.length} entries`);
+  if (backward && last.length !== N * V) throw new Error(`fused dense backward: dy must be [${N}, ${V}], got ${last.length} entries`);
+  if (!backward && last.length !== V) throw new Error(`fused dense: b must be [${V}], got ${last.length} entries`);
 }

@@ -25,7 +25,7 @@ export interface FusedRecurrentOptions {
   kernel?: RecurrentKernel;
 }
 
-function f32(t: tf.Tensor): Float32Array {
+export function f32(t: tf.Tensor): Float32Array {
   const d = t.dataSync();
   return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
 }
@@ -36,7 +36,7 @@ function f32(t: tf.Tensor): Float32Array {
  * reuse one Float32Array (and the kernels reuse their packed copy of it).
  */
 const weightArrays = new WeakMap<object, Float32Array>();
-function f32Weights(t: tf.Tensor): Float32Array {
+export function f32Weights(t: tf.Tensor): Float32Array {
   const id = t.dataId as object;
   let a = weightArrays.get(id);
   if (!a) {
@@ -47,7 +47,7 @@ function f32Weights(t: tf.Tensor): Float32Array {
 }
 
 /** True when tfjs is recording a gradient tape (inside tf.grads / variableGrads / minimize). */
-function recording(): boolean {
+export function recording(): boolean {
   const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
   return state?.gradientDepth === undefined ? true : state.gradientDepth > 0;
 }

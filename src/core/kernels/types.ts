@@ -76,6 +76,25 @@ export interface ForwardOptions {
   cache?: boolean;
 }
 
+/** Sizes of the fused dense layer (the LM's output layer): Y[N, V] = A[N, D]·W[D, V] + b[V]. */
+export interface DenseDims {
+  /** rows (T·B) */
+  N: number;
+  /** input features (hidden size) */
+  D: number;
+  /** outputs (vocabulary size) */
+  V: number;
+}
+
+export interface DenseGrads {
+  /** [N, D] = dY·Wᵀ */
+  da: Float32Array;
+  /** [D, V] = Aᵀ·dY */
+  dw: Float32Array;
+  /** [V], column sums of dY */
+  db: Float32Array;
+}
+
 export interface RecurrentKernel {
   readonly path: KernelPath;
   forward(
@@ -89,6 +108,10 @@ export interface RecurrentKernel {
   ): ForwardResult;
   /** dhs [T, B, H]; dhT/dcT [B, H] or null (treated as zeros). Consumes the cache. */
   backward(cache: ForwardCache, dhs: Float32Array, dhT: Float32Array | null, dcT: Float32Array | null): BackwardResult;
+  /** Fused dense layer: Y[N, V] = A[N, D]·W[D, V] + b (all row-major). Optional: callers fall back to tfjs ops. */
+  dense?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array;
+  /** Its gradients given dY [N, V] (a and w as passed to dense). */
+  denseBackward?(dims: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads;
   /** Release threads/memory. The kernel must not be used afterwards. */
   dispose?(): void;
 }

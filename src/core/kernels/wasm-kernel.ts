@@ -5,18 +5,22 @@
  * BPTT) and half the weight-gradient panels, synchronised through atomics in that memory:
  * spinning while work is expected, sleeping (Atomics.wait) when idle.
  *
- * Relaxed-SIMD FMA is used when the engine validates it (Node ≥ 22, current Electron).
+ * Relaxed-SIMD FMA is used when the engine validates it (Node ≥ 22, current Electron; Node 20
+ * after setting V8's --experimental-wasm-relaxed-simd at run time) and its results pass a
+ * start-up check against the TypeScript reference; otherwise plain SIMD128.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { backwardShape, forwardShape, KIND_CODE, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput } from './types';
+import { tsKernel } from './reference';
+import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
 
-/** Field slots (i32) of the C args struct, in declaration order. */
+/** Field slots (i32) of the C args struct, in declaration order (dA, hpT, rhT, xT: unused). */
 const F = {
   kind: 0, T: 1, B: 2, I: 3, H: 4, ids: 5, need_cache: 6,
   x: 8, tok: 9, h0: 10, c0: 11, wx: 12, b: 13, wxp: 14, whp: 15,
@@ -26,6 +30,11 @@ const F = {
   hpT: 36, rhT: 37, xT: 38, dwx: 39, dwh: 40, db: 41,
 } as const;
 const ARGS_SLOTS = 42;
+/** The dense layer's args struct (dense_core.h dargs): N, D, V, nparts, then its pointers. */
+const DENSE_FIELDS = ['a', 'w', 'b', 'dy', 'wp', 'wtp', 'y', 'da', 'dyt', 'ap', 'dwt', 'dw', 'db'] as const;
+type DenseField = (typeof DENSE_FIELDS)[number];
+/** Args slot (of ARGS_SLOTS i32 each) the dense layer uses: 0 and 1 are forward / backward's. */
+const DENSE_ARGS_SLOT = 2;
 
 interface Exports {
   heap_base(): number;
@@ -35,6 +44,10 @@ interface Exports {
   wgrad(args: number, p0: number, p1: number): void;
   pack_forward(args: number, wh: number, whp: number, wxp: number): void;
   pack_backward(args: number, wh: number, whtp: number, whtp2: number, wxtp: number): void;
+  dense_pack(args: number): void;
+  dense_forward(args: number, r0: number, r1: number): void;
+  dense_backward_prep(args: number): void;
+  dense_backward(args: number, lo: number, hi: number): void;
   __stack_pointer: WebAssembly.Global;
 }
 
@@ -156,6 +169,26 @@ const ctl = new Int32Array(memory.buffer, ctlOff, 16);
 Atomics.store(ctl, 7, 1); // ready
 Atomics.notify(ctl, 7);
 let seen = Atomics.load(ctl, 0);
+function run(op, a, lo, hi) {
+  try {
+    if (op === 1) ex.forward(a, lo, hi);
+    else if (op === 2) ex.backward(a, lo, hi);
+    else if (op === 3) ex.wgrad(a, lo, hi);
+    else if (op === 4) ex.dense_forward(a, lo, hi);
+    else if (op === 5) ex.dense_backward(a, lo, hi);
+  } catch (e) {
+    Atomics.store(ctl, 9, 1);
+  }
+}
+// ctl[14] = (job tag << 8) | next piece: the next piece of job s, or -1 when it is over
+function claim(s, pieces) {
+  const tag = s & 0x7fffff;
+  for (;;) {
+    const v = Atomics.load(ctl, 14);
+    if (v >>> 8 !== tag || (v & 255) >= pieces) return -1;
+    if (Atomics.compareExchange(ctl, 14, v, v + 1) === v) return v & 255;
+  }
+}
 for (;;) {
   let s = Atomics.load(ctl, 0);
   if (s === seen) {
@@ -169,15 +202,19 @@ for (;;) {
   }
   seen = s;
   if (Atomics.load(ctl, 6)) break;
-  const op = ctl[2], a = ctl[3], lo = ctl[4], hi = ctl[5];
-  try {
-    if (op === 1) ex.forward(a, lo, hi);
-    else if (op === 2) ex.backward(a, lo, hi);
-    else if (op === 3) ex.wgrad(a, lo, hi);
-  } catch (e) {
-    Atomics.store(ctl, 9, 1);
+  // a job's fields are read before claiming it; a claim only succeeds while job s is open
+  const op = ctl[2], a = ctl[3];
+  if (ctl[10]) {
+    const n = ctl[11], chunk = ctl[12], pieces = ctl[13];
+    for (let c; (c = claim(s, pieces)) >= 0; ) {
+      run(op, a, c * chunk, Math.min(n, c * chunk + chunk));
+      Atomics.add(ctl, 15, 1);
+      Atomics.notify(ctl, 15);
+    }
+  } else if (claim(s, 1) === 0) {
+    run(op, a, ctl[4], ctl[5]);
+    Atomics.store(ctl, 1, s);
   }
-  Atomics.store(ctl, 1, s);
 }
 parentPort.close();
 `;
@@ -220,6 +257,56 @@ class Helper {
   get usable(): boolean {
     return !this.dead && Atomics.load(this.ctl, 7) === 1;
   }
+  private nextSeq(): number {
+    return (this.seq = (this.seq + 1) | 0) === 0 ? (this.seq = 1) : this.seq;
+  }
+  /** Claims the next piece of job s (see the worker's claim), or -1. */
+  private claim(s: number, pieces: number): number {
+    const ctl = this.ctl, tag = s & 0x7fffff;
+    for (;;) {
+      const v = Atomics.load(ctl, 14);
+      if (v >>> 8 !== tag || (v & 255) >= pieces) return -1;
+      if (Atomics.compareExchange(ctl, 14, v, v + 1) === v) return v & 255;
+    }
+  }
+  /**
+   * Runs op over [0, n) in pieces of `chunk` (at most 255 pieces) that this thread and the
+   * worker both claim: a worker that starts late (asleep, its core busy) holds nothing up.
+   */
+  runPieces(op: number, args: number, n: number, chunk: number, local: (lo: number, hi: number) => void): void {
+    const ctl = this.ctl;
+    const pieces = Math.ceil(n / chunk);
+    ctl[2] = op;
+    ctl[3] = args;
+    ctl[10] = 1;
+    ctl[11] = n;
+    ctl[12] = chunk;
+    ctl[13] = pieces;
+    Atomics.store(ctl, 15, 0);
+    const s = this.nextSeq();
+    Atomics.store(ctl, 14, (s & 0x7fffff) << 8);
+    Atomics.store(ctl, 0, s);
+    Atomics.notify(ctl, 0);
+    let err: unknown = null;
+    for (let c; (c = this.claim(s, pieces)) >= 0; ) {
+      try {
+        if (!err) local(c * chunk, Math.min(n, c * chunk + chunk));
+      } catch (e) {
+        err = e;
+      }
+      Atomics.add(ctl, 15, 1);
+    }
+    // the worker's last piece: spin a little, then wait in short naps (a loaded machine may
+    // have put the worker on this thread's core)
+    for (let k = 0, f; (f = Atomics.load(ctl, 15)) !== pieces; ) {
+      if (++k > 20000) Atomics.wait(ctl, 15, f, 0.2);
+    }
+    if (err) throw err;
+    if (Atomics.load(ctl, 9)) {
+      ctl[9] = 0;
+      throw new Error('fused recurrent (wasm worker): kernel trapped');
+    }
+  }
   /** Starts op on the worker for [lo, hi); returns a function that waits for it. */
   start(op: number, args: number, lo: number, hi: number): () => void {
     const ctl = this.ctl;
@@ -227,7 +314,9 @@ class Helper {
     ctl[3] = args;
     ctl[4] = lo;
     ctl[5] = hi;
-    const s = (this.seq = (this.seq + 1) | 0) === 0 ? (this.seq = 1) : this.seq;
+    ctl[10] = 0;
+    const s = this.nextSeq();
+    Atomics.store(ctl, 14, (s & 0x7fffff) << 8);
     Atomics.store(ctl, 0, s);
     Atomics.notify(ctl, 0);
     return () => {
@@ -254,8 +343,35 @@ class Helper {
 // ------------------------------------------------------------------ engine
 
 export interface WasmEngineOptions {
-  /** prefer relaxed-SIMD FMA when the engine supports it (default true) */
+  /** prefer relaxed-SIMD FMA when the engine supports it (default true; SEQLAB_WASM_RELAXED=off: false) */
   relaxed?: boolean;
+  /** tests: stands in for WebAssembly.validate on the relaxed module */
+  validateRelaxed?: (bytes: Uint8Array<ArrayBuffer>) => boolean;
+  /** tests: stands in for v8.setFlagsFromString */
+  setV8Flag?: (flag: string) => void;
+}
+
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+let relaxedFlagSet = false;
+
+/**
+ * Whether this engine runs the relaxed-SIMD module. Node 20 (V8 11.3) ships relaxed SIMD
+ * behind a flag that V8 also accepts at run time, before the module is compiled; newer Node
+ * and Electron validate it as is. Returns how it was enabled, or why not.
+ */
+function relaxedSupport(bytes: Uint8Array<ArrayBuffer>, opts: WasmEngineOptions): { ok: boolean; how: string } {
+  const validate = opts.validateRelaxed ?? ((b: Uint8Array<ArrayBuffer>) => WebAssembly.validate(b));
+  if (validate(bytes)) return { ok: true, how: 'relaxed-SIMD FMA' };
+  if (!relaxedFlagSet || opts.setV8Flag) {
+    try {
+      (opts.setV8Flag ?? setFlagsFromString)(RELAXED_FLAG);
+      relaxedFlagSet = !opts.setV8Flag;
+    } catch {
+      /* no flag API (an embedder without it): stay on SIMD128 */
+    }
+    if (validate(bytes)) return { ok: true, how: `relaxed-SIMD FMA (enabled with ${RELAXED_FLAG})` };
+  }
+  return { ok: false, how: 'SIMD128 (this engine does not support relaxed SIMD)' };
 }
 
 export class WasmEngine {
@@ -264,6 +380,8 @@ export class WasmEngine {
   readonly ex: Exports;
   readonly heap: Heap;
   readonly relaxed: boolean;
+  /** which module runs, in a few words ("relaxed-SIMD FMA", "SIMD128 (…why…)") */
+  variant: string;
   private helper: Helper | null = null;
   private readonly argsOff: number;
   private readonly finalizer = new FinalizationRegistry<Block>((b) => b.release());
@@ -271,9 +389,12 @@ export class WasmEngine {
   constructor(opts: WasmEngineOptions = {}) {
     let file: string | null = null;
     let relaxed = false;
-    if (opts.relaxed !== false) {
+    let variant = 'SIMD128 (relaxed SIMD switched off)';
+    if (opts.relaxed !== false && process.env.SEQLAB_WASM_RELAXED !== 'off') {
       const f = findWasm('rnn_relaxed.wasm');
-      if (f && WebAssembly.validate(readFileSync(f))) {
+      const r = f ? relaxedSupport(readFileSync(f), opts) : { ok: false, how: 'SIMD128 (rnn_relaxed.wasm not found)' };
+      variant = r.how;
+      if (r.ok) {
         file = f;
         relaxed = true;
       }
@@ -287,6 +408,7 @@ export class WasmEngine {
     const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.ex = inst.exports as unknown as Exports;
     this.relaxed = relaxed;
+    this.variant = variant;
     this.heap = new Heap(this.memory, this.ex.heap_base());
     this.argsOff = this.heap.alloc(ARGS_SLOTS * 4 * 4); // room for a few arg blocks
   }
@@ -317,8 +439,9 @@ export class WasmEngine {
   }
 
   /** Runs op over [0, n), halves on two threads when `split` and the helper is up. */
-  run(op: 1 | 2 | 3, args: number, n: number, split: boolean): void {
-    const fn = op === 1 ? this.ex.forward : op === 2 ? this.ex.backward : this.ex.wgrad;
+  run(op: 1 | 2 | 3 | 4 | 5, args: number, n: number, split: boolean): void {
+    const ex = this.ex;
+    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : ex.dense_backward;
     if (split && n >= 2 && this.helper?.usable) {
       const mid = n >> 1;
       const wait = this.helper.start(op, args, mid, n);
@@ -329,11 +452,33 @@ export class WasmEngine {
     }
   }
 
+  /**
+   * Runs a recurrent phase (1 forward rows, 2 backward rows, 3 weight-gradient panels) over
+   * [0, n) in pieces of `chunk` that both threads claim when `split` and the helper is up.
+   */
+  runPieces(op: 1 | 2 | 3, args: number, n: number, chunk: number, split: boolean): void {
+    const ex = this.ex;
+    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : ex.wgrad;
+    chunk = Math.max(chunk, Math.ceil(n / 255));
+    if (split && n > chunk && this.helper?.usable) this.helper.runPieces(op, args, n, chunk, (lo, hi) => fn(args, lo, hi));
+    else fn(args, 0, n);
+  }
+
   track(owner: object, block: Block): void {
     this.finalizer.register(owner, block, block);
   }
   untrack(block: Block): void {
     this.finalizer.unregister(block);
+  }
+
+  /** Writes the dense layer's args struct; returns its offset. */
+  writeDenseArgs(ints: [number, number, number, number], ptrs: Partial<Record<DenseField, number>>): number {
+    const off = this.argsOff + DENSE_ARGS_SLOT * ARGS_SLOTS * 4;
+    const v = this.i32();
+    const base = off >> 2;
+    v.set(ints, base);
+    DENSE_FIELDS.forEach((f, i) => (v[base + 4 + i] = ptrs[f] ?? 0));
+    return off;
   }
 
   writeArgs(slot: number, fields: Partial<Record<keyof typeof F, number>>): number {
@@ -360,6 +505,12 @@ interface WasmCache extends ForwardCache {
   consumed: boolean;
 }
 
+/**
+ * Rows per piece of the recurrent phases: both threads stream all of W_hh per piece, so pieces
+ * stay large (two per thread at most); the weight gradients go in pieces of 4 panels.
+ */
+const rowChunk = (B: number): number => Math.max(8, B <= 32 ? Math.ceil(B / 2) : Math.ceil(B / 4));
+
 /** Minimum multiply-adds per call before the second thread is worth waking. */
 const SPLIT_MIN_WORK = 2e5;
 
@@ -371,6 +522,13 @@ const PACK_CACHE = 4;
 
 export class WasmKernel implements RecurrentKernel {
   private packed: PackedWeights[] = [];
+  /**
+   * N·D·V from which the dense layer (LM head) splits across both threads. Default: never.
+   * Measured at the textbook's head (1120×256×28): splitting saves at most ~0.25 ms per
+   * training step with an idle second core, and costs 2–5 ms whenever that core is busy (the
+   * helper waits for the scheduler), so one thread runs it. Tests set 0 to exercise the split.
+   */
+  denseSplitMinWork = Infinity;
   constructor(
     readonly engine: WasmEngine,
     readonly path: KernelPath,
@@ -435,7 +593,7 @@ export class WasmKernel implements RecurrentKernel {
       });
       if (fresh) e.ex.pack_forward(args, m.wh, m.whp, m.wxp ?? 0);
       const split = this.useThreads && B >= 2 && T * B * H * N >= SPLIT_MIN_WORK;
-      e.run(1, args, B, split);
+      e.runPieces(1, args, B, rowChunk(B), split);
       const g = e.f32();
       const hs = g.slice(k.hs >> 2, (k.hs >> 2) + TBH);
       const hT = hs.slice((T - 1) * B * H);
@@ -481,12 +639,8 @@ export class WasmKernel implements RecurrentKernel {
       ['dhp', B * H * 4],
       ['dcp', lstm ? B * H * 4 : 0],
       ['drh', gru ? B * H * 4 : 0],
-      ['dA', TB * N * 4],
       ['dApk', P * NR * TB * 4],
       ['dx', ids ? 0 : TB * I * 4],
-      ['hpT', H * TB * 4],
-      ['rhT', gru ? H * TB * 4 : 0],
-      ['xT', ids ? 0 : I * TB * 4],
       ['dwx', I * N * 4],
       ['dwh', H * N * 4],
       ['db', N * 4],
@@ -504,13 +658,13 @@ export class WasmKernel implements RecurrentKernel {
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: 0, wxp: 0, whp: 0,
         hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: 0,
         dhs: m.dhs, dhT: m.dhT ?? 0, dcT: lstm ? (m.dcT ?? 0) : 0, dh: m.dh, dc: m.dc ?? 0, dhp: m.dhp, dcp: m.dcp ?? 0, drh: m.drh ?? 0,
-        dA: m.dA, dApk: m.dApk, whtp: m.whtp, whtp2: m.whtp2 ?? 0, wxtp: m.wxtp ?? 0, dx: m.dx ?? 0,
-        hpT: m.hpT, rhT: m.rhT ?? 0, xT: m.xT ?? 0, dwx: m.dwx, dwh: m.dwh, db: m.db,
+        dApk: m.dApk, whtp: m.whtp, whtp2: m.whtp2 ?? 0, wxtp: m.wxtp ?? 0, dx: m.dx ?? 0,
+        dwx: m.dwx, dwh: m.dwh, db: m.db,
       });
       e.ex.pack_backward(args, m.wh, m.whtp, m.whtp2 ?? 0, m.wxtp ?? 0);
       const split = this.useThreads && T * B * H * N >= SPLIT_MIN_WORK;
-      e.run(2, args, B, split && B >= 2);
-      e.run(3, args, P, split);
+      e.runPieces(2, args, B, rowChunk(B), split);
+      e.runPieces(3, args, P, 4, split);
       const g = e.f32();
       const get = (off: number, n: number) => g.slice(off >> 2, (off >> 2) + n);
       return {
@@ -529,6 +683,63 @@ export class WasmKernel implements RecurrentKernel {
     }
   }
 
+  /** Whether the second thread takes half of a dense call of these sizes. */
+  private denseSplit(d: DenseDims): boolean {
+    return this.useThreads && d.N >= 2 && d.N * d.D * d.V >= this.denseSplitMinWork;
+  }
+
+  /** Fused dense layer (dense_core.h): Y = A·W + b. */
+  dense(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+    checkDense(d, a, w, b);
+    const { N, D, V } = d;
+    const e = this.engine;
+    const tmp = new Block(e.heap, [['a', N * D * 4], ['w', D * V * 4], ['b', V * 4], ['wp', panelPad(V) * D * 4], ['y', N * V * 4]]);
+    try {
+      const m = tmp.at;
+      const f = e.f32();
+      f.set(a, m.a >> 2);
+      f.set(w, m.w >> 2);
+      f.set(b, m.b >> 2);
+      const args = e.writeDenseArgs([N, D, V, 1], { a: m.a, w: m.w, b: m.b, wp: m.wp, y: m.y });
+      e.ex.dense_pack(args);
+      e.run(4, args, N, this.denseSplit(d));
+      return e.f32().slice(m.y >> 2, (m.y >> 2) + N * V);
+    } finally {
+      tmp.release();
+    }
+  }
+
+  /** Its gradients: dA = dY·Wᵀ, dW = Aᵀ·dY, db = column sums of dY. */
+  denseBackward(d: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads {
+    checkDense(d, a, w, dy, true);
+    const { N, D, V } = d;
+    const e = this.engine;
+    const Dp = panelPad(D);
+    const tmp = new Block(e.heap, [
+      ['a', N * D * 4], ['w', D * V * 4], ['dy', N * V * 4], ['wtp', V * Dp * 4], ['da', N * D * 4],
+      ['dyt', V * N * 4], ['ap', Dp * N * 4], ['dwt', V * D * 4], ['dw', D * V * 4], ['db', V * 4],
+    ]);
+    try {
+      const m = tmp.at;
+      const f = e.f32();
+      f.set(a, m.a >> 2);
+      f.set(w, m.w >> 2);
+      f.set(dy, m.dy >> 2);
+      const split = this.denseSplit(d);
+      const parts = split ? 2 : 1;
+      const args = e.writeDenseArgs([N, D, V, parts], {
+        a: m.a, w: m.w, dy: m.dy, wtp: m.wtp, da: m.da, dyt: m.dyt, ap: m.ap, dwt: m.dwt, dw: m.dw, db: m.db,
+      });
+      e.ex.dense_backward_prep(args);
+      e.run(5, args, parts, split);
+      const g = e.f32();
+      const get = (off: number, n: number) => g.slice(off >> 2, (off >> 2) + n);
+      return { da: get(m.da, N * D), dw: get(m.dw, D * V), db: get(m.db, V) };
+    } finally {
+      tmp.release();
+    }
+  }
+
   /** Forgets packed weights (they are re-packed on the next call). */
   clearPacked(): void {
     for (const p of this.packed) p.block.release();
@@ -543,8 +754,56 @@ export class WasmKernel implements RecurrentKernel {
 
 let engine: WasmEngine | null = null;
 
+/**
+ * Start-up check of the relaxed module: a small GRU and LSTM step (dense and token input,
+ * forward and all gradients) must agree with the TypeScript reference. Relaxed SIMD leaves
+ * fused or unfused multiply-add to the hardware; anything beyond that falls back to SIMD128.
+ */
+export function relaxedAgrees(e: WasmEngine): boolean {
+  const k = new WasmKernel(e, 'wasm-simd', false);
+  let seed = 7;
+  const rnd = (n: number, sc: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296 - 0.5) * 2 * sc);
+  const near = (a: Float32Array | null, b: Float32Array | null): boolean => {
+    if (!a || !b) return a === b;
+    let scale = 1e-3;
+    for (const v of b) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= 1e-4 * scale)) return false;
+    return a.length === b.length;
+  };
+  try {
+    for (const [kind, ids] of [['gru', false], ['lstm', true]] as const) {
+      const T = 3, B = 5, I = 7, H = 20, N = (kind === 'gru' ? 3 : 4) * H;
+      const x = ids ? Int32Array.from({ length: T * B }, (_, i) => (i * 3) % I) : rnd(T * B * I, 1);
+      const h0 = rnd(B * H, 0.5), c0 = kind === 'lstm' ? rnd(B * H, 0.5) : null;
+      const w = { wx: rnd(I * N, 0.5), wh: rnd(H * N, 0.5), b: rnd(N, 0.2) };
+      const dhs = rnd(T * B * H, 1);
+      const a = k.forward(kind, { T, B, I, H }, x, h0, c0, w);
+      const r = tsKernel.forward(kind, { T, B, I, H }, x, h0, c0, w);
+      if (!near(a.hs, r.hs) || !near(a.cT, r.cT)) return false;
+      const ga = k.backward(a.cache!, dhs, null, null);
+      const gr = tsKernel.backward(r.cache!, dhs, null, null);
+      for (const key of ['dx', 'dh0', 'dc0', 'dwx', 'dwh', 'db'] as const) if (!near(ga[key], gr[key])) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    k.clearPacked();
+  }
+}
+
+/** An engine on the fastest module that loads and passes the start-up check (`check`: tests). */
+export function createWasmEngine(opts: WasmEngineOptions = {}, check: (e: WasmEngine) => boolean = relaxedAgrees): WasmEngine {
+  const e = new WasmEngine(opts);
+  if (!e.relaxed || check(e)) return e;
+  e.dispose();
+  const plain = new WasmEngine({ ...opts, relaxed: false });
+  plain.variant = 'SIMD128 (the relaxed-SIMD module disagreed with the reference at start-up)';
+  return plain;
+}
+
 function getEngine(): WasmEngine {
-  if (!engine) engine = new WasmEngine();
+  if (!engine) engine = createWasmEngine();
   return engine;
 }
 
@@ -560,8 +819,8 @@ export async function loadWasmThreadsKernel(): Promise<WasmKernel | null> {
   return new WasmKernel(e, 'wasm-simd-threads', true);
 }
 
-export function wasmEngineInfo(): { relaxed: boolean; threads: number; bytesInUse: number; peakBytes: number } | null {
-  return engine ? { relaxed: engine.relaxed, threads: engine.threads, bytesInUse: engine.heap.bytesInUse, peakBytes: engine.heap.peak } : null;
+export function wasmEngineInfo(): { relaxed: boolean; variant: string; threads: number; bytesInUse: number; peakBytes: number } | null {
+  return engine ? { relaxed: engine.relaxed, variant: engine.variant, threads: engine.threads, bytesInUse: engine.heap.bytesInUse, peakBytes: engine.heap.peak } : null;
 }
 
 export function disposeWasm(): void {

@@ -49,19 +49,12 @@ export class LMJob implements Job {
     return { prefix: r.prefix, text: r.text };
   }
 
-  private optimizerSnapshot: Record<string, tf.Tensor> | null = null;
-
-  async beforeSave(): Promise<void> {
-    if (this.optimizerSnapshot) tf.dispose(Object.values(this.optimizerSnapshot));
-    this.optimizerSnapshot = await this.trainer.optimizerState();
-  }
-
   save(dir: string): void {
     saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model);
-    if (this.optimizerSnapshot) {
-      saveTensors(dir, this.optimizerSnapshot, 'optimizer');
-      tf.dispose(Object.values(this.optimizerSnapshot));
-      this.optimizerSnapshot = null;
+    const state = this.trainer.optimizerState();
+    if (state) {
+      saveTensors(dir, state, 'optimizer');
+      tf.dispose(Object.values(state));
     }
   }
 
@@ -74,7 +67,6 @@ export class LMJob implements Job {
   }
 
   dispose(): void {
-    if (this.optimizerSnapshot) tf.dispose(Object.values(this.optimizerSnapshot));
     this.trainer.dispose();
   }
 }

@@ -12,6 +12,7 @@ import { Rng } from '../util/random';
 import { predictIds, type SampleOptions } from '../models/predict';
 import { disposeState, keepState, RecurrentLM, type LMState, type ModelConfig } from '../models/rnn-lm';
 import { gradClipping } from './grad-clipping';
+import { optimizerStateTensors, restoreOptimizerState, type SavedTensors } from './optimizer-state';
 import type { LMConfig } from './lm-config';
 import type { LMData } from './lm-data';
 import type { EpochMetrics, GenerateResult } from './protocol';
@@ -246,61 +247,14 @@ export class LMTrainer {
     return { prefix, text: codec.decode(out), tokens: codec.vocab.toTokens(out) };
   }
 
-  /**
-   * The optimizer's state (Adam: step count and both moments) keyed by the variable's position
-   * in model.variables(), so it reloads into a model whose variables carry other names. Null for
-   * SGD, which has none.
-   */
-  async optimizerState(): Promise<Record<string, tf.Tensor> | null> {
-    if (this.config.optimizer !== 'adam') return null;
-    const weights = await this.optimizer.getWeights();
-    if (weights.length <= 1) {
-      tf.dispose(weights.map((w) => w.tensor));
-      return null; // no step taken yet
-    }
-    const index = new Map(this.vars.map((v, i) => [v.name, i]));
-    const out: Record<string, tf.Tensor> = {};
-    const half = (weights.length - 1) / 2;
-    weights.forEach((w, k) => {
-      // Copies (owned by the caller): Adam updates its moment variables in place.
-      // tfjs names moments "<variable>/m" and "<variable>/v" and matches them to gradients by position.
-      out[k === 0 ? 'iter' : `${k <= half ? 'm' : 'v'}.${index.get(w.name.replace(/\/[mv]$/, ''))}`] = tf.tidy(() => tf.cast(w.tensor, 'float32').clone());
-    });
-    weights[0].tensor.dispose(); // the step count is a fresh scalar; the moments are the optimizer's own
-    // β₁ᵗ and β₂ᵗ as Adam accumulated them (setWeights recomputes them with pow, which rounds
-    // differently in float32; restoring them keeps a resumed curve bit-identical).
-    const acc = this.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-    if (acc.accBeta1 && acc.accBeta2) {
-      out.accBeta1 = acc.accBeta1.clone();
-      out.accBeta2 = acc.accBeta2.clone();
-    }
-    return out;
+  /** The optimizer's state for a checkpoint (see ./optimizer-state.ts); null for SGD. */
+  optimizerState(): Record<string, tf.Tensor> | null {
+    return optimizerStateTensors(this.optimizer, this.vars);
   }
 
   /** Restores state written from optimizerState (same model shape). */
-  async loadOptimizerState(state: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
-    if (this.config.optimizer !== 'adam') return;
-    const iter = state.get('iter');
-    if (!iter) throw new SeqlabError('The checkpoint is corrupted: the optimizer state has no step count.', 'checkpoint');
-    const list: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iter.data[0], 'int32') }];
-    for (const kind of ['m', 'v']) {
-      this.vars.forEach((v, i) => {
-        const w = state.get(`${kind}.${i}`);
-        if (!w || w.shape.join() !== v.shape.join()) throw new SeqlabError(`The checkpoint's optimizer state does not fit this model (${kind}.${i}).`, 'checkpoint');
-        list.push({ name: `${v.name}/${kind}`, tensor: tf.tensor(w.data, w.shape) });
-      });
-    }
-    await this.optimizer.setWeights(list);
-    tf.dispose(list.map((w) => w.tensor));
-    const acc = this.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-    const b1 = state.get('accBeta1');
-    const b2 = state.get('accBeta2');
-    if (acc.accBeta1 && acc.accBeta2 && b1 && b2) {
-      tf.tidy(() => {
-        acc.accBeta1!.assign(tf.scalar(b1.data[0]));
-        acc.accBeta2!.assign(tf.scalar(b2.data[0]));
-      });
-    }
+  loadOptimizerState(state: SavedTensors): Promise<void> {
+    return restoreOptimizerState(this.optimizer, this.vars, state);
   }
 
   dispose(): void {

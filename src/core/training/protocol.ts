@@ -109,7 +109,8 @@ export const GenerateResultSchema = z.object({ prefix: z.string(), text: z.strin
 export type GenerateResult = z.infer<typeof GenerateResultSchema>;
 
 export const EventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), backend: z.string() }),
+  /** The tfjs backend and the recurrent kernel path this worker trains on. */
+  z.object({ type: z.literal('ready'), backend: z.string(), kernel: z.string().optional() }),
   z.object({ type: z.literal('state'), runId: z.string(), state: RunStateSchema, epoch: z.number().int().optional() }),
   z.object({
     type: z.literal('progress'),

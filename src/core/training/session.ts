@@ -5,7 +5,7 @@
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
 import { initBackend, type BackendChoice } from '../backend';
-import { disposeKernels, selectKernelPath } from '../kernels';
+import { disposeKernels, isSelected, kernelLabel, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
 import { predictIds } from '../models/predict';
@@ -18,6 +18,7 @@ export class TrainingSession {
   private job: Job | null = null;
   private running: Promise<unknown> | null = null;
   private backend: BackendChoice | undefined;
+  private backendName = '';
 
   constructor(private readonly emit: (e: RunEvent) => void) {}
 
@@ -61,12 +62,13 @@ export class TrainingSession {
     this.emit({ type: 'state', runId: cmd.runId, state: 'starting' });
     if (cmd.backend || !this.backend) {
       this.backend = cmd.backend ?? 'auto';
-      const info = await initBackend({ backend: this.backend });
-      this.emit({ type: 'ready', backend: info.name });
+      this.backendName = (await initBackend({ backend: this.backend })).name;
     }
     // Measure (or recall) the fastest fused-kernel path before the job asks for it.
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
+    // After createJob: a job may select the kernel path itself.
+    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined });
     this.job?.dispose();
     this.job = job;
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit });

@@ -4,8 +4,9 @@
  * vocabularies, the weights, and Adam's state so a resumed run continues exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { optimizerStateTensors, restoreOptimizerState } from '../training/optimizer-state';
 import { SeqlabError } from '../util/errors';
 import { Vocab } from '../text/vocab';
 import { hasCheckpoint, loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson } from '../training/checkpoint';
@@ -30,12 +31,6 @@ export interface MtSavable {
   data: { srcVocab: Vocab; tgtVocab: Vocab };
 }
 
-/** Adam's moments, read synchronously (Job.save is synchronous; getWeights is not). */
-function adamState(opt: tf.AdamOptimizer): { iterations: number; m: tf.Tensor[]; v: tf.Tensor[] } {
-  const o = opt as unknown as { iterations: number; accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] };
-  return { iterations: o.iterations ?? 0, m: (o.accumulatedFirstMoment ?? []).map((x) => x.variable), v: (o.accumulatedSecondMoment ?? []).map((x) => x.variable) };
-}
-
 /** Writes a translator's files into an empty folder. */
 export function saveMtFiles(dir: string, t: MtSavable): void {
   const file: MtConfigFile = { kind: MT_JOB, version: MT_CHECKPOINT_VERSION, config: t.config, model: t.model.config };
@@ -43,15 +38,10 @@ export function saveMtFiles(dir: string, t: MtSavable): void {
   writeJson(dir, 'src-vocab.json', t.data.srcVocab.toJSON());
   writeJson(dir, 'tgt-vocab.json', t.data.tgtVocab.toJSON());
   saveTensors(dir, Object.fromEntries(t.model.namedVariables()));
-  const adam = adamState(t.optimizer);
-  if (adam.m.length) {
-    const od = join(dir, 'optimizer');
-    mkdirSync(od);
-    const named: Record<string, tf.Tensor> = {};
-    adam.m.forEach((m, i) => (named[`m.${i}`] = m));
-    adam.v.forEach((v, i) => (named[`v.${i}`] = v));
-    saveTensors(od, named);
-    writeJson(od, 'adam.json', { iterations: adam.iterations, count: adam.m.length });
+  const state = optimizerStateTensors(t.optimizer, t.model.variables());
+  if (state) {
+    saveTensors(dir, state, 'optimizer');
+    tf.dispose(Object.values(state));
   }
 }
 
@@ -127,21 +117,16 @@ export function loadMtModel(files: MtFiles): Seq2Seq {
   return model;
 }
 
-/** Restores Adam's moments saved by saveMtFiles (no-op when the checkpoint has none). */
-export async function restoreAdam(dir: string, opt: tf.AdamOptimizer): Promise<void> {
-  const od = join(dir, 'optimizer');
-  if (!existsSync(join(od, 'adam.json'))) return;
-  const meta = JSON.parse(readFileSync(join(od, 'adam.json'), 'utf8')) as { iterations: number; count: number };
-  const t = loadTensors(od);
-  const get = (k: string) => {
-    const w = t.get(k);
-    if (!w) throw new SeqlabError(`The checkpoint is incomplete: optimizer state ${k} is missing.`, 'checkpoint');
-    return tf.tensor(w.data, w.shape);
-  };
-  const weights: Parameters<tf.AdamOptimizer['setWeights']>[0] = [{ name: 'iter', tensor: tf.scalar(meta.iterations, 'int32') }];
-  for (let i = 0; i < meta.count; i++) weights.push({ name: `m.${i}`, tensor: get(`m.${i}`) });
-  for (let i = 0; i < meta.count; i++) weights.push({ name: `v.${i}`, tensor: get(`v.${i}`) });
-  await opt.setWeights(weights);
+/** Restores Adam's state saved by saveMtFiles (no-op when the checkpoint has none). */
+export async function restoreAdam(dir: string, opt: tf.AdamOptimizer, vars: readonly tf.Variable[]): Promise<void> {
+  if (existsSync(join(dir, 'optimizer.json'))) return restoreOptimizerState(opt, vars, loadTensors(dir, 'optimizer'));
+  // Checkpoints written by earlier builds kept the moments in optimizer/ with the step count in adam.json.
+  const legacy = join(dir, 'optimizer');
+  if (!existsSync(join(legacy, 'adam.json'))) return;
+  const state = loadTensors(legacy);
+  const meta = JSON.parse(readFileSync(join(legacy, 'adam.json'), 'utf8')) as { iterations: number };
+  state.set('iter', { shape: [], data: Float32Array.of(meta.iterations) });
+  return restoreOptimizerState(opt, vars, state);
 }
 
 const cache = new Map<string, { key: string; translator: Translator }>();

@@ -7,6 +7,15 @@ import { SeqlabError, assertPositive, assertPositiveInt } from '../util/errors';
 
 export const MT_JOB = 'mt';
 
+/** The book's four test sentences (d2l 9.7.4) and their references. */
+export const TEXTBOOK_SENTENCES: [string, string][] = [
+  ['go .', 'va !'],
+  ['i lost .', "j'ai perdu ."],
+  ["he's calm .", 'il est calme .'],
+  ["i'm home .", 'je suis chez moi .'],
+];
+
+
 export interface MtConfig {
   job: typeof MT_JOB;
   /** `fra-eng` or a path to a tab-separated pairs file */

@@ -82,7 +82,7 @@ export async function loadMtJob(dir: string, text: string, overrides: { epochs?:
   const config: MtConfig = { ...files.config, epochs: overrides.epochs ?? files.config.epochs };
   const data = loadDataNmt(text, { numExamples: config.numExamples ?? undefined, numSteps: config.numSteps, minFreq: config.minFreq, vocabs: { src: files.srcVocab, tgt: files.tgtVocab } });
   const trainer = new Seq2SeqTrainer(config, data, loadMtModel(files));
-  await restoreAdam(files.dir, trainer.optimizer);
+  await restoreAdam(files.dir, trainer.optimizer, trainer.model.variables());
   return new MtJob(trainer);
 }
 

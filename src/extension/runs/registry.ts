@@ -105,10 +105,10 @@ export class RunRegistry {
     return r;
   }
 
-  add(init: Omit<RunRecord, 'id' | 'created' | 'updated' | 'status' | 'epoch' | 'latest' | 'history' | 'samples' | 'checkpoint' | 'error'> & { id?: string }): RunRecord {
+  add(init: Omit<RunRecord, 'id' | 'created' | 'updated' | 'status' | 'epoch' | 'latest' | 'history' | 'samples' | 'checkpoint' | 'error' | 'engine'> & { id?: string }): RunRecord {
     const now = Date.now();
     const id = init.id ?? `${init.model.cell}-${now.toString(36)}-${randomBytes(2).toString('hex')}`;
-    const run = RunRecord.parse({ ...init, id, created: now, updated: now, status: 'queued', epoch: 0, latest: null, history: [], samples: [], checkpoint: null, error: null });
+    const run = RunRecord.parse({ ...init, id, created: now, updated: now, status: 'queued', epoch: 0, latest: null, history: [], samples: [], checkpoint: null, error: null, engine: null });
     this.runs.set(id, run);
     this.save();
     this.emit({ kind: 'added', run });

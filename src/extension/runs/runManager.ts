@@ -264,6 +264,9 @@ export class RunManager {
   private handle(a: Active, e: RunEvent, requestOnly: boolean): void {
     const id = a.runId;
     switch (e.type) {
+      case 'ready':
+        if (!requestOnly) this.registry.update(id, { engine: e.kernel ? `${e.backend} backend · ${e.kernel} kernel` : `${e.backend} backend` });
+        break;
       case 'state':
         if (requestOnly) break;
         if (e.state === 'running') this.registry.setStatus(id, 'running');

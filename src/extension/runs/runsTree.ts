@@ -74,6 +74,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     md.appendMarkdown(`**${r.name}** — ${r.kind === 'translator' ? 'translator' : 'language model'}\n\n`);
     md.appendMarkdown(`- model: ${modelLabel(r)}\n- data: ${r.data}\n- status: ${r.status}\n- epoch ${r.epoch} / ${r.epochs}\n`);
     if (r.latest !== null) md.appendMarkdown(`- latest ${r.metric}: ${r.latest.toFixed(3)}\n`);
+    if (r.engine) md.appendMarkdown(`- trained on: ${r.engine}\n`);
     if (r.error) md.appendMarkdown(`- error: ${r.error}\n`);
     item.tooltip = md;
     item.command = { command: 'seqlab.runs.openDashboard', title: 'Open Dashboard', arguments: [node] };

@@ -10,7 +10,7 @@ import { log, messageOf } from '../errors';
 import { settings } from '../settings';
 import { MAX_DECORATED, type TokenDecorations } from './decorations';
 import { corpusReference, documentReference, type Reference } from './referenceVocab';
-import { summarize, tokenizeText } from './tokenizeText';
+import { summarize, tokenizeText } from '../../core/text/tokenize-text';
 
 export interface TokenizeArgs {
   tokenizer?: TokenKind;

@@ -3,7 +3,7 @@
  * distinguishable), unknown tokens underlined, and a hover with the token and its id.
  */
 import * as vscode from 'vscode';
-import type { TokenInfo } from './tokenizeText';
+import type { TokenInfo } from '../../core/text/tokenize-text';
 
 /** More decorations than this slow the editor; the rest are listed but not drawn. */
 export const MAX_DECORATED = 20_000;

@@ -1,9 +1,11 @@
 /*
- * WASM SIMD128 build of the fused recurrent kernels (the core is native/src/rnn_core.h).
+ * WASM SIMD128 build of the fused recurrent kernels (the core is native/src/rnn_core.h) and of
+ * the fused dense output layer (native/src/dense_core.h).
  * Built by scripts in src/core/kernels/wasm/build.mjs (npm run build:kernels) into
  * rnn_simd.wasm (plain SIMD128) and rnn_relaxed.wasm (relaxed-SIMD FMA, -DRELAXED).
  * Shared, imported memory so two threads (worker_threads) run the same instance layout.
- * No static data and no stack use, so each thread's instance can share the memory safely.
+ * No static data, and each thread's instance runs on its own stack (__stack_pointer is per
+ * instance; wasm-kernel.ts gives the worker's a region of its own), so they share the memory.
  */
 #define VW 4
 #define MR 2
@@ -14,6 +16,7 @@
 #endif
 #define FN(name) name##_w
 #include "../../../../native/src/rnn_core.h"
+#include "../../../../native/src/dense_core.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -28,3 +31,7 @@ EXPORT(pack_forward) void pack_forward(args_w *g, const float *wh, float *whp, f
 EXPORT(pack_backward) void pack_backward(args_w *g, const float *wh, float *whtp, float *whtp2, float *wxtp) {
   pack_backward_w(g, wh, whtp, whtp2, wxtp);
 }
+EXPORT(dense_pack) void dense_pack(dargs_w *g) { dense_pack_w(g); }
+EXPORT(dense_forward) void dense_forward(dargs_w *g, int r0, int r1) { dense_forward_rows_w(g, r0, r1); }
+EXPORT(dense_backward_prep) void dense_backward_prep(dargs_w *g) { dense_backward_prep_w(g); }
+EXPORT(dense_backward) void dense_backward(dargs_w *g, int lo, int hi) { dense_backward_parts_w(g, lo, hi); }

@@ -1,12 +1,12 @@
 /**
- * Tokenize Selection's core, free of `vscode` so unit tests can check it: tokens with
- * their spans in the original text, their ids in a reference vocabulary, and which of
- * them that vocabulary does not know (they map to <unk>, id 0).
+ * Tokens of a text with their spans in the original text, their ids in a reference
+ * vocabulary, and which of them that vocabulary does not know (they map to <unk>, id 0).
+ * Serves the editor's Tokenize Selection and `seqlab tokenize`.
  */
-import type { PreprocessMode } from '../../core/text/preprocess';
-import { flattenTokens, tokenizeDocument, type Tokenizer } from '../../core/text/tokenizer';
-import type { Vocab } from '../../core/text/vocab';
-import { SeqlabError } from '../../core/util/errors';
+import type { PreprocessMode } from './preprocess';
+import { flattenTokens, tokenizeDocument, type Tokenizer } from './tokenizer';
+import type { Vocab } from './vocab';
+import { SeqlabError } from '../util/errors';
 
 export interface TokenInfo {
   text: string;
@@ -27,10 +27,18 @@ export interface TokenizeResult {
 /** Editors above this many characters are refused: decorating more would stall the UI. */
 export const MAX_TOKENIZE_CHARS = 2_000_000;
 
-export function tokenizeText(text: string, tokenizer: Tokenizer, vocab: Vocab, mode: PreprocessMode): TokenizeResult {
-  if (text.trim().length === 0) throw new SeqlabError('There is nothing to tokenize: the selection (or document) is empty.', 'empty-input');
-  if (text.length > MAX_TOKENIZE_CHARS) {
-    throw new SeqlabError(`The text has ${text.length.toLocaleString('en-US')} characters; Tokenize Selection handles up to ${MAX_TOKENIZE_CHARS.toLocaleString('en-US')} — select a part of it.`, 'too-large');
+export interface TokenizeTextOptions {
+  /** refuse longer texts (default MAX_TOKENIZE_CHARS; Infinity for none) */
+  maxChars?: number;
+  /** what the text is, for the messages (default "the selection (or document)") */
+  what?: string;
+}
+
+export function tokenizeText(text: string, tokenizer: Tokenizer, vocab: Vocab, mode: PreprocessMode, opts: TokenizeTextOptions = {}): TokenizeResult {
+  const max = opts.maxChars ?? MAX_TOKENIZE_CHARS;
+  if (text.trim().length === 0) throw new SeqlabError(`There is nothing to tokenize: ${opts.what ?? 'the selection (or document)'} is empty.`, 'empty-input');
+  if (text.length > max) {
+    throw new SeqlabError(`The text has ${text.length.toLocaleString('en-US')} characters; Tokenize Selection handles up to ${max.toLocaleString('en-US')} — select a part of it.`, 'too-large');
   }
   if (text.includes('\u0000')) throw new SeqlabError('The text looks binary (it contains NUL characters); open a text file.', 'binary-file');
   const tokens = flattenTokens(tokenizeDocument(text, tokenizer, mode)).map((t) => {
