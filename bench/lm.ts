@@ -18,13 +18,16 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
-import { fusedRecurrent } from '../src/core/kernels/tfjs-op';
+import { f32Weights, fusedRecurrent } from '../src/core/kernels/tfjs-op';
 import { fusedDense } from '../src/core/kernels/dense-op';
 import { disposeKernels, getKernel, kernelInfo } from '../src/core/kernels/select';
 import { wasmEngineInfo } from '../src/core/kernels/wasm-kernel';
 import { GATES, type CellKind, type KernelPath, type RecurrentKernel } from '../src/core/kernels/types';
 import { linear } from '../src/core/models/linear';
 import { defaultFusedHead } from '../src/core/models/rnn-lm';
+import { KernelStepper } from '../src/core/models/fast-generate';
+import { sampleToken } from '../src/core/models/predict';
+import { Rng } from '../src/core/util/random';
 import { crossEntropy } from '../src/core/training/lm-trainer';
 import { gradClipping } from '../src/core/training/grad-clipping';
 import { loadCorpusText } from '../src/core/data/corpus';
@@ -181,10 +184,27 @@ function trainStep(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | un
   });
 }
 
+/**
+ * Greedy generation of n characters after a 10-character prefix. tfjs-ops: per-step tfjs ops
+ * (the reference); kernel paths: what predictIds runs (KernelStepper: the fused kernel and the
+ * dense layer on raw arrays, no tfjs op per character).
+ */
+const greedy = new Rng(0);
+
 function generate(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | undefined, p: Params, n: number): number {
   const t0 = performance.now();
+  const prefixIds = Array.from({ length: 10 }, (_, i) => (i * 3) % V);
+  if (path !== 'tfjs-ops' && kernel) {
+    const w = (t: tf.Tensor) => f32Weights(t);
+    const stepper = new KernelStepper({ kind, vocabSize: V, hidden: H, layers: [{ wx: w(p.wx), wh: w(p.wh), b: w(p.b) }], embed: null, wq: w(p.wq), bq: w(p.bq) }, kernel);
+    // as predictIds: warm up on all prefix characters but the last, then one character per step
+    stepper.feed(prefixIds.slice(0, -1), false);
+    let tok = prefixIds[prefixIds.length - 1];
+    for (let i = 0; i <= n; i++) tok = sampleToken(stepper.feed([tok])!, {}, greedy);
+    return performance.now() - t0;
+  }
   tf.tidy(() => {
-    const prefix = tf.tensor2d(Array.from({ length: 10 }, (_, i) => (i * 3) % V), [10, 1], 'int32');
+    const prefix = tf.tensor2d(prefixIds, [10, 1], 'int32');
     let h = tf.zeros([1, H]) as tf.Tensor2D;
     let c = kind === 'lstm' ? (tf.zeros([1, H]) as tf.Tensor2D) : null;
     let r = layer(kind, path, kernel, prefix, h, c, p);

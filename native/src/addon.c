@@ -125,12 +125,11 @@ typedef struct {
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  atomic_int seq, done, sleeping, quit, started;
+  atomic_int seq, sleeping, quit, started;
   phase_fn fn;
   args_t *args;
-  int lo, hi;
-  /* chunked jobs (run_chunks): [0, n) in pieces of `chunk`; claim = (job seq << 32) | next piece */
-  int chunked, n, chunk, pieces;
+  /* jobs (run_chunks): [0, n) in pieces of `chunk`; claim = (job seq << 32) | next piece */
+  int n, chunk, pieces;
   atomic_llong claim;
   atomic_int finished;
 } helper_t;
@@ -194,12 +193,7 @@ static void *helper_main(void *arg) {
      * open, so fields read too late (a newer job's) are never used. */
     phase_fn fn = W->fn;
     args_t *a = W->args;
-    if (W->chunked) {
-      run_pieces(W, s, fn, a, W->n, W->chunk, W->pieces);
-    } else if (claim_piece(W, s, 1) == 0) {
-      fn(a, W->lo, W->hi);
-      atomic_store_explicit(&W->done, s, memory_order_release);
-    }
+    run_pieces(W, s, fn, a, W->n, W->chunk, W->pieces);
   }
   return 0;
 }
@@ -218,24 +212,6 @@ static int helper_start(helper_t *W) {
   return 1;
 }
 
-static void run_split(helper_t *W, phase_fn fn, args_t *a, int n, int threads) {
-  if (threads < 2 || n < 2 || !W || !helper_start(W)) { fn(a, 0, n); return; }
-  int mid = n / 2;
-  W->fn = fn; W->args = a; W->lo = mid; W->hi = n; W->chunked = 0;
-  int s = atomic_load(&W->seq) + 1;
-  atomic_store_explicit(&W->claim, (long long)s << 32, memory_order_release);
-  pthread_mutex_lock(&W->mu);
-  atomic_store_explicit(&W->seq, s, memory_order_release);
-  if (atomic_load(&W->sleeping)) pthread_cond_signal(&W->cv);
-  pthread_mutex_unlock(&W->mu);
-  fn(a, 0, mid);
-  while (atomic_load_explicit(&W->done, memory_order_acquire) != s) {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
-  }
-}
-
 /*
  * Splits [0, n) into pieces of `chunk` that both threads claim until none is left: a helper
  * that starts late (asleep, or its core busy with another process) costs nothing, the caller
@@ -245,7 +221,7 @@ static void run_chunks(helper_t *W, phase_fn fn, args_t *a, int n, int chunk, in
   if (chunk < 1) chunk = 1;
   int pieces = (n + chunk - 1) / chunk;
   if (threads < 2 || pieces < 2 || !W || !helper_start(W)) { fn(a, 0, n); return; }
-  W->fn = fn; W->args = a; W->n = n; W->chunk = chunk; W->pieces = pieces; W->chunked = 1;
+  W->fn = fn; W->args = a; W->n = n; W->chunk = chunk; W->pieces = pieces;
   atomic_store_explicit(&W->finished, 0, memory_order_relaxed);
   int s = atomic_load(&W->seq) + 1;
   atomic_store_explicit(&W->claim, (long long)s << 32, memory_order_release);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SeqlabError } from '../util/errors';
 import { Rng } from '../util/random';
 import { disposeState, keepState, type LMState, type RecurrentLM } from './rnn-lm';
+import { KernelStepper, stepWeightsOf, supportsKernelGenerate } from './fast-generate';
 
 export interface SampleOptions {
   /** 0 or omitted = greedy (argmax); > 0 = sample from softmax(logits / temperature). */
@@ -49,36 +50,61 @@ export function sampleToken(logits: ArrayLike<number>, opts: SampleOptions, rng:
 }
 
 /**
+ * How predictIds runs the model: 'kernel' = the fused recurrent kernel directly on raw arrays,
+ * no tfjs op per character (./fast-generate.ts; fused implementation, one direction only);
+ * 'tfjs' = RecurrentLM.forward per character; 'auto' (default) = 'kernel' whenever the model
+ * supports it, else 'tfjs'. Both give the same tokens.
+ */
+export type GenerateEngine = 'auto' | 'kernel' | 'tfjs';
+
+/** Logits [V] after feeding `ids` (state carried between calls), or nothing when `logits` is false. */
+type Stepper = { feed(ids: number[], logits: boolean): Float32Array | null; dispose(): void };
+
+function tfjsStepper(model: RecurrentLM): Stepper {
+  let state: LMState = model.beginState(1);
+  return {
+    feed(ids, logits) {
+      let next: LMState | undefined;
+      const last = tf.tidy(() => {
+        const X = tf.tensor2d(ids.map((i) => [i]), [ids.length, 1], 'int32');
+        const out = model.forward(X, state);
+        next = keepState(out.state);
+        return out.logits.slice([ids.length - 1, 0], [1, -1]);
+      });
+      disposeState(state);
+      state = next!;
+      const data = logits ? (last.dataSync() as Float32Array) : null;
+      last.dispose();
+      return data;
+    },
+    dispose: () => disposeState(state),
+  };
+}
+
+function kernelStepper(model: RecurrentLM): Stepper {
+  const s = new KernelStepper(stepWeightsOf(model));
+  return { feed: (ids, logits) => s.feed(ids, logits), dispose: () => undefined };
+}
+
+/**
  * Returns the prefix ids followed by `numPreds` predicted ids (d2l's `outputs`). The prefix
  * needs at least one token.
  */
-export function predictIds(model: RecurrentLM, prefix: readonly number[], numPreds: number, opts: SampleOptions = {}): number[] {
+export function predictIds(model: RecurrentLM, prefix: readonly number[], numPreds: number, opts: SampleOptions = {}, engine: GenerateEngine = 'auto'): number[] {
   if (prefix.length === 0) throw new SeqlabError('The prefix must have at least one token.');
   if (!Number.isInteger(numPreds) || numPreds < 0) throw new SeqlabError(`The length must be a whole number ≥ 0, got ${numPreds}.`);
   validateSampleOptions(opts);
+  const fast = engine === 'kernel' || (engine === 'auto' && supportsKernelGenerate(model));
+  if (fast && !supportsKernelGenerate(model)) throw new SeqlabError('Kernel generation needs a fused, unidirectional model.');
   const rng = new Rng(opts.seed ?? 0);
   const outputs = [...prefix];
-  let state: LMState = model.beginState(1);
-  const step = (ids: number[]): Float32Array => {
-    let next: LMState | undefined;
-    const last = tf.tidy(() => {
-      const X = tf.tensor2d(ids.map((i) => [i]), [ids.length, 1], 'int32');
-      const out = model.forward(X, state);
-      next = keepState(out.state);
-      return out.logits.slice([ids.length - 1, 0], [1, -1]);
-    });
-    disposeState(state);
-    state = next!;
-    const data = last.dataSync() as Float32Array;
-    last.dispose();
-    return data;
-  };
+  const stepper = fast ? kernelStepper(model) : tfjsStepper(model);
   try {
     // Warm-up: all prefix tokens but the last update the state; their outputs are ignored.
-    if (prefix.length > 1) step(prefix.slice(0, -1) as number[]);
-    for (let i = 0; i < numPreds; i++) outputs.push(sampleToken(step([outputs[outputs.length - 1]]), opts, rng));
+    if (prefix.length > 1) stepper.feed(prefix.slice(0, -1) as number[], false);
+    for (let i = 0; i < numPreds; i++) outputs.push(sampleToken(stepper.feed([outputs[outputs.length - 1]], true)!, opts, rng));
   } finally {
-    disposeState(state);
+    stepper.dispose();
   }
   return outputs;
 }
