@@ -30,6 +30,7 @@ import { sampleToken } from '../src/core/models/predict';
 import { Rng } from '../src/core/util/random';
 import { crossEntropy } from '../src/core/training/lm-trainer';
 import { gradClipping } from '../src/core/training/grad-clipping';
+import { hasTrainingGcFlags, TRAINING_EXEC_ARGV } from '../src/core/training/gc-tuning';
 import { loadCorpusText } from '../src/core/data/corpus';
 import { Vocab } from '../src/core/text/vocab';
 import { preprocessLine, splitLines } from '../src/core/text/preprocess';
@@ -372,7 +373,14 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// Users train in a process started with the tuned young generation (src/core/training/gc-tuning.ts,
+// the extension's training process and worker): the bench runs itself the same way.
+if (hasTrainingGcFlags() || process.env.SEQLAB_BENCH_DEFAULT_GC) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...TRAINING_EXEC_ARGV, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}

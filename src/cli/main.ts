@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { hasTrainingGcFlags, TRAINING_EXEC_ARGV } from '../core/training/gc-tuning';
 import { SeqlabError } from '../core/util/errors';
 import { parseCommandArgs, type CliIO } from './command';
 import { COMMANDS } from './commands';
@@ -33,7 +35,21 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 /** Entry used by bin/seqlab.js and `tsx src/cli/main.ts`. */
+/** Commands that train: they run with the training young-generation size (see gc-tuning.ts). */
+const TRAINING_COMMANDS = new Set(['train-lm', 'train-mt']);
+
 export function runCli(argv = process.argv.slice(2)): void {
+  if (TRAINING_COMMANDS.has(argv[0]) && !hasTrainingGcFlags()) {
+    // V8 sizes its heap at start-up, so the flag needs a fresh process; SIGINT reaches both.
+    const child = spawn(process.execPath, [...process.execArgv, ...TRAINING_EXEC_ARGV, process.argv[1], ...argv], { stdio: 'inherit' });
+    process.on('SIGINT', () => {
+      /* the child stops the run and exits; this process follows */
+    });
+    child.on('exit', (code, signal) => {
+      process.exitCode = code ?? (signal ? 1 : 0);
+    });
+    return;
+  }
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const io: CliIO = {

@@ -11,6 +11,7 @@
  *   await client.dispose();
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { TRAINING_WORKER_LIMITS } from './gc-tuning';
 import {
   parseEvent,
   type ActivationsRequest,
@@ -47,9 +48,9 @@ export class TrainingClient {
       const devLoader = ['tsx', 'cjs'].join('/');
       const tsx = require.resolve(devLoader);
       const boot = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(opts.workerPath)});`;
-      this.worker = new Worker(boot, { ...opts.workerOptions, eval: true });
+      this.worker = new Worker(boot, { resourceLimits: TRAINING_WORKER_LIMITS, ...opts.workerOptions, eval: true });
     } else {
-      this.worker = new Worker(opts.workerPath, opts.workerOptions);
+      this.worker = new Worker(opts.workerPath, { resourceLimits: TRAINING_WORKER_LIMITS, ...opts.workerOptions });
     }
     this.worker.on('message', (raw: unknown) => {
       let e: RunEvent;

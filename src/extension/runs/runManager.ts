@@ -8,13 +8,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { SeqlabError } from '../../core/util/errors';
 import { parseEvent, type Command, type GenerateResult, type ActivationsResult, type RunEvent } from '../../core/training/protocol';
 import type { RunRecord } from '../../protocol/runs';
+import { TRAINING_EXEC_ARGV } from '../../core/training/gc-tuning';
 import type { RunRegistry } from './registry';
 
 /** A training process as the manager uses it (a forked child: see ./trainProcess.ts). */
 class TrainingProcess {
   private readonly child: ChildProcess;
   constructor(path: string) {
-    this.child = fork(path, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = fork(path, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [...process.execArgv, ...TRAINING_EXEC_ARGV] });
     // Keep the last stderr lines: they explain a crash.
     this.child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-2000);
