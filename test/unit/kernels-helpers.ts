@@ -1,7 +1,18 @@
 /** Shared by the kernel tests: every kernel path that loads on this machine (TS always). */
 import { tsKernel } from '../../src/core/kernels/reference';
 import { getKernel, PATH_ORDER } from '../../src/core/kernels/select';
-import type { RecurrentKernel } from '../../src/core/kernels/types';
+import type { CellKind, RecurrentKernel } from '../../src/core/kernels/types';
+
+/** One shape the kernel tests run: sizes, token-id or dense input, and (multi-layer tests) layers. */
+export interface KernelCase {
+  kind: CellKind;
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  ids: boolean;
+  layers?: number;
+}
 
 let cached: RecurrentKernel[] | null = null;
 

@@ -11,16 +11,10 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { loadNativeKernel } from '../../src/core/kernels/native-kernel';
 import { createWasmEngine, relaxedAgrees, WasmEngine, WasmKernel } from '../../src/core/kernels/wasm-kernel';
-import { GATES, type BackwardResult, type CellKind, type RecurrentKernel } from '../../src/core/kernels/types';
+import { type KernelCase } from './kernels-helpers';
+import { GATES, type BackwardResult, type RecurrentKernel } from '../../src/core/kernels/types';
 
-interface Case {
-  kind: CellKind;
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  ids: boolean;
-}
+type Case = KernelCase;
 
 /** Cases big enough for the second thread (T·B·H·N ≥ 2e5), several pieces, ragged widths. */
 const CASES: Case[] = [

@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fusedRecurrent } from '../../src/core/kernels/tfjs-op';
 import { tsKernel } from '../../src/core/kernels/reference';
 import { GATES, type CellKind, type RecurrentKernel } from '../../src/core/kernels/types';
-import { availableKernelsForTest } from './kernels-helpers';
+import { availableKernelsForTest, type KernelCase } from './kernels-helpers';
 
 const KINDS: CellKind[] = ['rnn', 'gru', 'lstm'];
 
@@ -78,15 +78,7 @@ function close(a: tf.Tensor | Float32Array, b: tf.Tensor | Float32Array, tol: nu
   assert.ok(maxAbs <= tol * Math.max(1, scale), `${what}: max |diff| ${maxAbs} (scale ${scale})`);
 }
 
-interface Case {
-  kind: CellKind;
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  ids: boolean;
-  layers: number;
-}
+type Case = KernelCase & { layers: number };
 
 /** Loss = Σ w1⊙hs + Σ w2⊙hT (+ Σ w3⊙cT) over a stack of layers; returns value and all grads. */
 function runCase(cs: Case, layerFn: 'fused' | 'ref', kernel: RecurrentKernel | undefined, params: tf.Tensor[], data: tf.Tensor[]) {
