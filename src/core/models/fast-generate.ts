@@ -11,6 +11,7 @@
  */
 import { f32Weights } from '../kernels/tfjs-op';
 import { currentKernel } from '../kernels/select';
+import { tsDense } from '../kernels/reference';
 import type { CellKind, CellWeights, RecurrentKernel } from '../kernels/types';
 import type { RecurrentLM } from './rnn-lm';
 
@@ -50,18 +51,6 @@ export function stepWeightsOf(model: RecurrentLM): StepWeights {
     wq: f32Weights(model.wq),
     bq: f32Weights(model.bq),
   };
-}
-
-/** Y[V] = a[D]·W[D, V] + b, float64 sums rounded once (as the TypeScript kernel's dense). */
-function denseRow(a: Float32Array, w: Float32Array, b: Float32Array, D: number, V: number): Float32Array {
-  const acc = Float64Array.from(b);
-  for (let k = 0; k < D; k++) {
-    const x = a[k];
-    if (x === 0) continue;
-    const wi = k * V;
-    for (let j = 0; j < V; j++) acc[j] += x * w[wi + j];
-  }
-  return Float32Array.from(acc);
 }
 
 /**
@@ -116,6 +105,7 @@ export class KernelStepper {
     if (!logits) return null;
     const top = T === 1 ? (input as Float32Array) : (input as Float32Array).slice((T - 1) * H);
     const { wq, bq } = this.weights;
-    return k.dense ? k.dense({ N: 1, D: H, V }, top, wq, bq) : denseRow(top, wq, bq, H, V);
+    const dims = { N: 1, D: H, V };
+    return k.dense ? k.dense(dims, top, wq, bq) : tsDense(dims, top, wq, bq);
   }
 }

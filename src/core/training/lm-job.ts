@@ -6,8 +6,6 @@
  * tokenizer.json (BPE only), weights.json + weights.bin (packed layout, any implementation).
  * optimizer.json + optimizer.bin (Adam's step count and moments; SGD has no state).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectKernelPath } from '../kernels';
 import { BpeTokenizer } from '../text/bpe';
@@ -51,11 +49,7 @@ export class LMJob implements Job {
 
   save(dir: string): void {
     saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model);
-    const state = this.trainer.optimizerState();
-    if (state) {
-      saveTensors(dir, state, 'optimizer');
-      tf.dispose(Object.values(state));
-    }
+    this.trainer.saveOptimizerState(dir);
   }
 
   generate(req: GenerateRequest): GenerateResult {
@@ -142,7 +136,7 @@ export const lmJobFactory: JobFactory = {
         throw new SeqlabError(`The corpus ${loaded.config.corpus} no longer gives the checkpoint's vocabulary; resume with the same corpus and tokenizer.`, 'checkpoint');
       }
       const trainer = new LMTrainer(loaded.config, { ...data, codec: loaded.codec }, loaded.model);
-      if (existsSync(join(ckpt.dir, 'optimizer.json'))) await trainer.loadOptimizerState(loadTensors(ckpt.dir, 'optimizer'));
+      await trainer.loadOptimizerState(ckpt.dir);
       return new LMJob(trainer);
     } catch (err) {
       loaded.model.dispose();

@@ -12,7 +12,7 @@ import { Rng } from '../util/random';
 import { predictIds, type SampleOptions } from '../models/predict';
 import { disposeState, keepState, RecurrentLM, type LMState, type ModelConfig } from '../models/rnn-lm';
 import { gradClipping } from './grad-clipping';
-import { optimizerStateTensors, restoreOptimizerState, type SavedTensors } from './optimizer-state';
+import { loadOptimizerState, saveOptimizerState } from './optimizer-state';
 import type { LMConfig } from './lm-config';
 import type { LMData } from './lm-data';
 import type { EpochMetrics, GenerateResult } from './protocol';
@@ -247,14 +247,14 @@ export class LMTrainer {
     return { prefix, text: codec.decode(out), tokens: codec.vocab.toTokens(out) };
   }
 
-  /** The optimizer's state for a checkpoint (see ./optimizer-state.ts); null for SGD. */
-  optimizerState(): Record<string, tf.Tensor> | null {
-    return optimizerStateTensors(this.optimizer, this.vars);
+  /** Writes the optimizer's state into a checkpoint folder (see ./optimizer-state.ts). */
+  saveOptimizerState(dir: string): void {
+    saveOptimizerState(dir, this.optimizer, this.vars);
   }
 
-  /** Restores state written from optimizerState (same model shape). */
-  loadOptimizerState(state: SavedTensors): Promise<void> {
-    return restoreOptimizerState(this.optimizer, this.vars, state);
+  /** Restores state written by saveOptimizerState (same model shape), when the folder has any. */
+  async loadOptimizerState(dir: string): Promise<void> {
+    await loadOptimizerState(dir, this.optimizer, this.vars);
   }
 
   dispose(): void {

@@ -11,7 +11,10 @@
  * (checkpoint, translation) resume bit-exactly through this file and fail if tfjs renames them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SeqlabError } from '../util/errors';
+import { loadTensors, saveTensors } from './checkpoint';
 
 interface AdamFields {
   iterations?: number;
@@ -77,4 +80,19 @@ export async function restoreOptimizerState(opt: tf.Optimizer, vars: readonly tf
       acc.accBeta2!.assign(tf.scalar(b2.data[0]));
     });
   }
+}
+
+/** Writes the optimizer's state as optimizer.json + optimizer.bin into a checkpoint folder (nothing for SGD). */
+export function saveOptimizerState(dir: string, opt: tf.Optimizer, vars: readonly tf.Variable[]): void {
+  const state = optimizerStateTensors(opt, vars);
+  if (!state) return;
+  saveTensors(dir, state, 'optimizer');
+  tf.dispose(Object.values(state));
+}
+
+/** Restores what saveOptimizerState wrote; true when the folder had optimizer state. */
+export async function loadOptimizerState(dir: string, opt: tf.Optimizer, vars: readonly tf.Variable[]): Promise<boolean> {
+  if (!existsSync(join(dir, 'optimizer.json'))) return false;
+  await restoreOptimizerState(opt, vars, loadTensors(dir, 'optimizer'));
+  return true;
 }

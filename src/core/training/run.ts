@@ -45,8 +45,6 @@ export interface Job {
   trainEpoch(epoch: number, ctx: JobContext): Promise<EpochMetrics>;
   /** A sample to show after an epoch (language models: continuation of a prefix). */
   sample?(epoch: number): { prefix: string; text: string } | undefined;
-  /** Optional async step before `save` (e.g. reading optimizer state, which tfjs only offers async). */
-  beforeSave?(): Promise<void>;
   /** Writes the job's files (config, vocab, weights, …) into an empty folder. */
   save(dir: string): void;
   generate?(req: GenerateRequest): GenerateResult;
@@ -163,9 +161,8 @@ export class Run {
     },
   };
 
-  private async save(): Promise<void> {
+  private save(): void {
     if (!this.opts.checkpointDir) return;
-    await this.job.beforeSave?.();
     writeCheckpoint(this.opts.checkpointDir, this.job.kind, this.epoch, this.history, (dir) => this.job.save(dir));
     this.opts.emit({ type: 'checkpoint', runId: this.opts.runId, epoch: this.epoch, dir: this.opts.checkpointDir });
   }
@@ -189,10 +186,10 @@ export class Run {
         if (sample) this.opts.emit({ type: 'sample', runId, epoch: this.epoch, ...sample });
         const every = this.job.checkpointEvery;
         if (every > 0 && this.epoch % every === 0 && this.epoch < this.job.epochs) {
-          await this.save();
+          this.save();
         }
       }
-      await this.save();
+      this.save();
       this.setState('done');
       this.opts.emit({ type: 'done', runId, reason: 'completed', epoch: this.epoch, history: this.history });
       return 'completed';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { optimizerStateTensors, restoreOptimizerState } from '../training/optimizer-state';
+import { loadOptimizerState, restoreOptimizerState, saveOptimizerState } from '../training/optimizer-state';
 import { SeqlabError } from '../util/errors';
 import { Vocab } from '../text/vocab';
 import { hasCheckpoint, loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson } from '../training/checkpoint';
@@ -38,11 +38,7 @@ export function saveMtFiles(dir: string, t: MtSavable): void {
   writeJson(dir, 'src-vocab.json', t.data.srcVocab.toJSON());
   writeJson(dir, 'tgt-vocab.json', t.data.tgtVocab.toJSON());
   saveTensors(dir, Object.fromEntries(t.model.namedVariables()));
-  const state = optimizerStateTensors(t.optimizer, t.model.variables());
-  if (state) {
-    saveTensors(dir, state, 'optimizer');
-    tf.dispose(Object.values(state));
-  }
+  saveOptimizerState(dir, t.optimizer, t.model.variables());
 }
 
 export interface MtFiles {
@@ -119,7 +115,7 @@ export function loadMtModel(files: MtFiles): Seq2Seq {
 
 /** Restores Adam's state saved by saveMtFiles (no-op when the checkpoint has none). */
 export async function restoreAdam(dir: string, opt: tf.AdamOptimizer, vars: readonly tf.Variable[]): Promise<void> {
-  if (existsSync(join(dir, 'optimizer.json'))) return restoreOptimizerState(opt, vars, loadTensors(dir, 'optimizer'));
+  if (await loadOptimizerState(dir, opt, vars)) return;
   // Checkpoints written by earlier builds kept the moments in optimizer/ with the step count in adam.json.
   const legacy = join(dir, 'optimizer');
   if (!existsSync(join(legacy, 'adam.json'))) return;
