@@ -43,6 +43,9 @@ async function main(): Promise<number> {
   try {
     await withTimeout((async () => {
       const vsix = packageVsix();
+      // Inherited by code-server's extension host and its training processes: a tiny run
+      // waits 4 s before its last epoch, so the dashboard sees a point arrive live.
+      process.env.SEQLAB_TEST_HOLD_LAST_EPOCH_MS ??= '4000';
       const cs = await startCodeServer({ vsix: [vsix], verbose: process.env.SEQLAB_VERBOSE === '1' });
       port = cs.port;
       setUiContext({ browser: await launchBrowser(), workspaceUrl: cs.url(freshWorkspace()) });

@@ -29,15 +29,16 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await train('GRU');
     const f = await panelWith('#plot-perplexity');
     const plot = f.locator('#plot-perplexity');
-    const first = await attrUntil(plot, 'data-points', (v) => Number(v.split(',')[0]) >= 1, 120_000);
-    const later = await attrUntil(plot, 'data-points', (v) => Number(v.split(',')[0]) > Number(first.split(',')[0]), 120_000);
-    assert.ok(Number(later.split(',')[0]) >= 2, later);
+    await attrUntil(plot, 'data-points', (v) => Number(v.split(',')[0]) >= 1, 120_000);
     // train, validation, and the n-gram baseline (dashed) once computed
     await attrUntil(plot, 'data-series', (v) => v === '3', 60_000);
     assert.match((await plot.getAttribute('data-labels')) ?? '', /train perplexity\|validation perplexity\|\d-gram baseline/);
     await screenshot('dashboard-training');
     await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'done', 180_000);
     assert.equal(await plot.getAttribute('data-points').then((v) => v?.split(',')[0]), '4');
+    // Counted by the plot, not sampled by polling: at least one epoch's train and validation
+    // points reached the open panel as live messages rather than in the opening snapshot.
+    assert.ok(Number(await plot.getAttribute('data-appends')) >= 2, `data-appends=${await plot.getAttribute('data-appends')}`);
     assert.ok((await f.locator('#samples .sample').count()) >= 1);
     await screenshot('dashboard-done');
   });

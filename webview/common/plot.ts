@@ -1,7 +1,7 @@
 /**
  * One plot on a panel: uPlot (canvas, no eval, fast live appends, log scales) wrapped with
  * theme colours, PNG/SVG export buttons and DOM attributes a test can read
- * (`data-points` = non-null points per series).
+ * (`data-points` = non-null points per series, `data-appends` = points that arrived live).
  */
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css';
@@ -33,6 +33,7 @@ export class Plot {
   private readonly canvasHost: HTMLElement;
   private u: uPlot | undefined;
   private series: PlotSeries[] = [];
+  private appends = 0;
   private opts: PlotOptions;
 
   constructor(parent: HTMLElement, opts: PlotOptions) {
@@ -93,6 +94,7 @@ export class Plot {
       s.x.push(x);
       s.y.push(y);
     }
+    this.appends++;
     this.u?.setData(this.aligned());
     this.updateAttributes();
   }
@@ -105,6 +107,7 @@ export class Plot {
     this.root.dataset.series = String(this.series.length);
     this.root.dataset.points = this.pointCounts().join(',');
     this.root.dataset.labels = this.series.map((s) => s.label).join('|');
+    this.root.dataset.appends = String(this.appends);
   }
 
   private aligned(): uPlot.AlignedData {
