@@ -18,7 +18,8 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
-import { f32Weights, fusedRecurrent } from '../src/core/kernels/tfjs-op';
+import { fusedRecurrent } from '../src/core/kernels/tfjs-op';
+import { f32Weights } from '../src/core/kernels/tensor-io';
 import { fusedDense } from '../src/core/kernels/dense-op';
 import { disposeKernels, getKernel, kernelInfo } from '../src/core/kernels/select';
 import { wasmEngineInfo } from '../src/core/kernels/wasm-kernel';
@@ -175,7 +176,7 @@ function trainStep(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | un
     const { value, grads } = tf.variableGrads(() => {
       const { hs } = layer(kind, path, kernel, X, h0, c0, p);
       const logits = head(path, kernel, tf.reshape(hs, [T * B, H]) as tf.Tensor2D, p);
-      return crossEntropy(logits, tf.reshape(Y, [T * B]) as tf.Tensor1D);
+      return crossEntropy(logits, tf.reshape(Y, [T * B]) as tf.Tensor1D, path === 'tfjs-ops' ? undefined : kernel);
     });
     // clipping by global norm 1, then SGD lr 1
     const loss = value.dataSync()[0];

@@ -11,7 +11,8 @@
  *   bufs[0..33] = the pointer fields of the args struct in order, bufs[34] = wh
  *   op 1 forward rows, 2 backward rows, 3 weight-gradient panels,
  *   4 pack forward (into the whp / wxp slots), 5 pack backward (whtp / whtp2 / wxtp slots)
- * dense(op, ints, bufs) -> undefined: the fused dense layer of dense_core.h (see below)
+ * dense(op, ints, bufs) -> undefined: the fused dense layer and softmax cross-entropy of
+ *   dense_core.h (see below)
  * info() -> { isa, threads }
  */
 #define NAPI_VERSION 8
@@ -84,7 +85,7 @@ static struct {
   packb_fn packb;
   panels_fn panels;
   dprep_fn dpack, dprep;
-  phase_fn dfwd, dbwd; /* called with a dargs_t * (same calling convention as the phases) */
+  phase_fn dfwd, dbwd, dxent; /* called with a dargs_t * (same calling convention as the phases) */
 } K;
 
 #define SET_ISA(sfx, name)                          \
@@ -100,6 +101,7 @@ static struct {
     K.dprep = (dprep_fn)dense_backward_prep_##sfx;  \
     K.dfwd = (phase_fn)dense_forward_rows_##sfx;    \
     K.dbwd = (phase_fn)dense_backward_parts_##sfx;  \
+    K.dxent = (phase_fn)xent_rows_##sfx;            \
   } while (0)
 
 static void choose_isa(void) {
@@ -312,10 +314,12 @@ static napi_value run(napi_env env, napi_callback_info info) {
   return 0;
 }
 
-/* dense(op, ints: Int32Array(4) [N, D, V, threads], bufs: (Float32Array|null)[13], _) -> undefined
- *   bufs = the pointer fields of dargs in order (a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db)
- *   op 1 forward (pack W, then rows of Y shared), 2 backward (prep, then parts shared) */
-#define DBUF 13
+/* dense(op, ints: Int32Array(4) [N, D, V, threads], bufs: (TypedArray|null)[13..17], _) -> undefined
+ *   bufs = the pointer fields of dargs in order (a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db,
+ *   logits, lab, grad, stat); missing trailing entries are null
+ *   op 1 forward (pack W, then rows of Y shared), 2 backward (prep, then parts shared),
+ *   3 softmax cross-entropy (one thread: ~30 us at the textbook's shapes) */
+#define DBUF 17
 static napi_value dense(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -348,6 +352,10 @@ static napi_value dense(napi_env env, napi_callback_info info) {
       a.nparts = threads > 1 ? 8 : 1;
       K.dprep(&a);
       run_chunks(W, K.dbwd, (args_t *)(void *)&a, a.nparts, 1, threads);
+      break;
+    case 3:
+      if (!a.logits || !a.lab || !a.grad || !a.stat) { napi_throw_type_error(env, 0, "xent needs logits, lab, grad, stat"); return 0; }
+      K.dxent((args_t *)(void *)&a, 0, a.N);
       break;
     default: napi_throw_range_error(env, 0, "unknown op"); return 0;
   }

@@ -6,6 +6,9 @@
  *
  *   forward:  Y[N, V] = A[N, D] . W[D, V] + b[V]
  *   backward: dA[N, D] = dY . W^T;  dW[D, V] = A^T . dY;  db[V] = column sums of dY
+ *   xent:     the mean softmax cross-entropy's gradient (softmax(L) - onehot) / N and per-row
+ *             max and sum of exponentials, from which the caller forms the loss (the
+ *             freestanding wasm build has no log)
  *
  * All row-major. dW is computed as its transpose dW^T[V, D] = dY^T[V, N] . A[N, D], so the
  * long reduction (K = N) runs over packed panels of A (columns of A, split between threads)
@@ -39,6 +42,11 @@ typedef struct {
   float *dwt;       /* [V, D] */
   float *dw;        /* [D, V] */
   float *db;        /* [V] */
+  /* softmax cross-entropy (xent_rows) */
+  const float *logits; /* [N, V] */
+  const int *lab;      /* [N] */
+  float *grad;         /* [N, V] */
+  float *stat;         /* [N, 2]: row max, sum of exp(logit - max) */
 } FN(dargs);
 
 /* Forward prep (one thread): packs W. */
@@ -95,6 +103,43 @@ static void FN(dense_backward_parts)(FN(dargs) *g, int lo, int hi) {
       for (int j = 0; j < w; j++)
         for (int v = 0; v < V; v++) g->dw[(long)(c0 + j) * V + v] = g->dwt[(long)v * D + c0 + j];
     }
+  }
+}
+
+/* Softmax cross-entropy rows [r0, r1) of logits L [N, V] with labels lab [N]:
+ * grad = (exp(L - max) / sum - onehot) / N, stat = (max, sum). A label outside [0, V) gives a
+ * zero row and stat (0, 0): that row adds nothing to the loss, as its all-zero one-hot row
+ * does in the composite op. Sums in double, like the TypeScript version of this loop. */
+static void FN(xent_rows)(FN(dargs) *g, int r0, int r1) {
+  const int N = g->N, V = g->V;
+  for (int r = r0; r < r1; r++) {
+    const float *l = g->logits + (long)r * V;
+    float *o = g->grad + (long)r * V;
+    const int lab = g->lab[r];
+    if (lab < 0 || lab >= V) {
+      for (int j = 0; j < V; j++) o[j] = 0.0f;
+      g->stat[2 * r] = 0.0f;
+      g->stat[2 * r + 1] = 0.0f;
+      continue;
+    }
+    float mx = l[0];
+    for (int j = 1; j < V; j++) mx = l[j] > mx ? l[j] : mx;
+    const dvf m = FN(vsplat)(mx);
+    double sum = 0.0;
+    for (int j = 0; j < V; j += VW) {
+      int n = V - j;
+      dvf e = FN(vexp)(FN(vload_n)(l + j, n) - m);
+      FN(vstore_n)(o + j, e, n);
+      for (int i = 0; i < VW && i < n; i++) sum += e[i];
+    }
+    const dvf scale = FN(vsplat)((float)(1.0 / (sum * N)));
+    for (int j = 0; j < V; j += VW) {
+      int n = V - j;
+      FN(vstore_n)(o + j, FN(vload_n)(o + j, n) * scale, n);
+    }
+    o[lab] -= (float)(1.0 / N);
+    g->stat[2 * r] = mx;
+    g->stat[2 * r + 1] = (float)sum;
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { currentKernel } from './select';
-import { f32, f32Weights, recording } from './tfjs-op';
+import { f32Weights, readValues, recording, release, tensorFrom } from './tensor-io';
 import type { DenseDims, RecurrentKernel } from './types';
 
 export interface FusedDenseOptions {
@@ -37,18 +37,25 @@ export function fusedDense(a: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | tf.T
 
   if (!recording()) {
     // Inference (generation, evaluation): weights read once per tensor (see f32Weights).
-    return tf.tensor2d(kernel.dense!(dims, f32(a), f32Weights(w), f32Weights(b)), [N, V]);
+    const av = readValues(a);
+    const y = kernel.dense!(dims, av, f32Weights(w), f32Weights(b));
+    release(av);
+    return tensorFrom(y, [N, V]);
   }
 
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     // read once: the backward reuses these arrays (the tape keeps the op's inputs unchanged)
-    const av = f32(a);
-    const wv = f32(w);
-    const value = tf.tensor2d(kernel.dense!(dims, av, wv, f32(b)), [N, V]);
+    const av = readValues(a);
+    const wv = readValues(w);
+    const bv = readValues(b);
+    const value = tensorFrom<tf.Rank.R2>(kernel.dense!(dims, av, wv, bv), [N, V]);
+    release(bv);
     const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
-      const g = kernel.denseBackward!(dims, av, wv, f32(Array.isArray(dy) ? dy[0] : dy));
-      return [tf.tensor2d(g.da, [N, D]), tf.tensor2d(g.dw, [D, V]), tf.tensor(g.db, b.shape)];
+      const dyv = readValues(Array.isArray(dy) ? dy[0] : dy);
+      const g = kernel.denseBackward!(dims, av, wv, dyv);
+      release(av, wv, dyv);
+      return [tensorFrom(g.da, [N, D]), tensorFrom(g.dw, [D, V]), tensorFrom(g.db, b.shape)];
     };
     return { value, gradFunc };
   });

@@ -1,19 +1,21 @@
 /**
  * Native path of the fused recurrent kernels: the optional N-API addon in native/ (package
  * `seqlab-native`, built by node-gyp at install, AVX-512 / AVX2+FMA / portable chosen at load,
- * two pthreads). Buffers are ordinary typed arrays owned by JS, so caches are freed by the GC.
+ * two pthreads). Buffers are ordinary typed arrays owned by JS, so caches are freed by the GC;
+ * returned arrays come from the shared pool (./buffer-pool.ts) and belong to the caller.
  * Absent or broken addon → loadNativeKernel() throws and the selector falls back quietly.
  * SEQLAB_NATIVE=off forces the load to fail (tests of the fallback).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { bufferPool } from './buffer-pool';
 import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput } from './types';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 interface Addon {
   run(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[], threads: number): void;
   /** fused dense layer (native/src/dense_core.h); absent in addons built before it */
-  dense?(op: number, ints: Int32Array, bufs: (Float32Array | null)[]): void;
+  dense?(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): void;
   panels(kind: number, H: number): number;
   info(): { isa: string };
 }
@@ -27,6 +29,18 @@ const FIELDS = [
 type Field = (typeof FIELDS)[number];
 type Bufs = Partial<Record<Field | 'wh', Float32Array | Int32Array | null>>;
 const SPLIT_MIN_WORK = 2e5;
+/** The 13 dense-layer slots of the addon's dense() before the cross-entropy ones. */
+const DENSE_NULLS: null[] = new Array(13).fill(null);
+
+/** Addons built before the cross-entropy op answer op 3 with a RangeError. */
+function hasXent(addon: Addon): boolean {
+  try {
+    addon.dense!(3, new Int32Array([0, 0, 1, 1]), [...DENSE_NULLS, new Float32Array(1), new Int32Array(1), new Float32Array(1), new Float32Array(2)]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function loadAddon(): Addon {
   if (process.env.SEQLAB_NATIVE === 'off') throw new Error('native kernels disabled (SEQLAB_NATIVE=off)');
@@ -63,9 +77,8 @@ interface NativeCache extends ForwardCache {
 export class NativeKernel implements RecurrentKernel {
   readonly path = 'native' as const;
   private packed: { w: CellWeights; kind: CellKind; ids: boolean; whp: Float32Array; wxp: Float32Array | null }[] = [];
-  /** Scratch arrays of the recurrent kernels, and spare forward-cache arrays (see take / give). */
+  /** Scratch arrays of the recurrent kernels, reused across calls. */
   private rnnTmp = new Map<string, Float32Array>();
-  private spare: Float32Array[] = [];
   /**
    * N·D·V from which the dense layer (LM head) splits across both threads. Default: never.
    * Measured at the textbook's head (1120×256×28): splitting saves at most ~0.25 ms per
@@ -77,6 +90,7 @@ export class NativeKernel implements RecurrentKernel {
   private denseScratch = new Map<string, Float32Array>();
   readonly dense?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array) => Float32Array;
   readonly denseBackward?: (dims: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array) => DenseGrads;
+  readonly softmaxXent?: (N: number, V: number, logits: Float32Array, labels: Int32Array) => XentResult;
   constructor(
     readonly addon: Addon,
     readonly threads: number,
@@ -84,7 +98,15 @@ export class NativeKernel implements RecurrentKernel {
     if (typeof addon.dense === 'function') {
       this.dense = (d, a, w, b) => this.denseForward(d, a, w, b);
       this.denseBackward = (d, a, w, dy) => this.denseGrads(d, a, w, dy);
+      if (hasXent(addon)) this.softmaxXent = (N, V, l, y) => this.xent(N, V, l, y);
     }
+  }
+
+  private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
+    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    const grad = bufferPool.take(N * V), stat = bufferPool.take(2 * N);
+    this.addon.dense!(3, new Int32Array([N, 0, V, 1]), [...DENSE_NULLS, logits, labels, grad, stat]);
+    return { grad, stat };
   }
 
   private scratch(name: string, n: number): Float32Array {
@@ -100,7 +122,7 @@ export class NativeKernel implements RecurrentKernel {
   private denseForward(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
     checkDense(d, a, w, b);
     const { N, D, V } = d;
-    const y = new Float32Array(N * V);
+    const y = bufferPool.take(N * V);
     // bufs: a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db
     const bufs = [a, w, b, null, this.scratch('wp', panelPad(V) * D), null, y, null, null, null, null, null, null];
     this.addon.dense!(1, new Int32Array([N, D, V, this.denseThreads(d)]), bufs);
@@ -110,7 +132,7 @@ export class NativeKernel implements RecurrentKernel {
   private denseGrads(d: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads {
     checkDense(d, a, w, dy, true);
     const { N, D, V } = d;
-    const da = new Float32Array(N * D), dw = new Float32Array(D * V), db = new Float32Array(V);
+    const da = bufferPool.take(N * D), dw = bufferPool.take(D * V), db = bufferPool.take(V);
     const bufs = [
       a, w, null, dy, null, this.scratch('wtp', V * panelPad(D)), null, da,
       this.scratch('dyt', V * N), this.scratch('ap', panelPad(D) * N), this.scratch('dwt', V * D), dw, db,
@@ -137,31 +159,37 @@ export class NativeKernel implements RecurrentKernel {
     const TBH = T * B * H;
     const P = this.addon.panels(KIND_CODE[kind], H);
     const threads = this.threads > 1 && T * B * H * N >= SPLIT_MIN_WORK ? this.threads : 1;
-    let pk = this.packed.find((p) => p.w.wx === w.wx && p.w.wh === w.wh && p.w.b === w.b && p.kind === kind && p.ids === ids);
+    // Packed weights are remembered for inference only (generation reads the same arrays every
+    // step, see f32Weights); training weights change every step and may be recycled arrays.
+    const inference = opts.cache === false;
+    let pk = inference ? this.packed.find((p) => p.w.wx === w.wx && p.w.wh === w.wh && p.w.b === w.b && p.kind === kind && p.ids === ids) : undefined;
     const bufs: Bufs = {
       x: ids ? null : (input as Float32Array), tok: ids ? (input as Int32Array) : null, h0, c0: lstm ? c0 : null,
       wx: w.wx, b: w.b, wh: w.wh,
-      hs: new Float32Array(TBH),
-      acts: kind === 'rnn' ? null : this.take(T * B * N),
-      rh: kind === 'gru' ? this.take(TBH) : null,
-      cs: lstm ? this.take(TBH) : null,
-      tcs: lstm ? this.take(TBH) : null,
+      hs: bufferPool.take(TBH),
+      acts: kind === 'rnn' ? null : bufferPool.take(T * B * N),
+      rh: kind === 'gru' ? bufferPool.take(TBH) : null,
+      cs: lstm ? bufferPool.take(TBH) : null,
+      tcs: lstm ? bufferPool.take(TBH) : null,
       scratch: this.tmp('scratch', B * N),
     };
     if (!pk) {
-      pk = { w: { ...w }, kind, ids, whp: new Float32Array(P * NR * H), wxp: ids ? null : new Float32Array(panelPad(N) * I) };
+      const arr = (name: string, n: number) => (inference ? new Float32Array(n) : this.tmp(name, n));
+      pk = { w: { ...w }, kind, ids, whp: arr('whp', P * NR * H), wxp: ids ? null : arr('wxp', panelPad(N) * I) };
       bufs.whp = pk.whp;
       bufs.wxp = pk.wxp;
       this.run(4, kind, dims, ids, bufs, 1);
-      this.packed.unshift(pk);
-      if (this.packed.length > 4) this.packed.pop();
+      if (inference) {
+        this.packed.unshift(pk);
+        if (this.packed.length > 4) this.packed.pop();
+      }
     }
     bufs.whp = pk.whp;
     bufs.wxp = pk.wxp;
     this.run(1, kind, dims, ids, bufs, threads);
     const hs = bufs.hs as Float32Array;
-    const hT = hs.slice((T - 1) * B * H);
-    const cT = lstm ? (bufs.cs as Float32Array).slice((T - 1) * B * H) : null;
+    const hT = bufferPool.copyOf(hs.subarray((T - 1) * B * H));
+    const cT = lstm ? bufferPool.copyOf((bufs.cs as Float32Array).subarray((T - 1) * B * H)) : null;
     if (opts.cache === false) {
       this.give(bufs);
       return { hs, hT, cT, cache: null };
@@ -184,9 +212,9 @@ export class NativeKernel implements RecurrentKernel {
     const P = this.addon.panels(KIND_CODE[kind], H);
     const Hp = panelPad(H);
     const Ip = panelPad(I);
-    // returned arrays are fresh; the rest are scratch reused across calls (the C core writes
-    // every element it reads back, so stale contents never leak into results)
-    const f = (n: number) => new Float32Array(n);
+    // returned arrays come from the pool, the rest are scratch reused across calls: the C core
+    // writes every element before it reads it back, so stale contents never leak into results
+    const f = (n: number) => bufferPool.take(n);
     const bufs: Bufs = {
       ...c.bufs,
       wx: w.wx, wh: w.wh,
@@ -219,22 +247,14 @@ export class NativeKernel implements RecurrentKernel {
     return a.length === n ? a : a.subarray(0, n);
   }
 
-  /** A forward-cache array of n floats: a spare one of that size when there is one. */
-  private take(n: number): Float32Array {
-    const i = this.spare.findIndex((a) => a.length === n);
-    return i >= 0 ? this.spare.splice(i, 1)[0] : new Float32Array(n);
-  }
-
-  /** Gives a cache's internal arrays back once nothing can read them any more. */
+  /** Gives a cache's internal arrays back once nothing can read them any more (hs is the caller's). */
   private give(bufs: Bufs): void {
-    for (const a of [bufs.acts, bufs.rh, bufs.cs, bufs.tcs]) if (a instanceof Float32Array) this.spare.unshift(a);
-    this.spare.length = Math.min(this.spare.length, 8);
+    bufferPool.give(bufs.acts, bufs.rh, bufs.cs, bufs.tcs);
   }
 
   dispose(): void {
     this.packed = [];
     this.rnnTmp.clear();
-    this.spare = [];
     this.denseScratch.clear();
   }
 }

@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bufferPool } from './buffer-pool';
 import { tsKernel } from './reference';
 import { loadNativeKernel } from './native-kernel';
 import { disposeWasm, loadWasmKernel, loadWasmThreadsKernel, wasmEngineInfo } from './wasm-kernel';
@@ -218,6 +219,7 @@ export function disposeKernels(): void {
   for (const k of loaded.values()) k.dispose?.();
   loaded.clear();
   disposeWasm();
+  bufferPool.clear();
   for (let i = notes.length - 1; i >= 0; i--) if (notes[i].startsWith('wasm module:')) notes.splice(i, 1);
   current = tsKernel;
   info = { path: 'ts', available: ['ts'], notes };

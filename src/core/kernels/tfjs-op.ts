@@ -6,8 +6,10 @@
  * backend (cpu, wasm, tfjs-node) works.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { bufferPool } from './buffer-pool';
 import { currentKernel } from './select';
 import { GATES, type CellKind, type Dims, type RecurrentKernel } from './types';
+import { f32Weights, readValues, recording, release, tensorFrom } from './tensor-io';
 
 export interface FusedRecurrentResult {
   /** [T, B, H] */
@@ -23,33 +25,6 @@ export interface FusedRecurrentOptions {
   inputSize?: number;
   /** run on this kernel instead of the current one (tests, bench) */
   kernel?: RecurrentKernel;
-}
-
-export function f32(t: tf.Tensor): Float32Array {
-  const d = t.dataSync();
-  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
-}
-
-/**
- * Weight arrays read for inference, keyed by the tensor's data handle: a tfjs data handle
- * never changes contents (Variable.assign swaps the handle), so repeated generation steps
- * reuse one Float32Array (and the kernels reuse their packed copy of it).
- */
-const weightArrays = new WeakMap<object, Float32Array>();
-export function f32Weights(t: tf.Tensor): Float32Array {
-  const id = t.dataId as object;
-  let a = weightArrays.get(id);
-  if (!a) {
-    a = f32(t);
-    weightArrays.set(id, a);
-  }
-  return a;
-}
-
-/** True when tfjs is recording a gradient tape (inside tf.grads / variableGrads / minimize). */
-export function recording(): boolean {
-  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
-  return state?.gradientDepth === undefined ? true : state.gradientDepth > 0;
 }
 
 /**
@@ -85,42 +60,52 @@ export function fusedRecurrent(
   const dims: Dims = { T, B, I, H };
   const kernel = opts.kernel ?? currentKernel();
 
-  const readInput = () => (ids ? Int32Array.from(x.dataSync() as ArrayLike<number>) : f32(x));
+  const readInput = () => (ids ? Int32Array.from(x.dataSync() as ArrayLike<number>) : readValues(x));
 
   if (!recording()) {
     // Inference (generation, evaluation): no cache, no tape.
-    const r = kernel.forward(kind, dims, readInput(), f32(h0), lstm ? f32(c0!) : null, { wx: f32Weights(wx), wh: f32Weights(wh), b: f32Weights(b) }, { cache: false });
+    const h0v = readValues(h0), c0v = lstm ? readValues(c0!) : null;
+    const xv = readInput();
+    const r = kernel.forward(kind, dims, xv, h0v, c0v, { wx: f32Weights(wx), wh: f32Weights(wh), b: f32Weights(b) }, { cache: false });
+    release(h0v, c0v, xv instanceof Float32Array ? xv : null);
     return {
-      hs: tf.tensor3d(r.hs, [T, B, H]),
-      hT: tf.tensor2d(r.hT, [B, H]),
-      cT: lstm ? tf.tensor2d(r.cT!, [B, H]) : null,
+      hs: tensorFrom(r.hs, [T, B, H]),
+      hT: tensorFrom(r.hT, [B, H]),
+      cT: lstm ? tensorFrom(r.cT!, [B, H]) : null,
     };
   }
 
   const inputs: tf.Tensor[] = lstm ? [x, h0, c0!, wx, wh, b] : [x, h0, wx, wh, b];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const r = kernel.forward(kind, dims, readInput(), f32(h0), lstm ? f32(c0!) : null, { wx: f32(wx), wh: f32(wh), b: f32(b) });
+    void args;
+    const h0v = readValues(h0), c0v = lstm ? readValues(c0!) : null;
+    const w = { wx: readValues(wx), wh: readValues(wh), b: readValues(b) };
+    const xv = readInput();
+    const r = kernel.forward(kind, dims, xv, h0v, c0v, w);
     let value: tf.Tensor;
     if (lstm) {
       // one output tensor: hs followed by the final cell state
-      const packed = new Float32Array((T + 1) * B * H);
+      const packed = bufferPool.take((T + 1) * B * H);
       packed.set(r.hs, 0);
       packed.set(r.cT!, T * B * H);
-      value = tf.tensor3d(packed, [T + 1, B, H]);
+      value = tensorFrom(packed, [T + 1, B, H]);
     } else {
+      // not released yet: the kernel's cache may hold r.hs until the backward
       value = tf.tensor3d(r.hs, [T, B, H]);
     }
+    // the final states are read from `value`; these copies are nobody's
+    bufferPool.give(r.hT, r.cT);
     const cache = r.cache!;
-    void args;
     const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
-      const d = f32(Array.isArray(dy) ? dy[0] : dy);
+      const d = readValues(Array.isArray(dy) ? dy[0] : dy);
       const dhs = lstm ? d.subarray(0, T * B * H) : d;
       const dcT = lstm ? d.subarray(T * B * H) : null;
       const g = kernel.backward(cache, dhs, null, dcT);
-      const dxT = g.dx ? tf.tensor3d(g.dx, [T, B, I]) : tf.zeros(x.shape, 'float32');
-      const out: tf.Tensor[] = [dxT, tf.tensor2d(g.dh0, [B, H])];
-      if (lstm) out.push(tf.tensor2d(g.dc0!, [B, H]));
-      out.push(tf.tensor2d(g.dwx, [I, G * H]), tf.tensor2d(g.dwh, [H, G * H]), tf.tensor(g.db, b.shape));
+      release(d, r.hs, h0v, c0v, w.wx, w.wh, w.b, xv instanceof Float32Array ? xv : null);
+      const dxT = g.dx ? tensorFrom<tf.Rank.R3>(g.dx, [T, B, I]) : tf.zeros(x.shape, 'float32');
+      const out: tf.Tensor[] = [dxT, tensorFrom(g.dh0, [B, H])];
+      if (lstm) out.push(tensorFrom(g.dc0!, [B, H]));
+      out.push(tensorFrom(g.dwx, [I, G * H]), tensorFrom(g.dwh, [H, G * H]), tensorFrom(g.db, b.shape));
       return out;
     };
     return { value, gradFunc };

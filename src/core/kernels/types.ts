@@ -86,6 +86,13 @@ export interface DenseDims {
   V: number;
 }
 
+export interface XentResult {
+  /** [N, V]: (softmax − one-hot) / N; zero rows for labels outside [0, V) */
+  grad: Float32Array;
+  /** [N, 2]: each row's max logit and Σ exp(logit − max); (0, 0) for labels outside [0, V) */
+  stat: Float32Array;
+}
+
 export interface DenseGrads {
   /** [N, D] = dY·Wᵀ */
   da: Float32Array;
@@ -95,6 +102,11 @@ export interface DenseGrads {
   db: Float32Array;
 }
 
+/**
+ * Arrays a kernel returns belong to the caller, who may give them to the shared pool
+ * (./buffer-pool.ts) once nothing reads them. A kernel may keep the arrays it is passed
+ * (and the hs it returned) in a forward cache until its backward has run.
+ */
 export interface RecurrentKernel {
   readonly path: KernelPath;
   forward(
@@ -112,6 +124,9 @@ export interface RecurrentKernel {
   dense?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array;
   /** Its gradients given dY [N, V] (a and w as passed to dense). */
   denseBackward?(dims: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads;
+  /** Mean softmax cross-entropy of logits [N, V] against labels [N] (native/src/dense_core.h
+   * xent_rows). Optional: callers fall back to a TypeScript loop. */
+  softmaxXent?(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult;
   /** Release threads/memory. The kernel must not be used afterwards. */
   dispose?(): void;
 }

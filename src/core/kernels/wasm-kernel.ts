@@ -13,9 +13,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { bufferPool } from './buffer-pool';
 import { tsKernel } from './reference';
 import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput } from './types';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
@@ -31,7 +32,7 @@ const F = {
 } as const;
 const ARGS_SLOTS = 42;
 /** The dense layer's args struct (dense_core.h dargs): N, D, V, nparts, then its pointers. */
-const DENSE_FIELDS = ['a', 'w', 'b', 'dy', 'wp', 'wtp', 'y', 'da', 'dyt', 'ap', 'dwt', 'dw', 'db'] as const;
+const DENSE_FIELDS = ['a', 'w', 'b', 'dy', 'wp', 'wtp', 'y', 'da', 'dyt', 'ap', 'dwt', 'dw', 'db', 'logits', 'lab', 'grad', 'stat'] as const;
 type DenseField = (typeof DENSE_FIELDS)[number];
 /** Args slot (of ARGS_SLOTS i32 each) the dense layer uses: 0 and 1 are forward / backward's. */
 const DENSE_ARGS_SLOT = 2;
@@ -48,6 +49,8 @@ interface Exports {
   dense_forward(args: number, r0: number, r1: number): void;
   dense_backward_prep(args: number): void;
   dense_backward(args: number, lo: number, hi: number): void;
+  /** absent in modules built before it */
+  dense_xent?(args: number, r0: number, r1: number): void;
   __stack_pointer: WebAssembly.Global;
 }
 
@@ -529,11 +532,32 @@ export class WasmKernel implements RecurrentKernel {
    * helper waits for the scheduler), so one thread runs it. Tests set 0 to exercise the split.
    */
   denseSplitMinWork = Infinity;
+  readonly softmaxXent?: (N: number, V: number, logits: Float32Array, labels: Int32Array) => XentResult;
   constructor(
     readonly engine: WasmEngine,
     readonly path: KernelPath,
     private readonly useThreads: boolean,
-  ) {}
+  ) {
+    if (typeof engine.ex.dense_xent === 'function') this.softmaxXent = (N, V, l, y) => this.xent(N, V, l, y);
+  }
+
+  /** Softmax cross-entropy (dense_core.h xent_rows), one thread: ~30 µs at the textbook's shapes. */
+  private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
+    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    const e = this.engine;
+    const tmp = new Block(e.heap, [['logits', N * V * 4], ['lab', N * 4], ['grad', N * V * 4], ['stat', 2 * N * 4]]);
+    try {
+      const m = tmp.at;
+      e.f32().set(logits, m.logits >> 2);
+      e.i32().set(labels, m.lab >> 2);
+      const args = e.writeDenseArgs([N, 0, V, 1], { logits: m.logits, lab: m.lab, grad: m.grad, stat: m.stat });
+      e.ex.dense_xent!(args, 0, N);
+      const g = e.f32();
+      return { grad: bufferPool.copyOf(g.subarray(m.grad >> 2, (m.grad >> 2) + N * V)), stat: bufferPool.copyOf(g.subarray(m.stat >> 2, (m.stat >> 2) + 2 * N)) };
+    } finally {
+      tmp.release();
+    }
+  }
 
   forward(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights, opts: ForwardOptions = {}): ForwardResult {
     const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
@@ -554,7 +578,8 @@ export class WasmKernel implements RecurrentKernel {
       ['cs', lstm ? TBH * 4 : 0],
       ['tcs', lstm ? TBH * 4 : 0],
     ]);
-    let hit = this.packed.find((p) => p.wx === w.wx && p.wh === w.wh && p.b === w.b && p.kind === kind && p.ids === ids);
+    // looked up for inference only: training weights change every step and may be recycled arrays
+    let hit = opts.cache === false ? this.packed.find((p) => p.wx === w.wx && p.wh === w.wh && p.b === w.b && p.kind === kind && p.ids === ids) : undefined;
     const fresh = !hit;
     if (!hit) {
       hit = {
@@ -595,9 +620,9 @@ export class WasmKernel implements RecurrentKernel {
       const split = this.useThreads && B >= 2 && T * B * H * N >= SPLIT_MIN_WORK;
       e.runPieces(1, args, B, rowChunk(B), split);
       const g = e.f32();
-      const hs = g.slice(k.hs >> 2, (k.hs >> 2) + TBH);
-      const hT = hs.slice((T - 1) * B * H);
-      const cT = lstm ? g.slice((k.cs >> 2) + (T - 1) * B * H, (k.cs >> 2) + TBH) : null;
+      const hs = bufferPool.copyOf(g.subarray(k.hs >> 2, (k.hs >> 2) + TBH));
+      const hT = bufferPool.copyOf(hs.subarray((T - 1) * B * H));
+      const cT = lstm ? bufferPool.copyOf(g.subarray((k.cs >> 2) + (T - 1) * B * H, (k.cs >> 2) + TBH)) : null;
       tmp.release();
       if (opts.cache === false) {
         keep.release();
@@ -666,7 +691,7 @@ export class WasmKernel implements RecurrentKernel {
       e.runPieces(2, args, B, rowChunk(B), split);
       e.runPieces(3, args, P, 4, split);
       const g = e.f32();
-      const get = (off: number, n: number) => g.slice(off >> 2, (off >> 2) + n);
+      const get = (off: number, n: number) => bufferPool.copyOf(g.subarray(off >> 2, (off >> 2) + n));
       return {
         dx: ids ? null : get(m.dx, TB * I),
         dh0: get(m.dh, B * H),
@@ -703,7 +728,7 @@ export class WasmKernel implements RecurrentKernel {
       const args = e.writeDenseArgs([N, D, V, 1], { a: m.a, w: m.w, b: m.b, wp: m.wp, y: m.y });
       e.ex.dense_pack(args);
       e.run(4, args, N, this.denseSplit(d));
-      return e.f32().slice(m.y >> 2, (m.y >> 2) + N * V);
+      return bufferPool.copyOf(e.f32().subarray(m.y >> 2, (m.y >> 2) + N * V));
     } finally {
       tmp.release();
     }
@@ -733,7 +758,7 @@ export class WasmKernel implements RecurrentKernel {
       e.ex.dense_backward_prep(args);
       e.run(5, args, parts, split);
       const g = e.f32();
-      const get = (off: number, n: number) => g.slice(off >> 2, (off >> 2) + n);
+      const get = (off: number, n: number) => bufferPool.copyOf(g.subarray(off >> 2, (off >> 2) + n));
       return { da: get(m.da, N * D), dw: get(m.dw, D * V), db: get(m.db, V) };
     } finally {
       tmp.release();

@@ -9,7 +9,7 @@
  * of wx on layer 0; embeddings are gathered rows of the table, as tokenRows does), hence the
  * same numbers. Bidirectional models are left to the tfjs path (RecurrentLM.forward).
  */
-import { f32Weights } from '../kernels/tfjs-op';
+import { f32Weights } from '../kernels/tensor-io';
 import { currentKernel } from '../kernels/select';
 import { tsDense } from '../kernels/reference';
 import type { CellKind, CellWeights, RecurrentKernel } from '../kernels/types';

@@ -11,6 +11,8 @@ import { SeqlabError } from '../util/errors';
 import { Rng } from '../util/random';
 import { predictIds, type SampleOptions } from '../models/predict';
 import { disposeState, keepState, RecurrentLM, type LMState, type ModelConfig } from '../models/rnn-lm';
+import { fusedCrossEntropy } from '../kernels/xent-op';
+import type { RecurrentKernel } from '../kernels/types';
 import { gradClipping } from './grad-clipping';
 import { loadOptimizerState, saveOptimizerState } from './optimizer-state';
 import type { LMConfig } from './lm-config';
@@ -22,46 +24,11 @@ export function modelConfigOf(c: LMConfig, vocabSize: number): ModelConfig {
   return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed };
 }
 
-/** Mean softmax cross-entropy of logits [N, V] against labels [N]. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+/** Mean softmax cross-entropy of logits [N, V] against labels [N] (one op on the wasm and cpu backends: ../kernels/xent-op.ts). */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, kernel?: RecurrentKernel): tf.Scalar {
   const backend = tf.getBackend();
-  if (backend === 'wasm' || backend === 'cpu') return fusedCrossEntropy(logits, labels);
+  if (backend === 'wasm' || backend === 'cpu') return fusedCrossEntropy(logits, labels, { kernel });
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, logits.shape[1]), tf.logSoftmax(logits)), 1))) as tf.Scalar);
-}
-
-/**
- * The same loss and gradient on raw arrays, one op: on the wasm and cpu backends the
- * oneHot / logSoftmax / mul / sum / mean chain and its gradient cost a dozen dispatches and
- * ~4 ms per training step at the textbook's shapes; this pass costs ~0.1 ms. Rows are
- * reduced in float64 (the composite op rounds each step to float32: differences ~1e-7).
- * A label outside [0, V) contributes nothing, as its all-zero one-hot row does there.
- */
-function fusedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  const [N, V] = logits.shape;
-  const y = labels.dataSync();
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const l = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const grad = new Float32Array(N * V);
-    let total = 0;
-    for (let n = 0, o = 0; n < N; n++, o += V) {
-      const label = y[n];
-      if (!(label >= 0 && label < V)) continue;
-      let max = -Infinity;
-      for (let j = 0; j < V; j++) max = Math.max(max, l[o + j]);
-      let sum = 0;
-      for (let j = 0; j < V; j++) sum += grad[o + j] = Math.exp(l[o + j] - max);
-      total += max + Math.log(sum) - l[o + label];
-      // softmax / N in float32, minus one-hot / N
-      const scale = 1 / (sum * N);
-      for (let j = 0; j < V; j++) grad[o + j] *= scale;
-      grad[o + label] -= 1 / N;
-    }
-    return {
-      value: tf.scalar(total / N),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.mul(tf.tensor2d(grad, [N, V]), Array.isArray(dy) ? dy[0] : dy)],
-    };
-  });
-  return op(logits) as tf.Scalar;
 }
 
 /**

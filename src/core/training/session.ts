@@ -5,6 +5,7 @@
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
 import { initBackend, type BackendChoice } from '../backend';
+import { bufferPool } from '../kernels/buffer-pool';
 import { disposeKernels, isSelected, kernelLabel, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
@@ -77,9 +78,13 @@ export class TrainingSession {
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });
     this.run = run;
     // Not awaited: the session keeps answering commands while the run trains.
-    this.running = run.execute().catch(() => {
-      /* already reported as an error event */
-    });
+    this.running = run
+      .execute()
+      .catch(() => {
+        /* already reported as an error event */
+      })
+      // the recycled step arrays of this run's shapes are garbage once it ends
+      .finally(() => bufferPool.clear());
   }
 
   /** Resolves when the current run (if any) has ended. */

@@ -35,3 +35,4 @@ EXPORT(dense_pack) void dense_pack(dargs_w *g) { dense_pack_w(g); }
 EXPORT(dense_forward) void dense_forward(dargs_w *g, int r0, int r1) { dense_forward_rows_w(g, r0, r1); }
 EXPORT(dense_backward_prep) void dense_backward_prep(dargs_w *g) { dense_backward_prep_w(g); }
 EXPORT(dense_backward) void dense_backward(dargs_w *g, int lo, int hi) { dense_backward_parts_w(g, lo, hi); }
+EXPORT(dense_xent) void dense_xent(dargs_w *g, int r0, int r1) { xent_rows_w(g, r0, r1); }
