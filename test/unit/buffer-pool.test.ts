@@ -142,7 +142,9 @@ test('wasm backend: steps equal the cpu backend (which recycles nothing) and do 
         const first = step(kind, kernel, p, 1);
         first.forEach((a, i) => close(a, reference.get(what)![i], `${what}: result ${i} vs cpu`));
         for (let i = 0; i < 3; i++) step(kind, kernel, p, 2 + i);
+        const allocated = bufferPool.allocations;
         const again = step(kind, kernel, p, 1);
+        if (kernel.path !== 'ts') assert.equal(bufferPool.allocations, allocated, `${what}: a warm step allocates no new arrays`);
         first.forEach((a, i) => assert.deepEqual(again[i], a, `${what}: result ${i} changed`));
         assert.equal(tf.memory().numTensors, before, `${what}: tensors leaked`);
         tf.dispose(Object.values(p));

@@ -18,6 +18,7 @@ export class BufferPool {
   private mine = new WeakSet<Float32Array>();
   private idle = new WeakSet<Float32Array>();
   private bytes = 0;
+  private fresh = 0;
   /** Tests: given and taken arrays are filled with NaN, so any read of a given array, or of a
    * taken one before it is written, shows up as NaN in results. */
   poison = false;
@@ -30,6 +31,7 @@ export class BufferPool {
     } else {
       a = new Float32Array(n);
       this.mine.add(a);
+      this.fresh++;
     }
     return this.poison ? a.fill(NaN) : a;
   }
@@ -52,6 +54,11 @@ export class BufferPool {
       this.idle.add(a);
       this.bytes += a.byteLength;
     }
+  }
+
+  /** Arrays allocated so far (not recycled): flat once a training loop reached its steady state. */
+  get allocations(): number {
+    return this.fresh;
   }
 
   /** Bytes held for reuse (tests, bench). */
