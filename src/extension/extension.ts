@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { initCompute } from './compute/client';
 import { registerTranslateCommands } from './translate/commands';
 import { BeamTreePanel } from './translate/beamTreePanel';
-import { bpttLab, sequenceLab, bpttExplorer, sequenceModelLab } from './labs/labPanels';
+import { bpttLab, sequenceLab, bpttExplorer, sequenceModelLab, useRunsForBptt } from './labs/labPanels';
 import { generateText } from './commands/generateText';
 import { datasetFolder, initData } from './data';
 import { guarded, lastShownError, log, outputChannel } from './errors';
@@ -52,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   }));
   const decorations = new TokenDecorations();
   const s: Services = { context, registry, manager, decorations };
+  useRunsForBptt(registry);
   services = s;
   const tree = new RunsTreeProvider(registry);
   const reg = (id: string, fn: (...a: never[]) => unknown) => vscode.commands.registerCommand(id, guarded(fn as (...a: unknown[]) => unknown));

@@ -34,13 +34,24 @@ export const BpttOptions = z.object({
   /** Weight scale (std) at initialisation; null = the default 1/√H. */
   initStd: z.number().positive().max(10).nullable(),
   seed: z.number().int().min(0),
+  /** A trained language model's run to measure (on its corpus, beside fresh cells of its kind); null = fresh RNN, GRU and LSTM cells. */
+  runId: z.string().nullable().default(null),
 });
 export type BpttOptions = z.infer<typeof BpttOptions>;
 
-export const BpttResults = z.array(z.object({ kind: z.enum(['rnn', 'gru', 'lstm']), steps: z.number(), gradNorms: z.array(z.number()), ratio: z.number() }));
+export const BpttResults = z.array(
+  z.object({ kind: z.enum(['rnn', 'gru', 'lstm']), steps: z.number(), gradNorms: z.array(z.number()), ratio: z.number(), label: z.string().optional() }),
+);
 export type BpttResults = z.infer<typeof BpttResults>;
 
-export const BpttToWebview = z.discriminatedUnion('type', [...commonToWebview, z.object({ type: z.literal('bptt'), options: BpttOptions, results: BpttResults })]);
+/** Runs the explorer can measure: one-directional language models with one-hot inputs and a checkpoint. */
+export const BpttRuns = z.array(z.object({ id: z.string(), name: z.string(), cell: z.enum(['rnn', 'gru', 'lstm']), hidden: z.number().int().positive() }));
+export type BpttRuns = z.infer<typeof BpttRuns>;
+
+export const BpttToWebview = z.discriminatedUnion('type', [
+  ...commonToWebview,
+  z.object({ type: z.literal('bptt'), options: BpttOptions, results: BpttResults, runs: BpttRuns }),
+]);
 export type BpttToWebview = z.infer<typeof BpttToWebview>;
 export const BpttToHost = z.discriminatedUnion('type', [...commonToHost, requestSchema('run', BpttOptions)]);
 export type BpttToHost = z.infer<typeof BpttToHost>;

@@ -117,4 +117,14 @@ suite('Gate heatmap', function () {
     const msg = await expectUserError(a, 'seqlab.showGateHeatmap', { run: gru.id, text: '   ' });
     assert.match(msg, /empty/);
   });
+
+  test('the BPTT explorer measures a trained run on its corpus, beside fresh cells of its kind', async () => {
+    const a = await api();
+    const gru = a.services.registry.list().find((r) => r.model.cell === 'gru' && r.checkpoint)!;
+    const r = await run<{ kind: string; label: string; ratio: number; steps: number }[]>(a, 'seqlab.bpttExplorer', { steps: 30, seed: 0, runId: gru.id });
+    assert.deepEqual(r.map((x) => x.label), ['GRU trained (epoch 4)', 'GRU freshly initialised']);
+    for (const x of r) assert.ok(x.steps === 30 && Number.isFinite(x.ratio) && x.ratio > 0, JSON.stringify(x));
+    const msg = await expectUserError(a, 'seqlab.bpttExplorer', { runId: 'no-such-run' });
+    assert.match(msg, /no-such-run|no run/i);
+  });
 });

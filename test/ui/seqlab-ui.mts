@@ -2,11 +2,11 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { currentPage, webviewFrame } from './workbench.mjs';
+import { currentPage, webviewFrame, workspaceUrl } from './workbench.mjs';
 
-/** The folder the workbench has open (from the page URL), to seed workspace settings. */
+/** The folder the workbench opens (from its URL), to seed workspace settings. */
 export function workspaceFolder(): string {
-  const u = new URL(currentPage().url());
+  const u = new URL(workspaceUrl());
   const folder = u.searchParams.get('folder');
   if (!folder) throw new Error(`no folder in ${u}`);
   return folder.replace(/^vscode-remote:\/\/[^/]+/, '');

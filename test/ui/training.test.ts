@@ -1,6 +1,6 @@
 // Training as a user sees it: the guided Train Language Model pick, a dashboard whose
 // perplexity curve gains points while the run trains, the Runs tree, the gate heatmap with
-// units × steps cells, and Compare Runs.
+// units × steps cells, the BPTT explorer on the trained run, and Compare Runs.
 import * as assert from 'node:assert/strict';
 import { currentPage, openWorkbench, runCommand, screenshot } from './workbench.mjs';
 import { accept, attrUntil, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
@@ -11,8 +11,10 @@ const TINY = { hidden: 16, layers: 1, epochs: 4, lr: 1, batch: 8, steps: 10, cli
 suite('Training dashboard, runs tree, heatmap, compare', function () {
   this.timeout(300_000);
   suiteSetup(async () => {
-    await openWorkbench();
+    // Written before the window opens, so it starts with them: a settings file changed just after
+    // a cold start can reach the extension too late, and the run trains with the full defaults.
     setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern', 'seqlab.defaults.gru': TINY, 'seqlab.defaults.lstm': { ...TINY, epochs: 3 }, 'seqlab.checkpointInterval': 1 });
+    await openWorkbench();
     await currentPage().waitForTimeout(1000);
   });
 
@@ -78,6 +80,20 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await f.locator('[data-map="gate-z"] .plot-title', { hasText: 'stretched' }).waitFor();
     assert.match((await zTitle.textContent()) ?? '', /\(0\.\d\d … [01]\.\d\d, stretched\)/);
     await screenshot('gate-heatmap-stretched');
+  });
+
+  test('BPTT explorer on the trained GRU: its curve beside fresh cells of its kind', async () => {
+    await runCommand('Seqlab: BPTT Gradient Explorer');
+    const f = await panelWith('#plot-bptt-gradients');
+    const plot = f.locator('#plot-bptt-gradients');
+    await attrUntil(plot, 'data-labels', (v) => v === 'RNN|GRU|LSTM');
+    await f.locator('#model').click();
+    await f.locator('#model vscode-option', { hasText: 'trained GRU' }).first().click();
+    assert.equal(await f.locator('#hidden').getAttribute('disabled'), '', 'a trained run has its own hidden size');
+    await f.locator('#run').click();
+    await attrUntil(plot, 'data-labels', (v) => v === 'GRU trained (epoch 4)|GRU freshly initialised', 60_000);
+    assert.deepEqual((await plot.getAttribute('data-points'))?.split(','), ['50', '50']);
+    await screenshot('bptt-trained-run');
   });
 
   test('Compare Runs overlays the runs’ curves', async () => {

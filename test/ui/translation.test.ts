@@ -8,8 +8,8 @@ import { accept, attrUntil, panelWith, pick, setWorkspaceSettings } from './seql
 suite('Translator and beam-search tree', function () {
   this.timeout(300_000);
   suiteSetup(async () => {
+    setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern', 'seqlab.checkpointInterval': 5 }); // before the window opens (see training.test.ts)
     await openWorkbench();
-    setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern', 'seqlab.checkpointInterval': 5 });
     await currentPage().waitForTimeout(1500);
   });
 

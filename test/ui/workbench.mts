@@ -25,6 +25,9 @@ function page(): Page {
   return p;
 }
 
+/** The URL the workbench opens (it names the workspace folder). */
+export const workspaceUrl = (): string => ctx().workspaceUrl;
+
 /** Opens a fresh tab on the sample workspace and waits for the workbench. */
 export async function openWorkbench(): Promise<Page> {
   const c = ctx();

@@ -1,13 +1,32 @@
-import { test, describe, before } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
 import { hiddenGradientNorms } from '../../src/core/training/bptt';
+import { trainedGradientNorms } from '../../src/core/training/bptt-run';
+import { createJob, Run } from '../../src/core/training/run';
 import { RecurrentLM } from '../../src/core/models/rnn-lm';
+import '../../src/core/training/jobs';
 
+const dirs: string[] = [];
 before(async () => {
   await initBackend({ backend: 'cpu' });
 });
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A tiny language model trained on the first 2,000 characters of The Time Machine, checkpointed. */
+async function trainedRun(over: Record<string, unknown>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'seqlab-bptt-'));
+  dirs.push(dir);
+  const config = { job: 'lm', corpus: 'timemachine', token: 'char', model: 'gru', hidden: 8, batch: 4, steps: 10, lr: 1, maxTokens: 2000, epochs: 2, seed: 3, ...over };
+  const { job } = await createJob({ config, checkpointDir: dir });
+  await new Run(job, { runId: 't', checkpointDir: dir, emit: () => {} }).execute();
+  job.dispose();
+  return dir;
+}
 
 describe('BPTT gradient norms per time step (d2l 8.7)', () => {
   test('one norm per step, finite; the last one is ‖∂L/∂H_T‖ = ‖(softmax − onehot) W_hqᵀ‖ / B', () => {
@@ -51,5 +70,27 @@ describe('BPTT gradient norms per time step (d2l 8.7)', () => {
     const r = hiddenGradientNorms({ kind: 'rnn', steps: 30, hidden: 16, batch: 4, initStd: 2 / Math.sqrt(16), seed: 2 });
     assert.ok(r.ratio > 1e-2, `ratio ${r.ratio}`);
     assert.throws(() => hiddenGradientNorms({ kind: 'gru', steps: 0 }), /time steps must be a positive whole number/);
+  });
+});
+
+describe('BPTT on a trained run', () => {
+  test('the run\'s first layer on windows of its corpus, beside fresh cells of its kind and size', async () => {
+    const dir = await trainedRun({});
+    const [trained, fresh] = await trainedGradientNorms(dir, { steps: 20, seed: 1 });
+    assert.equal(trained.label, 'GRU trained (epoch 2)');
+    assert.equal(fresh.label, 'GRU freshly initialised');
+    for (const r of [trained, fresh]) {
+      assert.equal(r.kind, 'gru');
+      assert.equal(r.gradNorms.length, 20);
+      assert.ok(r.gradNorms.every((g) => Number.isFinite(g) && g >= 0), r.gradNorms.join(','));
+    }
+    assert.notDeepEqual(trained.gradNorms, fresh.gradNorms);
+    // same windows, same seed: measuring twice gives the same numbers
+    assert.deepEqual((await trainedGradientNorms(dir, { steps: 20, seed: 1 }))[0].gradNorms, trained.gradNorms);
+  });
+
+  test('bidirectional runs and runs with an embedding are refused with one sentence', async () => {
+    const dir = await trainedRun({ embedding: 4, epochs: 1 });
+    await assert.rejects(trainedGradientNorms(dir, { steps: 10 }), /measures one-directional language models with one-hot inputs/);
   });
 });

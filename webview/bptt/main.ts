@@ -7,7 +7,7 @@ import { addStyle, custom, el, val, setVal, showNotice, whileBusy } from '../com
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
 import { registerToolkit } from '../common/toolkit';
-import { BpttOptions, BpttToWebview, type BpttToHost } from '../../src/protocol/labs';
+import { BpttOptions, BpttToWebview, type BpttRuns, type BpttToHost } from '../../src/protocol/labs';
 
 registerToolkit();
 addStyle(baseCss);
@@ -16,18 +16,37 @@ const host = connectHost<BpttToWebview, BpttToHost>(BpttToWebview);
 const onExport = (format: 'png' | 'svg', fileName: string, data: string) => host.post({ type: 'export', format, fileName, data });
 const field = (id: string, label: string) => custom('vscode-text-field', { id, size: '5' }, label);
 const steps = field('steps', 'steps'), hidden = field('hidden', 'hidden units'), initStd = field('init-std', 'init std (empty = 1/√H)'), seed = field('seed', 'seed');
+// '' = fresh RNN, GRU and LSTM cells; else the id of a trained run
+const modelPick = custom('vscode-dropdown', { id: 'model', title: 'What to measure' });
 const runBtn = custom('vscode-button', { id: 'run' }, 'Measure');
 const busy = custom('vscode-progress-ring', { hidden: '' });
+const about = el('div', { class: 'muted', id: 'about' });
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', {});
 const plot = new Plot(plots, { id: 'bptt-gradients', title: '‖∂L/∂H_t‖ going back in time', xLabel: 'time step t (loss at the last step)', yLabel: 'gradient norm', logY: true, points: true, height: 360, onExport });
-document.body.append(el('main', {}, el('h1', {}, 'BPTT gradient explorer — d2l 8.7'),
-  el('div', { class: 'muted' }, 'Freshly initialised cells on random tokens; the ratio first/last step below 1 means vanishing, above 1 exploding.'),
-  el('div', { class: 'toolbar' }, steps, hidden, initStd, seed, runBtn, busy), cards, plots));
+document.body.append(el('main', {}, el('h1', {}, 'BPTT gradient explorer — d2l 8.7'), about,
+  el('div', { class: 'toolbar' }, modelPick, steps, hidden, initStd, seed, runBtn, busy), cards, plots));
+
+const ABOUT_FRESH = 'Freshly initialised cells on random tokens; the ratio first/last step below 1 means vanishing, above 1 exploding.';
+const ABOUT_RUN = 'The trained model’s first layer on windows of its own corpus, beside freshly initialised cells of its kind and size (weights at 1/√H) on the same windows.';
+
+let runs: BpttRuns = [];
+/** Hidden units of fresh cells, kept while a run (which has its own) is picked. */
+let freshHidden = '';
+
+/** Hidden units and the init scale belong to fresh cells only: a trained run has its own. */
+function syncFields(): void {
+  const run = runs.find((r) => r.id === val(modelPick));
+  if (!hidden.hasAttribute('disabled')) freshHidden = val(hidden);
+  for (const f of [hidden, initStd]) run ? f.setAttribute('disabled', '') : f.removeAttribute('disabled');
+  setVal(hidden, run ? String(run.hidden) : freshHidden);
+  about.textContent = run ? ABOUT_RUN : ABOUT_FRESH;
+}
+modelPick.addEventListener('change', syncFields);
 
 runBtn.addEventListener('click', async () => {
   const std = val(initStd).trim();
-  const opts = BpttOptions.safeParse({ steps: Number(val(steps)), hidden: Number(val(hidden)), initStd: std ? Number(std) : null, seed: Number(val(seed)) });
+  const opts = BpttOptions.safeParse({ steps: Number(val(steps)), hidden: Number(hidden.hasAttribute('disabled') ? freshHidden : val(hidden)), initStd: std ? Number(std) : null, seed: Number(val(seed)), runId: val(modelPick) || null });
   if (!opts.success) return showNotice('error', 'Steps must be 2–200, hidden units 1–512, the init std a positive number (or empty), the seed ≥ 0.');
   await whileBusy(busy, () => host.request('run', opts.data));
 });
@@ -36,12 +55,21 @@ host.onMessage((m) => {
   if (m.type === 'notice') return showNotice(m.level, m.text);
   if (m.type !== 'bptt') return;
   host.setState(m.options);
-  setVal(steps, String(m.options.steps));
+  runs = m.runs;
+  hidden.removeAttribute('disabled');
   setVal(hidden, String(m.options.hidden));
+  modelPick.replaceChildren(
+    custom('vscode-option', { value: '' }, 'fresh RNN, GRU and LSTM cells'),
+    ...m.runs.map((r) => custom('vscode-option', { value: r.id }, `${r.name} (trained ${r.cell.toUpperCase()})`)),
+  );
+  setVal(modelPick, m.options.runId ?? '');
+  setVal(steps, String(m.options.steps));
   setVal(initStd, m.options.initStd === null ? '' : String(m.options.initStd));
   setVal(seed, String(m.options.seed));
-  cards.replaceChildren(...m.results.map((r) => el('div', { class: 'card', 'data-card': r.kind },
-    el('div', { class: 'value' }, r.ratio.toExponential(2)), el('div', { class: 'label' }, `${r.kind.toUpperCase()}: ‖∂L/∂H₁‖ / ‖∂L/∂H_T‖`))));
-  plot.setSeries(m.results.map((r) => ({ label: r.kind.toUpperCase(), x: r.gradNorms.map((_, i) => i + 1), y: r.gradNorms.map((v) => (v > 0 ? v : null)) })));
+  syncFields();
+  const name = (r: (typeof m.results)[number]) => r.label ?? r.kind.toUpperCase();
+  cards.replaceChildren(...m.results.map((r, i) => el('div', { class: 'card', 'data-card': m.options.runId ? String(i) : r.kind },
+    el('div', { class: 'value' }, r.ratio.toExponential(2)), el('div', { class: 'label' }, `${name(r)}: ‖∂L/∂H₁‖ / ‖∂L/∂H_T‖`))));
+  plot.setSeries(m.results.map((r) => ({ label: name(r), x: r.gradNorms.map((_, i) => i + 1), y: r.gradNorms.map((v) => (v > 0 ? v : null)) })));
 });
 host.post({ type: 'ready' });

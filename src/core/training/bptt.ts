@@ -37,6 +37,8 @@ export interface BpttResult {
   gradNorms: number[];
   /** gradNorms[0] / gradNorms[last]: below 1 = vanishing, above 1 = exploding. */
   ratio: number;
+  /** For people, when the kind alone does not say which model this is. */
+  label?: string;
 }
 
 export function hiddenGradientNorms(opts: BpttOptions): BpttResult {
@@ -47,6 +49,8 @@ export function hiddenGradientNorms(opts: BpttOptions): BpttResult {
   const V = opts.model?.config.vocabSize ?? opts.vocabSize ?? 28;
   const H = opts.model?.config.hidden ?? hidden;
   if (opts.model && opts.model.config.kind !== kind) throw new SeqlabError(`The model is a ${opts.model.config.kind}, not a ${kind}.`);
+  // the probes sit on the first layer's states, fed one-hot tokens through its input weights
+  if (opts.model && (opts.model.config.embedding > 0 || opts.model.config.bidirectional)) throw new SeqlabError('Gradient norms are measured on one-directional models with one-hot inputs.');
   const rng = new Rng(seed);
   // Inputs: windows of the given text (label = the token after each window) or random ids.
   const ids = new Int32Array(steps * batch);

@@ -13,6 +13,8 @@ import { initBackend, type BackendChoice } from '../../core/backend';
 import { translate, type TranslateResult } from '../../core/translation';
 import { sineExperiment, type SineResult } from '../../core/models/sine-mlp';
 import { hiddenGradientNorms, type BpttResult } from '../../core/training/bptt';
+import { trainedGradientNorms } from '../../core/training/bptt-run';
+import type { ResolveOptions } from '../../core/data/resolve';
 
 export interface ComputeJobs {
   vocabStats(a: { source: string; label: string; corpus: CorpusText; token: TokenKind; bpeMerges: number }): VocabStatsData;
@@ -24,6 +26,8 @@ export interface ComputeJobs {
   sine(a: { tau: number; epochs: number; seed: number; backend: BackendChoice }): Promise<SineResult>;
   /** d2l 8.7: ‖∂L/∂H_t‖ for RNN, GRU and LSTM over one window. */
   bptt(a: { steps: number; hidden: number; initStd: number | null; seed: number; backend: BackendChoice }): Promise<BpttResult[]>;
+  /** The same for a trained language model (checkpoint folder) on its corpus, beside fresh cells of its kind. */
+  bpttRun(a: { checkpointDir: string; steps: number; seed: number; resolve: ResolveOptions; backend: BackendChoice }): Promise<BpttResult[]>;
 }
 
 let backend: Promise<unknown> | undefined;
@@ -57,6 +61,10 @@ export const jobs: ComputeJobs = {
     return (['rnn', 'gru', 'lstm'] as const).map((kind) =>
       hiddenGradientNorms({ kind, steps: a.steps, hidden: a.hidden, seed: a.seed, ...(a.initStd ? { initStd: a.initStd } : {}) }),
     );
+  },
+  async bpttRun(a) {
+    await tf(a.backend);
+    return trainedGradientNorms(a.checkpointDir, { steps: a.steps, seed: a.seed, resolve: a.resolve });
   },
 };
 
