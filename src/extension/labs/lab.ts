@@ -44,7 +44,12 @@ export class Lab<O, M extends { type: string }, H extends { type: string }, R> {
         const p = new LabPanel(panel, context, this);
         const st = this.spec.options.safeParse(raw);
         // No saved state (closed before its first run) or one from older options: use the defaults.
-        p.run(st.success ? st.data : this.spec.defaults).catch((err) => p.post({ type: 'notice', level: 'error', text: messageOf(err) }));
+        const opts = st.success ? st.data : this.spec.defaults;
+        p.run(opts).catch(async (err) => {
+          p.post({ type: 'notice', level: 'error', text: messageOf(err) });
+          // The saved options may name what is gone (a deleted run): show the defaults, not nothing.
+          if (opts !== this.spec.defaults) await p.run(this.spec.defaults).catch(() => undefined);
+        });
       },
     });
   }
