@@ -37,12 +37,13 @@ export function recording(): boolean {
 
 interface WasmHeapBackend {
   typedArrayFromHeap(t: { shape: number[]; dtype: string; dataId: object }): Float32Array;
+  dataIdMap: { has(dataId: object): boolean };
 }
 
 function wasmHeap(): WasmHeapBackend | null {
   if (tf.getBackend() !== 'wasm') return null;
   const b = tf.backend() as unknown as Partial<WasmHeapBackend>;
-  return typeof b.typedArrayFromHeap === 'function' ? (b as WasmHeapBackend) : null;
+  return typeof b.typedArrayFromHeap === 'function' && typeof b.dataIdMap?.has === 'function' ? (b as WasmHeapBackend) : null;
 }
 
 /** True when making a tensor copies its values (then the array is free again at once). */
@@ -56,8 +57,9 @@ export function tensorsCopy(): boolean {
  */
 export function readValues(t: tf.Tensor): Float32Array {
   const heap = t.dtype === 'float32' ? wasmHeap() : null;
-  // the view is valid only until the wasm heap next grows: copied at once
-  return heap ? bufferPool.copyOf(heap.typedArrayFromHeap(t)) : f32(t);
+  // data still held by another backend (made before a backend switch) moves on dataSync;
+  // the heap view is valid only until the wasm heap next grows: copied at once
+  return heap?.dataIdMap.has(t.dataId) ? bufferPool.copyOf(heap.typedArrayFromHeap(t)) : f32(t);
 }
 
 /** Gives arrays read with readValues, or put into tensors, back to the pool where that is safe. */
