@@ -63,7 +63,7 @@ export function readValues(t: tf.Tensor): Float32Array {
 }
 
 /** Gives arrays read with readValues, or put into tensors, back to the pool where that is safe. */
-export function release(...arrays: (Float32Array | null | undefined)[]): void {
+export function release(...arrays: (Float32Array | Int32Array | null | undefined)[]): void {
   if (tensorsCopy()) bufferPool.give(...arrays);
 }
 

@@ -67,7 +67,7 @@ export function fusedRecurrent(
     const h0v = readValues(h0), c0v = lstm ? readValues(c0!) : null;
     const xv = readInput();
     const r = kernel.forward(kind, dims, xv, h0v, c0v, { wx: f32Weights(wx), wh: f32Weights(wh), b: f32Weights(b) }, { cache: false });
-    release(h0v, c0v, xv instanceof Float32Array ? xv : null);
+    release(h0v, c0v, xv);
     return {
       hs: tensorFrom(r.hs, [T, B, H]),
       hT: tensorFrom(r.hT, [B, H]),
@@ -101,7 +101,7 @@ export function fusedRecurrent(
       const dhs = lstm ? d.subarray(0, T * B * H) : d;
       const dcT = lstm ? d.subarray(T * B * H) : null;
       const g = kernel.backward(cache, dhs, null, dcT);
-      release(d, r.hs, h0v, c0v, w.wx, w.wh, w.b, xv instanceof Float32Array ? xv : null);
+      release(d, r.hs, h0v, c0v, w.wx, w.wh, w.b, xv);
       const dxT = g.dx ? tensorFrom<tf.Rank.R3>(g.dx, [T, B, I]) : tf.zeros(x.shape, 'float32');
       const out: tf.Tensor[] = [dxT, tensorFrom(g.dh0, [B, H])];
       if (lstm) out.push(tensorFrom(g.dc0!, [B, H]));
