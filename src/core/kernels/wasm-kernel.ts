@@ -437,6 +437,15 @@ export class WasmEngine {
   f32(): Float32Array {
     return new Float32Array(this.memory.buffer);
   }
+  /** Copies arrays into the heap: [byte offset, array] pairs (null arrays are skipped). */
+  put(...pairs: [number, Float32Array | Int32Array | null | undefined][]): void {
+    const f = this.f32(), i = this.i32();
+    for (const [off, a] of pairs) if (a) (a instanceof Int32Array ? i : f).set(a, off >> 2);
+  }
+  /** A pooled copy of n floats at byte offset `off` (the caller owns it, see ./buffer-pool.ts). */
+  copyOut(off: number, n: number): Float32Array {
+    return bufferPool.copyOf(this.f32().subarray(off >> 2, (off >> 2) + n));
+  }
   i32(): Int32Array {
     return new Int32Array(this.memory.buffer);
   }
@@ -548,12 +557,10 @@ export class WasmKernel implements RecurrentKernel {
     const tmp = new Block(e.heap, [['logits', N * V * 4], ['lab', N * 4], ['grad', N * V * 4], ['stat', 2 * N * 4]]);
     try {
       const m = tmp.at;
-      e.f32().set(logits, m.logits >> 2);
-      e.i32().set(labels, m.lab >> 2);
+      e.put([m.logits, logits], [m.lab, labels]);
       const args = e.writeDenseArgs([N, 0, V, 1], { logits: m.logits, lab: m.lab, grad: m.grad, stat: m.stat });
       e.ex.dense_xent!(args, 0, N);
-      const g = e.f32();
-      return { grad: bufferPool.copyOf(g.subarray(m.grad >> 2, (m.grad >> 2) + N * V)), stat: bufferPool.copyOf(g.subarray(m.stat >> 2, (m.stat >> 2) + 2 * N)) };
+      return { grad: e.copyOut(m.grad, N * V), stat: e.copyOut(m.stat, 2 * N) };
     } finally {
       tmp.release();
     }
@@ -601,16 +608,8 @@ export class WasmKernel implements RecurrentKernel {
     const tmp = new Block(e.heap, [['scratch', B * N * 4]]);
     const k = keep.at, m = { ...hit.block.at, ...tmp.at };
     try {
-      const f = e.f32();
-      if (ids) e.i32().set(input, k.tok >> 2);
-      else f.set(input, k.x >> 2);
-      f.set(h0, k.h0 >> 2);
-      if (lstm) f.set(c0!, k.c0 >> 2);
-      if (fresh) {
-        f.set(w.wx, m.wx >> 2);
-        f.set(w.wh, m.wh >> 2);
-        f.set(w.b, m.b >> 2);
-      }
+      e.put([ids ? k.tok : k.x, input], [k.h0, h0], [k.c0, lstm ? c0 : null]);
+      if (fresh) e.put([m.wx, w.wx], [m.wh, w.wh], [m.b, w.b]);
       const args = e.writeArgs(0, {
         kind: KIND_CODE[kind], T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: m.b, wxp: m.wxp ?? 0, whp: m.whp,
@@ -619,10 +618,9 @@ export class WasmKernel implements RecurrentKernel {
       if (fresh) e.ex.pack_forward(args, m.wh, m.whp, m.wxp ?? 0);
       const split = this.useThreads && B >= 2 && T * B * H * N >= SPLIT_MIN_WORK;
       e.runPieces(1, args, B, rowChunk(B), split);
-      const g = e.f32();
-      const hs = bufferPool.copyOf(g.subarray(k.hs >> 2, (k.hs >> 2) + TBH));
+      const hs = e.copyOut(k.hs, TBH);
       const hT = bufferPool.copyOf(hs.subarray((T - 1) * B * H));
-      const cT = lstm ? bufferPool.copyOf(g.subarray((k.cs >> 2) + (T - 1) * B * H, (k.cs >> 2) + TBH)) : null;
+      const cT = lstm ? e.copyOut(k.cs + (T - 1) * B * H * 4, B * H) : null;
       tmp.release();
       if (opts.cache === false) {
         keep.release();
@@ -672,12 +670,7 @@ export class WasmKernel implements RecurrentKernel {
     ]);
     const k = c.block.at, m = tmp.at;
     try {
-      const f = e.f32();
-      f.set(w.wx, m.wx >> 2);
-      f.set(w.wh, m.wh >> 2);
-      f.set(dhs, m.dhs >> 2);
-      if (dhT) f.set(dhT, m.dhT >> 2);
-      if (dcT && lstm) f.set(dcT, m.dcT >> 2);
+      e.put([m.wx, w.wx], [m.wh, w.wh], [m.dhs, dhs], [m.dhT, dhT], [m.dcT, lstm ? dcT : null]);
       const args = e.writeArgs(1, {
         kind: KIND_CODE[kind], T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: 0, wxp: 0, whp: 0,
@@ -690,15 +683,13 @@ export class WasmKernel implements RecurrentKernel {
       const split = this.useThreads && T * B * H * N >= SPLIT_MIN_WORK;
       e.runPieces(2, args, B, rowChunk(B), split);
       e.runPieces(3, args, P, 4, split);
-      const g = e.f32();
-      const get = (off: number, n: number) => bufferPool.copyOf(g.subarray(off >> 2, (off >> 2) + n));
       return {
-        dx: ids ? null : get(m.dx, TB * I),
-        dh0: get(m.dh, B * H),
-        dc0: lstm ? get(m.dc, B * H) : null,
-        dwx: get(m.dwx, I * N),
-        dwh: get(m.dwh, H * N),
-        db: get(m.db, N),
+        dx: ids ? null : e.copyOut(m.dx, TB * I),
+        dh0: e.copyOut(m.dh, B * H),
+        dc0: lstm ? e.copyOut(m.dc, B * H) : null,
+        dwx: e.copyOut(m.dwx, I * N),
+        dwh: e.copyOut(m.dwh, H * N),
+        db: e.copyOut(m.db, N),
       };
     } finally {
       tmp.release();
@@ -721,14 +712,11 @@ export class WasmKernel implements RecurrentKernel {
     const tmp = new Block(e.heap, [['a', N * D * 4], ['w', D * V * 4], ['b', V * 4], ['wp', panelPad(V) * D * 4], ['y', N * V * 4]]);
     try {
       const m = tmp.at;
-      const f = e.f32();
-      f.set(a, m.a >> 2);
-      f.set(w, m.w >> 2);
-      f.set(b, m.b >> 2);
+      e.put([m.a, a], [m.w, w], [m.b, b]);
       const args = e.writeDenseArgs([N, D, V, 1], { a: m.a, w: m.w, b: m.b, wp: m.wp, y: m.y });
       e.ex.dense_pack(args);
       e.run(4, args, N, this.denseSplit(d));
-      return bufferPool.copyOf(e.f32().subarray(m.y >> 2, (m.y >> 2) + N * V));
+      return e.copyOut(m.y, N * V);
     } finally {
       tmp.release();
     }
@@ -746,10 +734,7 @@ export class WasmKernel implements RecurrentKernel {
     ]);
     try {
       const m = tmp.at;
-      const f = e.f32();
-      f.set(a, m.a >> 2);
-      f.set(w, m.w >> 2);
-      f.set(dy, m.dy >> 2);
+      e.put([m.a, a], [m.w, w], [m.dy, dy]);
       const split = this.denseSplit(d);
       const parts = split ? 2 : 1;
       const args = e.writeDenseArgs([N, D, V, parts], {
@@ -757,9 +742,7 @@ export class WasmKernel implements RecurrentKernel {
       });
       e.ex.dense_backward_prep(args);
       e.run(5, args, parts, split);
-      const g = e.f32();
-      const get = (off: number, n: number) => bufferPool.copyOf(g.subarray(off >> 2, (off >> 2) + n));
-      return { da: get(m.da, N * D), dw: get(m.dw, D * V), db: get(m.db, V) };
+      return { da: e.copyOut(m.da, N * D), dw: e.copyOut(m.dw, D * V), db: e.copyOut(m.db, V) };
     } finally {
       tmp.release();
     }
