@@ -8,7 +8,7 @@ export const DashboardToWebview = z.discriminatedUnion('type', [
   /** The whole run, sent on open and after a restore. */
   z.object({ type: z.literal('run'), run: RunRecord, baseline: z.object({ n: z.number(), perplexity: z.number() }).nullable() }),
   z.object({ type: z.literal('metrics'), runId: z.string(), point: MetricPoint }),
-  z.object({ type: z.literal('sample'), runId: z.string(), epoch: z.number(), text: z.string() }),
+  z.object({ type: z.literal('sample'), runId: z.string(), epoch: z.number(), text: z.string(), lead: z.number().int().min(0).optional() }),
   z.object({ type: z.literal('status'), runId: z.string(), status: RunStatus, epoch: z.number(), error: z.string().nullable() }),
   z.object({ type: z.literal('deleted'), runId: z.string() }),
 ]);

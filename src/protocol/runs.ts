@@ -41,7 +41,8 @@ export const RunRecord = z.object({
   latest: z.number().nullable(),
   metric: z.enum(['perplexity', 'loss']),
   history: z.array(MetricPoint),
-  samples: z.array(z.object({ epoch: z.number(), text: z.string() })).default([]),
+  /** `lead`: characters at the start of `text` that were given (prefix, source sentence), not generated. */
+  samples: z.array(z.object({ epoch: z.number(), text: z.string(), lead: z.number().int().min(0).optional() })).default([]),
   /** Folder of the last checkpoint, inside the extension's global storage. */
   checkpoint: z.string().nullable(),
   error: z.string().nullable().default(null),

@@ -61,6 +61,24 @@ suite('Runs tree and registry', () => {
     assert.match(msg, /no longer exists/);
   });
 
+  test('a dashboard keeps showing new samples after the registry has kept its last 20', async () => {
+    const a = await api();
+    // a translator: no n-gram baseline, so the snapshot goes out once, when the webview is ready
+    const run = { ...fakeRun('host-test-6', 'running', 20), kind: 'translator', metric: 'loss', samples: Array.from({ length: 20 }, (_, i) => ({ epoch: i + 1, text: `go . → va ${i + 1}`, lead: 7 })) };
+    writeFileSync(a.services.registry.file, JSON.stringify({ version: 1, runs: [run] }));
+    await vscode.commands.executeCommand('seqlab.runs.refresh');
+    await vscode.commands.executeCommand('seqlab.runs.openDashboard', 'host-test-6');
+    await waitFor('the dashboard\'s snapshot', () => a.panelTraces().find((p) => p.key === 'host-test-6')?.trace.some((l) => /^post run/.test(l)));
+    for (const epoch of [21, 22]) a.services.registry.addSample('host-test-6', epoch, `go . → va ${epoch}`, 7);
+    assert.equal(a.services.registry.get('host-test-6')!.samples.length, 20);
+    const trace = await waitFor('both new samples', () => {
+      const t = a.panelTraces().find((p) => p.key === 'host-test-6')?.trace ?? [];
+      return t.some((l) => /sample e22$/.test(l)) ? t : undefined;
+    });
+    assert.equal(trace.filter((l) => /sample e2[12]$/.test(l)).length, 2);
+    assert.ok(!trace.some((l) => /sample e(1|20)$/.test(l)), 'samples of the snapshot are not sent again');
+  });
+
   test('Compare Runs opens on runs with history', async () => {
     const a = await api();
     writeFileSync(a.services.registry.file, JSON.stringify({ version: 1, runs: [fakeRun('host-test-6', 'done', 5), fakeRun('host-test-7', 'done', 8)] }));

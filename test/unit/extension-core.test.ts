@@ -80,14 +80,14 @@ describe('RunRegistry', () => {
     reg.addMetrics(r.id, { epoch: 1, train: 12, valid: 13 });
     reg.addMetrics(r.id, { epoch: 2, train: 9, valid: 10.5 });
     reg.addMetrics(r.id, { epoch: 2, train: 8.5, valid: 10 }); // a resumed epoch replaces its row
-    reg.addSample(r.id, 2, 'time traveller the');
+    reg.addSample(r.id, 2, 'time traveller the', 14);
     const again = new RunRegistry(reg.dir);
     const back = again.require(r.id);
     assert.equal(back.status, 'interrupted');
     assert.deepEqual(back.history.map((p) => [p.epoch, p.train]), [[1, 12], [2, 8.5]]);
     assert.equal(back.latest, 10);
     assert.equal(back.epoch, 2);
-    assert.equal(back.samples[0].text, 'time traveller the');
+    assert.deepEqual(back.samples[0], { epoch: 2, text: 'time traveller the', lead: 14 });
   });
 
   test('a live run is not marked interrupted on refresh; late events for deleted runs are dropped', () => {

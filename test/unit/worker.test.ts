@@ -42,7 +42,8 @@ describe('training worker', () => {
         assert.ok(m.valPerplexity! > 1);
         assert.ok(m.tokensPerSecond > 0);
       }
-      assert.ok(events.some((e) => e.type === 'sample' && e.text.startsWith('time traveller')));
+      // the sample marks where generation begins: after the prefix as the model reads it
+      assert.ok(events.some((e) => e.type === 'sample' && e.text.startsWith('time traveller') && e.lead === 'time traveller'.length));
       assert.ok(events.some((e) => e.type === 'progress'));
       assert.equal(readCheckpoint(dir, 'lm').epoch, 2);
       const g = await c.generate({ prefix: 'time traveller', length: 5 });

@@ -23,7 +23,7 @@ const busy = custom('vscode-progress-ring', { hidden: '' });
 const about = el('div', { class: 'muted', id: 'about' });
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', {});
-const plot = new Plot(plots, { id: 'bptt-gradients', title: '‖∂L/∂H_t‖ going back in time', xLabel: 'time step t (loss at the last step)', yLabel: 'gradient norm', logY: true, points: true, height: 360, onExport });
+const plot = new Plot(plots, { id: 'bptt-gradients', title: '‖∂L/∂H_t‖ going back in time', xLabel: 'time step t (loss at the last step)', yLabel: 'gradient norm', logY: true, integerX: true, points: true, height: 360, onExport });
 document.body.append(el('main', {}, el('h1', {}, 'BPTT gradient explorer — d2l 8.7'), about,
   el('div', { class: 'toolbar' }, modelPick, steps, hidden, initStd, seed, runBtn, busy), cards, plots));
 

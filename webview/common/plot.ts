@@ -12,6 +12,19 @@ import { onThemeChange, seriesColors, themeColors } from './theme';
 
 let cssAdded = false;
 
+const INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
+let measurer: CanvasRenderingContext2D | null = null;
+
+/** Width of the y axis: its widest tick label ("120,000", "1e-14") plus the axis title and gaps. */
+function yAxisSize(values: string[] | undefined, font: string): number {
+  if (!values?.length) return 50;
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return 50;
+  measurer.font = `11px ${font}`;
+  const widest = Math.max(...values.map((v) => measurer!.measureText(v ?? '').width));
+  return Math.max(50, Math.ceil(widest) + 34);
+}
+
 export type { PlotSeries } from './align';
 import type { PlotSeries } from './align';
 
@@ -23,6 +36,8 @@ export interface PlotOptions {
   logX?: boolean;
   logY?: boolean;
   points?: boolean;
+  /** x holds whole numbers (epochs, time steps): ticks only at whole numbers */
+  integerX?: boolean;
   height?: number;
   /** Sends the exported file to the host, which asks where to save it. */
   onExport: (format: 'png' | 'svg', fileName: string, data: string) => void;
@@ -127,7 +142,8 @@ export class Plot {
     this.u?.destroy();
     const t = themeColors();
     const palette = seriesColors();
-    const axis = (label: string): uPlot.Axis => ({
+    const axis = (label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
+      ...extra,
       label,
       stroke: t.foreground,
       grid: { stroke: t.grid, width: 0.5 },
@@ -145,7 +161,7 @@ export class Plot {
         x: { time: false, distr: o.logX ? 3 : 1 },
         y: { distr: o.logY ? 3 : 1 },
       },
-      axes: [axis(o.xLabel), axis(o.yLabel)],
+      axes: [axis(o.xLabel, o.integerX ? { incrs: INTEGER_INCRS } : {}), axis(o.yLabel, { size: (_u, values) => yAxisSize(values, t.font) })],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [

@@ -15,7 +15,7 @@ const title = el('h1', {}, 'Compare runs');
 const logY = custom('vscode-checkbox', { id: 'log-y', checked: '' }, 'log scale');
 const showTrain = custom('vscode-checkbox', { id: 'show-train' }, 'training curves too');
 const plots = el('div', {});
-const plot = new Plot(plots, { id: 'compare', title: 'Validation perplexity', xLabel: 'epoch', yLabel: 'perplexity', logY: true, points: true, height: 380, onExport });
+const plot = new Plot(plots, { id: 'compare', title: 'Validation perplexity', xLabel: 'epoch', yLabel: 'perplexity', logY: true, points: true, integerX: true, height: 380, onExport });
 const table = el('table', { class: 'data', id: 'compare-table' });
 document.body.append(el('main', {}, title, el('div', { class: 'toolbar' }, logY, showTrain), plots, el('h2', {}, 'Best per run'), table));
 

@@ -33,8 +33,8 @@ const stopBtn = custom('vscode-button', { id: 'stop', appearance: 'secondary' },
 const logY = custom('vscode-checkbox', { id: 'log-y' }, 'log scale');
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', { class: 'grid2' });
-const pplPlot = new Plot(plots, { id: 'perplexity', title: 'Perplexity', xLabel: 'epoch', yLabel: 'perplexity', points: true, onExport });
-const speedPlot = new Plot(plots, { id: 'tokens-per-second', title: 'Training speed', xLabel: 'epoch', yLabel: 'tokens / s', points: true, height: 220, onExport });
+const pplPlot = new Plot(plots, { id: 'perplexity', title: 'Perplexity', xLabel: 'epoch', yLabel: 'perplexity', points: true, integerX: true, onExport });
+const speedPlot = new Plot(plots, { id: 'tokens-per-second', title: 'Training speed', xLabel: 'epoch', yLabel: 'tokens / s', points: true, integerX: true, height: 220, onExport });
 const samples = el('div', { id: 'samples' });
 const errorBox = el('div', { id: 'error' });
 
@@ -105,9 +105,18 @@ function renderStatus(r: RunRecord): void {
   );
 }
 
+/** The given part (prefix, source sentence) dimmed, the generated part marked, so a continuation of spaces still shows. */
+function sampleRow(s: RunRecord['samples'][number]): HTMLElement {
+  const lead = s.lead ?? 0;
+  return el('div', { class: 'sample', 'data-epoch': String(s.epoch) },
+    el('span', { class: 'muted' }, `epoch ${s.epoch}: `),
+    ...(lead > 0 ? [el('span', { class: 'lead' }, s.text.slice(0, lead))] : []),
+    el('span', { class: 'generated', title: 'generated' }, s.text.slice(lead)));
+}
+
 function renderSamples(r: RunRecord): void {
   samples.replaceChildren(
-    ...(r.samples.length ? [...r.samples].reverse().map((s) => el('div', { class: 'sample', 'data-epoch': String(s.epoch) }, el('span', { class: 'muted' }, `epoch ${s.epoch}: `), s.text)) : [el('div', { class: 'muted' }, 'Samples appear after each epoch.')]),
+    ...(r.samples.length ? [...r.samples].reverse().map(sampleRow) : [el('div', { class: 'muted' }, 'Samples appear after each epoch.')]),
   );
 }
 
@@ -144,7 +153,8 @@ host.onMessage((m) => {
       break;
     case 'sample':
       if (!run || m.runId !== run.id) return;
-      run.samples.push({ epoch: m.epoch, text: m.text });
+      // as many as the registry keeps
+      run.samples = [...run.samples, { epoch: m.epoch, text: m.text, lead: m.lead }].slice(-20);
       renderSamples(run);
       break;
     case 'status':

@@ -40,11 +40,14 @@ export class LMJob implements Job {
     return this.trainer.trainEpoch(epoch, ctx);
   }
 
-  sample(): { prefix: string; text: string } | undefined {
+  sample(): { prefix: string; text: string; lead: number } | undefined {
     const { samplePrefix, sampleLength } = this.config;
     if (!samplePrefix || sampleLength === 0) return undefined;
     const r = this.trainer.generate(samplePrefix, sampleLength);
-    return { prefix: r.prefix, text: r.text };
+    // the text starts with the prefix as the model reads it (lower-cased, …): marks where generation begins
+    const codec = this.trainer.data.codec;
+    const head = codec.decode(codec.encode(samplePrefix));
+    return { prefix: r.prefix, text: r.text, lead: r.text.startsWith(head) ? head.length : 0 };
   }
 
   save(dir: string): void {

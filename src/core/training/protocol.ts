@@ -121,7 +121,15 @@ export const EventSchema = z.discriminatedUnion('type', [
     loss: z.number().optional(),
   }),
   MetricsEventSchema,
-  z.object({ type: z.literal('sample'), runId: z.string(), epoch: z.number().int(), prefix: z.string(), text: z.string() }),
+  z.object({
+    type: z.literal('sample'),
+    runId: z.string(),
+    epoch: z.number().int(),
+    prefix: z.string(),
+    text: z.string(),
+    /** Characters at the start of `text` that are the (preprocessed) prefix, not generated. */
+    lead: z.number().int().min(0).optional(),
+  }),
   z.object({ type: z.literal('checkpoint'), runId: z.string(), epoch: z.number().int(), dir: z.string() }),
   z.object({
     type: z.literal('done'),

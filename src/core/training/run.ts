@@ -44,7 +44,7 @@ export interface Job {
   /** Trains epoch number `epoch` (1-based) and returns its metrics. */
   trainEpoch(epoch: number, ctx: JobContext): Promise<EpochMetrics>;
   /** A sample to show after an epoch (language models: continuation of a prefix). */
-  sample?(epoch: number): { prefix: string; text: string } | undefined;
+  sample?(epoch: number): { prefix: string; text: string; lead?: number } | undefined;
   /** Writes the job's files (config, vocab, weights, …) into an empty folder. */
   save(dir: string): void;
   generate?(req: GenerateRequest): GenerateResult;

@@ -151,7 +151,8 @@ export async function exportPlot(format: 'png' | 'svg', fileName: string, data: 
 
 /** One line per message: its type and, where it has one, its status. */
 function summary(m: { type: string }): string {
-  const o = m as { type: string; status?: string; run?: { status?: string; epoch?: number }; point?: { epoch?: number } };
+  const o = m as { type: string; status?: string; epoch?: number; run?: { status?: string; epoch?: number }; point?: { epoch?: number } };
   const status = o.status ?? o.run?.status;
-  return `${o.type}${status ? ` ${status}` : ''}${o.run?.epoch !== undefined ? ` e${o.run.epoch}` : ''}${o.point?.epoch !== undefined ? ` e${o.point.epoch}` : ''}`;
+  const epoch = o.run?.epoch ?? o.point?.epoch ?? (o.type === 'sample' ? o.epoch : undefined);
+  return `${o.type}${status ? ` ${status}` : ''}${epoch !== undefined ? ` e${epoch}` : ''}`;
 }

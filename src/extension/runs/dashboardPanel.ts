@@ -10,10 +10,13 @@ import { runBaseline } from './baseline';
 
 const VIEW_TYPE = 'seqlab.dashboard';
 
+const sampleKey = (s: RunRecord['samples'][number]) => `${s.epoch}\u0000${s.text}`;
+
 export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
   static readonly byRun = new Map<string, DashboardPanel>();
   private sentEpochs = new Set<number>();
-  private sentSamples = 0;
+  /** Samples already shown, by epoch and text: the registry keeps only the last 20, so a count would stall. */
+  private sentSamples = new Set<string>();
   private lastStatus = '';
   private baseline: { n: number; perplexity: number } | null = null;
   private readonly sub: { dispose(): void };
@@ -63,7 +66,7 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
 
   private sendAll(run: RunRecord): void {
     this.sentEpochs = new Set(run.history.map((h) => h.epoch));
-    this.sentSamples = run.samples.length;
+    this.sentSamples = new Set(run.samples.map(sampleKey));
     this.lastStatus = `${run.status}|${run.epoch}|${run.error}`;
     this.post({ type: 'run', run, baseline: this.baseline });
   }
@@ -76,8 +79,11 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
       this.sentEpochs.add(point.epoch);
       this.post({ type: 'metrics', runId: run.id, point });
     }
-    for (const s of run.samples.slice(this.sentSamples)) this.post({ type: 'sample', runId: run.id, epoch: s.epoch, text: s.text });
-    this.sentSamples = run.samples.length;
+    for (const s of run.samples) {
+      if (this.sentSamples.has(sampleKey(s))) continue;
+      this.sentSamples.add(sampleKey(s));
+      this.post({ type: 'sample', runId: run.id, epoch: s.epoch, text: s.text, lead: s.lead });
+    }
     const status = `${run.status}|${run.epoch}|${run.error}`;
     if (status !== this.lastStatus) {
       this.lastStatus = status;

@@ -138,11 +138,11 @@ export class RunRegistry {
     return this.update(id, { history, epoch: Math.max(cur.epoch, point.epoch), latest });
   }
 
-  addSample(id: string, epoch: number, text: string): RunRecord | undefined {
+  addSample(id: string, epoch: number, text: string, lead?: number): RunRecord | undefined {
     const cur = this.runs.get(id);
     if (!cur) return undefined;
     // The last few samples are enough to see the text improve.
-    return this.update(id, { samples: [...cur.samples, { epoch, text }].slice(-20) });
+    return this.update(id, { samples: [...cur.samples, { epoch, text, ...(lead !== undefined ? { lead } : {}) }].slice(-20) });
   }
 
   /** Removes the run and its checkpoints. */

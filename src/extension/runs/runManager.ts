@@ -287,7 +287,8 @@ export class RunManager {
       }
       case 'sample':
         // A language model's sample already starts with its (preprocessed) prefix; a translator's is source → target.
-        this.registry.addSample(id, e.epoch, this.registry.get(id)?.kind === 'translator' ? `${e.prefix} → ${e.text}` : e.text);
+        if (this.registry.get(id)?.kind === 'translator') this.registry.addSample(id, e.epoch, `${e.prefix} → ${e.text}`, e.prefix.length + 3);
+        else this.registry.addSample(id, e.epoch, e.text, e.lead);
         break;
       case 'checkpoint':
         this.registry.update(id, { checkpoint: e.dir });
