@@ -20,6 +20,9 @@ export const MetricPoint = z.object({
 });
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
+/** Samples a run keeps (the last ones): enough to see the text improve. */
+export const MAX_SAMPLES = 20;
+
 export const RunRecord = z.object({
   id: z.string().regex(/^[a-z0-9-]{4,64}$/),
   kind: RunKind,

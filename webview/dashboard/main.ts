@@ -5,7 +5,7 @@ import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
 import { registerToolkit } from '../common/toolkit';
 import { DashboardState, DashboardToWebview, type DashboardToHost } from '../../src/protocol/dashboard';
-import type { RunRecord } from '../../src/protocol/runs';
+import { MAX_SAMPLES, type RunRecord } from '../../src/protocol/runs';
 import css from './style.css';
 import { datasetAttribution } from '../../src/core/data/registry';
 
@@ -153,8 +153,7 @@ host.onMessage((m) => {
       break;
     case 'sample':
       if (!run || m.runId !== run.id) return;
-      // as many as the registry keeps
-      run.samples = [...run.samples, { epoch: m.epoch, text: m.text, lead: m.lead }].slice(-20);
+      run.samples = [...run.samples, { epoch: m.epoch, text: m.text, lead: m.lead }].slice(-MAX_SAMPLES);
       renderSamples(run);
       break;
     case 'status':

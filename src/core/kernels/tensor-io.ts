@@ -47,7 +47,7 @@ function wasmHeap(): WasmHeapBackend | null {
 }
 
 /** True when making a tensor copies its values (then the array is free again at once). */
-export function tensorsCopy(): boolean {
+function tensorsCopy(): boolean {
   return wasmHeap() !== null;
 }
 

@@ -5,8 +5,7 @@
  */
 import { loadCorpusText } from '../data/corpus';
 import type { ResolveOptions } from '../data/resolve';
-import { SeqlabError } from '../util/errors';
-import { hiddenGradientNorms, type BpttResult } from './bptt';
+import { assertMeasurable, hiddenGradientNorms, type BpttResult } from './bptt';
 import { loadLMCheckpoint } from './lm-job';
 
 /** Characters of the corpus encoded for the windows: enough for any window, cheap to tokenize. */
@@ -24,9 +23,8 @@ export async function trainedGradientNorms(checkpointDir: string, opts: RunBpttO
   const lm = loadLMCheckpoint(checkpointDir);
   try {
     const { config, codec, model, epoch } = lm;
-    if (config.bidirectional || config.embedding > 0) {
-      throw new SeqlabError('The BPTT explorer measures one-directional language models with one-hot inputs (the textbook’s); this run is bidirectional or uses an embedding.', 'unsupported');
-    }
+    // before the corpus is read
+    assertMeasurable(config);
     const resolve = opts.resolve ?? {};
     const corpus = await loadCorpusText(config.corpus, { ...resolve, dataDirectory: config.dataDir ?? resolve.dataDirectory, mode: config.mode });
     let ids = codec.encode(corpus.text.slice(0, TEXT_LIMIT));

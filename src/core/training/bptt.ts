@@ -41,6 +41,16 @@ export interface BpttResult {
   label?: string;
 }
 
+/**
+ * The probes sit on the first layer's states, fed one-hot tokens through its input weights:
+ * models with an embedding or a backward direction are refused with one sentence.
+ */
+export function assertMeasurable(c: { embedding: number; bidirectional: boolean }): void {
+  if (c.embedding > 0 || c.bidirectional) {
+    throw new SeqlabError('The BPTT explorer measures one-directional language models with one-hot inputs (the textbook’s); this run is bidirectional or uses an embedding.', 'unsupported');
+  }
+}
+
 export function hiddenGradientNorms(opts: BpttOptions): BpttResult {
   const { kind, steps = 50, hidden = 32, batch = 8, seed = 0 } = opts;
   assertPositiveInt(steps, 'The number of time steps');
@@ -49,8 +59,7 @@ export function hiddenGradientNorms(opts: BpttOptions): BpttResult {
   const V = opts.model?.config.vocabSize ?? opts.vocabSize ?? 28;
   const H = opts.model?.config.hidden ?? hidden;
   if (opts.model && opts.model.config.kind !== kind) throw new SeqlabError(`The model is a ${opts.model.config.kind}, not a ${kind}.`);
-  // the probes sit on the first layer's states, fed one-hot tokens through its input weights
-  if (opts.model && (opts.model.config.embedding > 0 || opts.model.config.bidirectional)) throw new SeqlabError('Gradient norms are measured on one-directional models with one-hot inputs.');
+  if (opts.model) assertMeasurable(opts.model.config);
   const rng = new Rng(seed);
   // Inputs: windows of the given text (label = the token after each window) or random ids.
   const ids = new Int32Array(steps * batch);

@@ -15,7 +15,7 @@ const sampleKey = (s: RunRecord['samples'][number]) => `${s.epoch}\u0000${s.text
 export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
   static readonly byRun = new Map<string, DashboardPanel>();
   private sentEpochs = new Set<number>();
-  /** Samples already shown, by epoch and text: the registry keeps only the last 20, so a count would stall. */
+  /** Samples already shown, by epoch and text: the registry keeps only the last MAX_SAMPLES, so a count would stall. */
   private sentSamples = new Set<string>();
   private lastStatus = '';
   private baseline: { n: number; perplexity: number } | null = null;

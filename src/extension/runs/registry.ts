@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SeqlabError } from '../../core/util/errors';
 import { writeFileAtomic } from '../../core/util/fs';
-import { RunRegistryFile, RunRecord, type MetricPoint, type RunStatus } from '../../protocol/runs';
+import { MAX_SAMPLES, RunRegistryFile, RunRecord, type MetricPoint, type RunStatus } from '../../protocol/runs';
 
 export type RunChange = { kind: 'added' | 'updated' | 'deleted'; run: RunRecord };
 
@@ -141,8 +141,7 @@ export class RunRegistry {
   addSample(id: string, epoch: number, text: string, lead?: number): RunRecord | undefined {
     const cur = this.runs.get(id);
     if (!cur) return undefined;
-    // The last few samples are enough to see the text improve.
-    return this.update(id, { samples: [...cur.samples, { epoch, text, ...(lead !== undefined ? { lead } : {}) }].slice(-20) });
+    return this.update(id, { samples: [...cur.samples, { epoch, text, ...(lead !== undefined ? { lead } : {}) }].slice(-MAX_SAMPLES) });
   }
 
   /** Removes the run and its checkpoints. */
