@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SeqlabError } from '../util/errors';
 import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber } from '../training/config-fields';
 import { MT_PRESETS, type MtPresetName } from '../training/presets';
+import { TRANSLATOR_NAMES } from './registry';
 
 export { MT_PRESETS, type MtPresetName } from '../training/presets';
 
@@ -29,6 +30,7 @@ export const MtConfigSchema = z
       .regex(/\S/, { error: 'The pairs file must be "fra-eng" or a path.' })
       .default('fra-eng')
       .describe('Sentence pairs: `fra-eng` (the textbook\'s English–French) or a path to a tab-separated file.'),
+    model: z.enum(TRANSLATOR_NAMES).default('seq2seq').describe('Translator architecture, by its registered name (src/core/translation/registry.ts): seq2seq = d2l 10.7\'s GRU encoder–decoder.'),
     numExamples: positiveInt('num_examples').nullable().default(600).describe('d2l num_examples: use the first N pairs (null = every pair).'),
     numSteps: positiveInt('numSteps')
       .min(2, { error: 'num_steps must be at least 2 (a token and <eos>).' })
