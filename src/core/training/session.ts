@@ -1,6 +1,6 @@
 /**
- * What a training worker does with each command, independent of how messages travel: the
- * worker entry (src/worker/worker.ts) feeds it parentPort messages; tests and the CLI can drive
+ * What the training process does with each command, independent of how messages travel: the
+ * process entry (src/worker/train-process.ts) feeds it IPC messages; tests and the CLI can drive
  * it in-process. One run at a time; generate/activations requests are answered between batches
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
@@ -61,7 +61,7 @@ export class TrainingSession {
 
   private async start(cmd: StartCommand): Promise<void> {
     if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'stopping')) {
-      throw new SeqlabError('A run is already in progress in this worker; stop it first.');
+      throw new SeqlabError('A run is already in progress in this training process; stop it first.');
     }
     this.emit({ type: 'state', runId: cmd.runId, state: 'starting' });
     if (cmd.backend || !this.backend) {
