@@ -6,7 +6,7 @@
  * run instead of the extension host. Messages: the training protocol of src/protocol/.
  */
 import { TrainingSession } from '../core/training/session';
-import type { RunEvent } from '../core/training/protocol';
+import type { RunEvent } from '../protocol/training';
 
 if (!process.send) throw new Error('train-process must be started with child_process.fork (see TrainingProcess).');
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrainingProcess } from '../../src/core/training/process-client';
 import { readCheckpoint } from '../../src/core/training/checkpoint';
-import type { RunEvent } from '../../src/core/training/protocol';
+import type { RunEvent } from '../../src/protocol/training';
 
 const entry = join(__dirname, '../../src/worker/train-process.ts');
 const tiny = { job: 'lm', corpus: 'timemachine', token: 'char', model: 'gru', impl: 'fused', hidden: 8, batch: 4, steps: 10, lr: 1, maxTokens: 3000, seed: 1, sampleLength: 10 };

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
-import type { EpochMetrics } from './protocol';
+import type { EpochMetrics } from '../../protocol/training';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
 export const CHECKPOINT_VERSION = 1;

@@ -18,7 +18,7 @@ import { loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson
 import { parseLMConfig, type LMConfig } from './lm-config';
 import { loadLMData, TextCodec, type LMData } from './lm-data';
 import { LMTrainer, modelConfigOf } from './lm-trainer';
-import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from './protocol';
+import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from '../../protocol/training';
 import { registerJob, type Job, type JobContext, type JobFactory } from './run';
 
 export const LM_JOB = 'lm';

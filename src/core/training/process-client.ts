@@ -26,7 +26,7 @@ import {
   type RunEvent,
   type RunEventOf,
   type StartCommand,
-} from './protocol';
+} from '../../protocol/training';
 import { SeqlabError } from '../util/errors';
 
 export interface TrainingProcessOptions {

@@ -10,7 +10,7 @@ import { disposeKernels, isSelected, kernelLabel, selectKernelPath } from '../ke
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
 import { predictIds } from '../models/predict';
-import { parseCommand, type ActivationsRequest, type Command, type GenerateRequest, type RunEvent, type StartCommand } from './protocol';
+import { parseCommand, type ActivationsRequest, type Command, type GenerateRequest, type RunEvent, type StartCommand } from '../../protocol/training';
 import { createJob, Run, type Job } from './run';
 import './jobs';
 

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { SeqlabError } from '../../core/util/errors';
-import type { Command, GenerateResult, ActivationsResult, RunEvent } from '../../core/training/protocol';
+import type { Command, GenerateResult, ActivationsResult, RunEvent } from '../../protocol/training';
 import { TrainingProcess } from '../../core/training/process-client';
 import type { RunRecord } from '../../protocol/runs';
 import type { RunRegistry } from './registry';
