@@ -261,7 +261,7 @@ export interface StressResult {
 }
 
 /**
- * The protocol's stress test: `jobs` jobs of random sizes (1–4000 elements, 1–255 pieces) of
+ * The protocol's stress test: `jobs` jobs of random sizes (1–4000 elements, 1–255 pieces, mostly few) of
  * the test op on two alternating buffers, every element of both checked after each job (a
  * piece run twice, skipped, run with another job's fields or counted for another job shows).
  */
@@ -270,6 +270,8 @@ export function stressHelper(
   mem: { memory: WebAssembly.Memory; alloc(bytes: number): number },
   jobs: number,
   seed = 1,
+  /** random busy-waits of up to this many µs in the caller's pieces (so the helper gets more) */
+  callerDelayMicros = 10,
 ): StressResult {
   const MAXN = 4000;
   const argsOff = [mem.alloc(8), mem.alloc(8)];
@@ -284,7 +286,7 @@ export function stressHelper(
   for (let j = 0; j < jobs; j++) {
     const which = j & 1;
     const n = 1 + Math.floor(rnd() ** 2 * MAXN);
-    const chunk = Math.max(Math.ceil(n / MAX_PIECES), 1 + Math.floor(rnd() ** 3 * n));
+    const chunk = Math.max(1, Math.ceil(n / (1 + Math.floor(rnd() ** 8 * (MAX_PIECES - 1)))));
     const salt = (j * 7919 + 13) | 0;
     const m = v();
     m[argsOff[which] >> 2] = salt;
@@ -292,6 +294,7 @@ export function stressHelper(
     pieces += Math.ceil(n / chunk);
     helper.runPieces(9, argsOff[which], n, chunk, (lo, hi) => {
       local++;
+      if (callerDelayMicros > 0 && rnd() < 0.125) for (const until = performance.now() + rnd() * callerDelayMicros / 1000; performance.now() < until; );
       testOp(m, argsOff[which], lo, hi);
     });
     const o = outOff[which] >> 2, other = outOff[1 - which] >> 2;
