@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { bufferPool } from './buffer-pool';
+import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { tsKernel } from './reference';
 import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
@@ -21,19 +22,11 @@ import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
 
-/** Field slots (i32) of the C args struct, in declaration order (dA, hpT, rhT, xT: unused). */
-const F = {
-  kind: 0, T: 1, B: 2, I: 3, H: 4, ids: 5, need_cache: 6,
-  x: 8, tok: 9, h0: 10, c0: 11, wx: 12, b: 13, wxp: 14, whp: 15,
-  hs: 16, acts: 17, rh: 18, cs: 19, tcs: 20, scratch: 21,
-  dhs: 22, dhT: 23, dcT: 24, dh: 25, dc: 26, dhp: 27, dcp: 28, drh: 29,
-  dA: 30, dApk: 31, whtp: 32, whtp2: 33, wxtp: 34, dx: 35,
-  hpT: 36, rhT: 37, xT: 38, dwx: 39, dwh: 40, db: 41,
-} as const;
-const ARGS_SLOTS = 42;
-/** The dense layer's args struct (dense_core.h dargs): N, D, V, nparts, then its pointers. */
-const DENSE_FIELDS = ['a', 'w', 'b', 'dy', 'wp', 'wtp', 'y', 'da', 'dyt', 'ap', 'dwt', 'dw', 'db', 'logits', 'lab', 'grad', 'stat'] as const;
-type DenseField = (typeof DENSE_FIELDS)[number];
+/** Field slots (i32) of the C args struct and the dense layer's fields (./layout.json). */
+const F = ARGS_SLOT;
+type ArgField = string;
+const DENSE_FIELDS = DARGS_PTRS;
+type DenseField = string;
 /** Args slot (of ARGS_SLOTS i32 each) the dense layer uses: 0 and 1 are forward / backward's. */
 const DENSE_ARGS_SLOT = 2;
 
@@ -309,16 +302,20 @@ export class WasmEngine {
     const v = this.i32();
     const base = off >> 2;
     v.set(ints, base);
-    DENSE_FIELDS.forEach((f, i) => (v[base + 4 + i] = ptrs[f] ?? 0));
+    DENSE_FIELDS.forEach((f, i) => (v[base + DARGS_INTS + i] = ptrs[f] ?? 0));
     return off;
   }
 
-  writeArgs(slot: number, fields: Partial<Record<keyof typeof F, number>>): number {
+  writeArgs(slot: number, fields: Partial<Record<ArgField, number>>): number {
     const off = this.argsOff + slot * ARGS_SLOTS * 4;
     const v = this.i32();
     const base = off >> 2;
     v.fill(0, base, base + ARGS_SLOTS);
-    for (const [k, val] of Object.entries(fields)) v[base + F[k as keyof typeof F]] = val ?? 0;
+    for (const [k, val] of Object.entries(fields)) {
+      const at = F[k];
+      if (at === undefined) throw new Error(`writeArgs: no field ${k} in the layout`);
+      v[base + at] = val ?? 0;
+    }
     return off;
   }
 
