@@ -16,7 +16,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { tsKernel } from './reference';
-import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkXent, forwardShape, KIND_CODE, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -369,7 +369,7 @@ export class WasmKernel implements RecurrentKernel {
 
   /** Softmax cross-entropy (dense_core.h xent_rows), one thread: ~30 µs at the textbook's shapes. */
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
-    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    checkXent(N, V, logits, labels);
     const e = this.engine;
     const tmp = new Block(e.heap, [['logits', N * V * 4], ['lab', N * 4], ['grad', N * V * 4], ['stat', 2 * N * 4]]);
     try {
