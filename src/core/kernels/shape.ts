@@ -65,6 +65,8 @@ export function checkArgs(
   if (w.wx.length !== I * N) throw new Error(`fused recurrent: wx must be [${I}, ${N}], got ${w.wx.length} entries`);
   if (w.wh.length !== H * N) throw new Error(`fused recurrent: wh must be [${H}, ${N}], got ${w.wh.length} entries`);
   if (w.b.length !== N) throw new Error(`fused recurrent: b must be [${N}], got ${w.b.length} entries`);
+  if (w.bhn && kind !== 'gru') throw new Error(`fused recurrent: bhn (PyTorch's GRU variant) belongs to a GRU, not ${kind}`);
+  if (w.bhn && w.bhn.length !== H) throw new Error(`fused recurrent: bhn must be [${H}], got ${w.bhn.length} entries`);
   return G;
 }
 

@@ -17,7 +17,7 @@ import type { RecurrentKernel } from '../kernels/types';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { linear } from './linear';
-import { CELLS, GATES, GATE_NAMES, scaleGradient, splitGates, type CellKind, type CellState } from './cells';
+import { GATES, GATE_NAMES, cellFor, scaleGradient, splitGates, type CellKind, type CellState, type GruVariant } from './cells';
 
 export type Impl = 'scratch' | 'fused' | 'layers';
 export const IMPLS: readonly Impl[] = ['scratch', 'fused', 'layers'];
@@ -34,6 +34,8 @@ export interface ModelConfig {
   embedding: number;
   /** Seed of the initial weights. */
   seed: number;
+  /** GRU only: d2l's from-scratch GRU (default) or PyTorch's (reset after the hidden product, own b_hn; see ./cells.ts). */
+  variant?: GruVariant;
 }
 
 /** Per layer × direction (index layer·dirs + d): hidden state, and memory for LSTM. */
@@ -92,6 +94,14 @@ export function validateModelConfig(c: ModelConfig): void {
   assertPositiveInt(c.layers, 'The number of layers');
   if (!Number.isInteger(c.embedding) || c.embedding < 0) throw new SeqlabError(`The embedding size must be 0 (one-hot) or a positive whole number, got ${c.embedding}.`);
   if (!Number.isInteger(c.seed)) throw new SeqlabError(`The seed must be a whole number, got ${c.seed}.`);
+  if (c.variant !== undefined && c.variant !== 'd2l' && c.variant !== 'pytorch') throw new SeqlabError(`Unknown GRU variant "${String(c.variant)}"; use d2l or pytorch.`);
+  if (c.variant === 'pytorch' && c.kind !== 'gru') throw new SeqlabError(`The pytorch variant is a GRU's; a ${c.kind} has none.`);
+  if (c.variant === 'pytorch' && c.impl === 'layers') throw new SeqlabError("tf.layers has no PyTorch-style GRU here; run it with --impl fused or scratch.");
+}
+
+/** Whether the model is PyTorch's GRU variant (each layer then has its own b_hn). */
+export function isResetAfter(c: ModelConfig): boolean {
+  return c.kind === 'gru' && c.variant === 'pytorch';
 }
 
 let modelCounter = 0;
@@ -128,6 +138,8 @@ interface Packed {
   wx: tf.Variable;
   wh: tf.Variable;
   b: tf.Variable;
+  /** PyTorch's GRU variant only: b_hn [H] */
+  bhn?: tf.Variable;
 }
 
 export class RecurrentLM {
@@ -165,7 +177,9 @@ export class RecurrentLM {
           tf.dispose([wx, wh, b]);
         } else {
           const name = `l${l}.${d ? 'bw' : 'fw'}`;
-          this.packed.push({ wx: v(wx, `${name}.wx`), wh: v(wh, `${name}.wh`), b: v(b, `${name}.b`) });
+          const p: Packed = { wx: v(wx, `${name}.wx`), wh: v(wh, `${name}.wh`), b: v(b, `${name}.b`) };
+          if (isResetAfter(config)) p.bhn = v(tf.zeros([H]), `${name}.bhn`);
+          this.packed.push(p);
         }
       }
     }
@@ -203,10 +217,11 @@ export class RecurrentLM {
   }
 
   /** The parameters in packed layout (for the layers path: converted copies; dispose them). */
-  packedWeights(idx: number): { wx: tf.Tensor2D; wh: tf.Tensor2D; b: tf.Tensor1D } {
+  packedWeights(idx: number): { wx: tf.Tensor2D; wh: tf.Tensor2D; b: tf.Tensor1D; bhn?: tf.Tensor1D } {
     if (this.config.impl !== 'layers') {
       const p = this.packed[idx];
-      return { wx: p.wx as tf.Tensor as tf.Tensor2D, wh: p.wh as tf.Tensor as tf.Tensor2D, b: p.b as tf.Tensor as tf.Tensor1D };
+      const out = { wx: p.wx as tf.Tensor as tf.Tensor2D, wh: p.wh as tf.Tensor as tf.Tensor2D, b: p.b as tf.Tensor as tf.Tensor1D };
+      return p.bhn ? { ...out, bhn: p.bhn as tf.Tensor as tf.Tensor1D } : out;
     }
     const [k, r, bias] = this.rnnLayers[idx].getWeights();
     const H = this.config.hidden;
@@ -218,7 +233,7 @@ export class RecurrentLM {
   variables(): tf.Variable[] {
     const out: tf.Variable[] = [];
     if (this.embed) out.push(this.embed);
-    for (const p of this.packed) out.push(p.wx, p.wh, p.b);
+    for (const p of this.packed) out.push(p.wx, p.wh, p.b, ...(p.bhn ? [p.bhn] : []));
     for (const layer of this.rnnLayers) for (const w of layer.trainableWeights) out.push(w.read() as tf.Variable);
     out.push(this.wq, this.bq);
     return out;
@@ -298,7 +313,7 @@ export class RecurrentLM {
       // Keras returns [sequence, h, c] for LSTM (state order [h, c]).
       return { hs: tf.transpose(out[0], [1, 0, 2]) as tf.Tensor3D, hT: out[1] as tf.Tensor2D, cT: kind === 'lstm' ? (out[2] as tf.Tensor2D) : null };
     }
-    const { wx, wh, b } = this.packedWeights(idx);
+    const { wx, wh, b, bhn } = this.packedWeights(idx);
     if (impl === 'fused') {
       // Truncation points (scale 0) split the window into segments run by one fused call each.
       const cuts = [0, ...(scales ?? []).flatMap((s, t) => (t > 0 && s === 0 ? [t] : [])), T];
@@ -312,7 +327,7 @@ export class RecurrentLM {
           c = c && scaleGradient(c, 0);
         }
         const xs = cuts.length === 2 ? x : ids ? x.slice([cuts[s], 0], [len, B]) : x.slice([cuts[s], 0, 0], [len, B, I]);
-        const r = fusedRecurrent(kind, xs as tf.Tensor2D | tf.Tensor3D, h, c, wx, wh, b, { inputSize: I });
+        const r = fusedRecurrent(kind, xs as tf.Tensor2D | tf.Tensor3D, h, c, wx, wh, b, { inputSize: I, bhn });
         parts.push(r.hs);
         h = r.hT;
         c = r.cT;
@@ -324,7 +339,7 @@ export class RecurrentLM {
     const xw = ids ? tf.add(tokenRows(wx, tf.reshape(x, [T * B])), b) : tf.add(linear(tf.reshape(x, [T * B, I]) as tf.Tensor2D, wx), b);
     const steps = tf.unstack(tf.reshape(xw, [T, B, GH])) as tf.Tensor2D[];
     const whs = splitGates(wh, kind);
-    const cell = CELLS[kind];
+    const cell = cellFor(kind, this.config.variant, bhn);
     let st: CellState = { h: h0, c: c0 };
     const hs: tf.Tensor2D[] = [];
     const rec: LayerRecord | undefined = record && {
@@ -359,6 +374,7 @@ export class RecurrentLM {
       out[`${name}.wx`] = w.wx;
       out[`${name}.wh`] = w.wh;
       out[`${name}.b`] = w.b;
+      if (w.bhn) out[`${name}.bhn`] = w.bhn;
     }
     out['head.w'] = this.wq;
     out['head.b'] = this.bq;
@@ -386,6 +402,7 @@ export class RecurrentLM {
           this.packed[idx].wx.assign(wx);
           this.packed[idx].wh.assign(wh);
           this.packed[idx].b.assign(b);
+          this.packed[idx].bhn?.assign(get(`${name}.bhn`));
         }
       }
       this.wq.assign(get('head.w'));
@@ -394,7 +411,7 @@ export class RecurrentLM {
   }
 
   dispose(): void {
-    for (const p of this.packed) tf.dispose([p.wx, p.wh, p.b]);
+    for (const p of this.packed) tf.dispose([p.wx, p.wh, p.b, ...(p.bhn ? [p.bhn] : [])]);
     for (const layer of this.rnnLayers) layer.dispose();
     tf.dispose([this.wq, this.bq]);
     if (this.embed) this.embed.dispose();

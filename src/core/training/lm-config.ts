@@ -27,6 +27,8 @@ export const LMConfigSchema = z.object({
   dataDir: z.string().optional(),
   // ---- model
   model: z.enum(['rnn', 'gru', 'lstm']).default('gru'),
+  /** GRU formulation: d2l's from-scratch one, or PyTorch's (reset after the hidden product; imported models). */
+  variant: z.enum(['d2l', 'pytorch']).default('d2l'),
   /** 'fused' = the fused kernel (fastest), 'scratch' = the readable cells, 'layers' = tf.layers. */
   impl: z.enum(['scratch', 'fused', 'layers']).default('fused'),
   layers: z.number().default(1),
@@ -77,6 +79,7 @@ export function parseLMConfig(raw: unknown): LMConfig {
   if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new SeqlabError(`The learning rate must be a positive number, got ${c.lr}.`);
   if (!(Number.isFinite(c.clip) && c.clip >= 0)) throw new SeqlabError(`The clipping threshold must be ≥ 0 (0 = off), got ${c.clip}.`);
   positiveInt(c.truncK, 'The truncation length');
+  if (c.variant === 'pytorch' && c.model !== 'gru') throw new SeqlabError(`The pytorch variant is a GRU's; a ${c.model} has none.`);
   if (c.truncation !== 'full' && c.impl === 'layers') throw new SeqlabError('Truncated BPTT needs --impl scratch or fused; the layers implementation trains with full BPTT.');
   return c;
 }
