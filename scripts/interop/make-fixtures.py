@@ -258,6 +258,24 @@ def main():
         logits, dec_state = dec(dec_X, enc_state, enc_out[-1])
     rec = {'encX': enc_X.tolist(), 'decX': dec_X.tolist(), 'logits': floats(logits), 'logitsShape': list(logits.shape),
            'encState': floats(enc_state), 'decState': floats(dec_state), 'stateShape': list(enc_state.shape)}
+    # greedy translation of "go ." (d2l 9.7.4's predict_seq2seq, the context fixed at the
+    # encoder's final state as in d2l 1.0), source padded to num_steps = 10
+    num_steps = 10
+    src_ids = [src[t] for t in ['go', '.']] + [src['<eos>']]
+    src_ids += [src['<pad>']] * (num_steps - len(src_ids))
+    with torch.no_grad():
+        enc_out, state = enc(torch.tensor([src_ids]))
+        context = enc_out[-1]
+        dec_in, words = torch.tensor([[tgt['<bos>']]]), []
+        for _ in range(num_steps):
+            Y, state = dec(dec_in, state, context)
+            dec_in = Y.argmax(dim=2)
+            pred = int(dec_in.squeeze(dim=0).type(torch.int32).item())
+            if pred == tgt['<eos>']:
+                break
+            words.append(tgt.idx_to_token[pred])
+    rec['greedySource'] = 'go .'
+    rec['greedy'] = ' '.join(words)
     with open(os.path.join(OUT, 'seq2seq.tgt-vocab.json'), 'w') as f:
         json.dump(tgt.idx_to_token, f)
     write('seq2seq', net.state_dict(), src.idx_to_token, rec, notes)
