@@ -8,23 +8,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
 import { importTorchLM } from '../../src/core/interop/lm-interop';
 import { importTorchSeq2Seq } from '../../src/core/interop/mt-interop';
-import { parseSafetensors } from '../../src/core/interop/safetensors';
 import { resetAfterNote } from '../../src/core/kernels/tfjs-op';
 import { currentKernel, disposeKernels, getKernel, useKernelPath } from '../../src/core/kernels/select';
 import type { KernelPath } from '../../src/core/kernels/types';
 import { predictIds } from '../../src/core/models/predict';
 import { RecurrentLM, type Impl } from '../../src/core/models/rnn-lm';
 import { Seq2Seq } from '../../src/core/translation/seq2seq';
-
-export const FIXTURES = join(__dirname, '..', 'fixtures', 'interop');
-export const fixtureFile = (name: string) => parseSafetensors(readFileSync(join(FIXTURES, `${name}.safetensors`)), `${name}.safetensors`);
-export const fixtureJson = <T>(file: string): T => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as T;
+import { fixtureFile, fixtureJson, relErr } from './helpers/interop-fixtures';
 
 interface LmIo {
   X: number[][];
@@ -33,18 +27,6 @@ interface LmIo {
   c?: number[];
   prefix?: string;
   greedy?: string;
-}
-
-/** max |a − b| / max |b|: relative to the tensor's scale, so values near zero do not dominate. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length');
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
 }
 
 const TOL = 1e-5;

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
-import { importModelFiles } from '../../src/core/interop/import-model';
-import { exportLMFiles, weightArrays, writeLMCheckpoint } from '../../src/core/interop/lm-files';
+import { weightArrays, writeLMCheckpoint } from '../../src/core/interop/lm-files';
 import { importTorchLM } from '../../src/core/interop/lm-interop';
 import { parseSafetensors, serializeSafetensors, type NamedArray } from '../../src/core/interop/safetensors';
 import { RecurrentLM, type ModelConfig } from '../../src/core/models/rnn-lm';
@@ -21,7 +20,7 @@ import { lmActivations, loadLMCheckpoint } from '../../src/core/training/lm-job'
 import { parseLMConfig } from '../../src/core/training/lm-config';
 import { loadTranslator } from '../../src/core/translation/mt-checkpoint';
 import { main } from '../../src/cli/main';
-import { FIXTURES, fixtureFile, fixtureJson } from './interop-fidelity.test';
+import { FIXTURES, fixtureFile, fixtureJson } from './helpers/interop-fixtures';
 
 let tmp: string;
 before(async () => {

@@ -112,13 +112,13 @@ export interface ImportFilesOptions extends LMImportOptions {
 }
 
 /** `seqlab import` for the language models (seq2seq: ./mt-interop.ts). */
-export function importLMFiles(o: ImportFilesOptions): TorchLM {
+export function importLMFiles(o: ImportFilesOptions): { lm: TorchLM; history: EpochMetrics[] } {
   const file = readSafetensorsFile(o.weights);
   const idxToToken = readTokenList(o.vocab);
   const lm = importTorchLM(file, idxToToken, o);
   const history = historyOf(file.metadata);
   writeLMCheckpoint(o.out, lm, { source: resolve(o.weights), vocab: resolve(o.vocab), importedAt: new Date().toISOString(), kind: o.kind, ...(lm.model.variant ? { variant: lm.model.variant } : {}) }, history);
-  return lm;
+  return { lm, history };
 }
 
 /** train.py records the epochs it trained in the file's metadata ("history": JSON list). */

@@ -72,7 +72,8 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined });
+    const note = job.engineNote?.();
+    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? `${kernelLabel()}${note ? `; ${note}` : ''}` : undefined });
     this.job?.dispose();
     this.job = job;
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });
