@@ -27,6 +27,8 @@
 /* (included once per instruction set; no include guard on purpose) */
 #endif
 
+#include "layout.h"
+
 #define NR 16
 #define NV (NR / VW)
 
@@ -246,24 +248,10 @@ static void FN(gemm_p)(int M, int w, int K, const float *A, long lda, const floa
 
 /* ------------------------------------------------------------------ argument block */
 
-/* All pointers; in wasm they are 32-bit offsets written by JS (see wasm-kernel.ts ARG_*). */
+/* All pointers; in wasm they are 32-bit offsets written by JS. The fields come from the one
+ * layout source, src/core/kernels/layout.json (layout.h is generated from it). */
 typedef struct {
-  int kind, T, B, I, H, ids, need_cache, pad_;
-  const float *x;   const int *tok;
-  const float *h0;  const float *c0;
-  const float *wx;  const float *b;
-  const float *wxp; const float *whp;          /* packed wx (dense input), packed wh (grouped) */
-  float *hs; float *acts; float *rh; float *cs; float *tcs;
-  float *scratch;                             /* [B, N] pre-activations */
-  const float *dhs; const float *dhT; const float *dcT;
-  float *dh; float *dc; float *dhp; float *dcp; float *drh; /* [B, H] each */
-  float *dA_unused;                           /* (slot kept: the layout is shared with JS) */
-  float *dApk;                                /* gate gradients, grouped panels, K = T*B */
-  const float *whtp; const float *whtp2;      /* packed wh^T: K = N (gru: 2H), and gru's K = H */
-  const float *wxtp;                          /* packed wx^T, K = N, columns I */
-  float *dx;
-  float *unused_[3];                          /* (slots kept: the layout is shared with JS) */
-  float *dwx; float *dwh; float *db;
+  SEQLAB_ARGS_FIELDS
 } FN(args);
 #define ARGS FN(args)
 
