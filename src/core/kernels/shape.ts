@@ -7,6 +7,10 @@ import { GATES, type CellKind, type CellWeights, type DenseDims, type Dims, type
 
 /** The C core's cell codes (`kind` in its args struct). */
 export const KIND_CODE: Readonly<Record<CellKind, number>> = { rnn: 0, gru: 1, lstm: 2 };
+/** The C core's code of a call: KIND_CODE, or 3 for PyTorch's GRU variant (weights with bhn). */
+export function kindCode(kind: CellKind, w: Pick<CellWeights, 'bhn'>): number {
+  return kind === 'gru' && w.bhn ? 3 : KIND_CODE[kind];
+}
 /** Column width of the C core's packed weight panels. */
 export const NR = 16;
 /** n rounded up to whole panels: the C core packs weights in NR-wide blocks. */
