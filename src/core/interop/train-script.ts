@@ -20,6 +20,9 @@ const TRAIN_PY = String.raw`#!/usr/bin/env python3
     python3 train.py [--epochs N] [--out DIR]
     torchrun --nproc_per_node=N train.py [--epochs N] [--out DIR]
 
+(PyTorch 1.13's torchrun on Python 3.11 or newer fails in to_map with its default output
+options; add --redirects 1 --tee 1 there.)
+
 Rebuilds the run's model (d2l's RNNModel around nn.RNN / nn.LSTM / nn.GRU, or d2l's
 from-scratch GRU when the run used it) and its data pipeline (d2l's preprocessing, the run's
 vocabulary, d2l's sequential or random minibatches), loads model.safetensors and trains with
