@@ -81,7 +81,7 @@ const log = join(dir, 'tsan');
 const r = spawnSync(process.execPath, ['--import', 'tsx', driver], {
   cwd: root,
   stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, LD_PRELOAD: tsanLib, TSAN_OPTIONS: `log_path=${log} halt_on_error=0 report_signal_unsafe=0${existsSync("/usr/bin/addr2line") ? " external_symbolizer_path=/usr/bin/addr2line" : ""}`, SEQLAB_NATIVE: '' },
+  env: { ...process.env, LD_PRELOAD: tsanLib, TSAN_OPTIONS: `log_path=${log} halt_on_error=0 exitcode=0 report_signal_unsafe=0${existsSync("/usr/bin/addr2line") ? " external_symbolizer_path=/usr/bin/addr2line" : ""}`, SEQLAB_NATIVE: '' },
 });
 const text = spawnSync('sh', ['-c', `cat ${log}.* 2>/dev/null`], { encoding: 'utf8' }).stdout ?? '';
 const blocks = text.split(/^==================$/m).filter((b) => /WARNING: ThreadSanitizer/.test(b));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, forwardShape, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -116,7 +116,7 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
-    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    checkXent(N, V, logits, labels);
     const grad = bufferPool.take(N * V), stat = bufferPool.take(2 * N);
     this.note(this.addon.dense!(3, new Int32Array([N, 0, V, 1]), [...DENSE_NULLS, logits, labels, grad, stat]));
     return { grad, stat };

@@ -15,8 +15,8 @@ import { setFlagsFromString } from 'node:v8';
 import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
-import { tsKernel } from './reference';
-import { backwardShape, checkDense, forwardShape, kindCode, NR, panelPad } from './shape';
+import { pathDisagreement } from './path-check';
+import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -371,7 +371,7 @@ export class WasmKernel implements RecurrentKernel {
 
   /** Softmax cross-entropy (dense_core.h xent_rows), one thread: ~30 µs at the textbook's shapes. */
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
-    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    checkXent(N, V, logits, labels);
     const e = this.engine;
     const tmp = new Block(e.heap, [['logits', N * V * 4], ['lab', N * 4], ['grad', N * V * 4], ['stat', 2 * N * 4]]);
     try {
@@ -587,38 +587,13 @@ export class WasmKernel implements RecurrentKernel {
 let engine: WasmEngine | null = null;
 
 /**
- * Start-up check of the relaxed module: a small GRU and LSTM step (dense and token input,
- * forward and all gradients) must agree with the TypeScript reference. Relaxed SIMD leaves
- * fused or unfused multiply-add to the hardware; anything beyond that falls back to SIMD128.
+ * Start-up check of the relaxed module (./path-check.ts): relaxed SIMD leaves fused or unfused
+ * multiply-add to the hardware; anything beyond that falls back to SIMD128.
  */
 export function relaxedAgrees(e: WasmEngine): boolean {
   const k = new WasmKernel(e, 'wasm-simd', false);
-  let seed = 7;
-  const rnd = (n: number, sc: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296 - 0.5) * 2 * sc);
-  const near = (a: Float32Array | null, b: Float32Array | null): boolean => {
-    if (!a || !b) return a === b;
-    let scale = 1e-3;
-    for (const v of b) scale = Math.max(scale, Math.abs(v));
-    for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= 1e-4 * scale)) return false;
-    return a.length === b.length;
-  };
   try {
-    for (const [kind, ids] of [['gru', false], ['lstm', true]] as const) {
-      const T = 3, B = 5, I = 7, H = 20, N = (kind === 'gru' ? 3 : 4) * H;
-      const x = ids ? Int32Array.from({ length: T * B }, (_, i) => (i * 3) % I) : rnd(T * B * I, 1);
-      const h0 = rnd(B * H, 0.5), c0 = kind === 'lstm' ? rnd(B * H, 0.5) : null;
-      const w = { wx: rnd(I * N, 0.5), wh: rnd(H * N, 0.5), b: rnd(N, 0.2) };
-      const dhs = rnd(T * B * H, 1);
-      const a = k.forward(kind, { T, B, I, H }, x, h0, c0, w);
-      const r = tsKernel.forward(kind, { T, B, I, H }, x, h0, c0, w);
-      if (!near(a.hs, r.hs) || !near(a.cT, r.cT)) return false;
-      const ga = k.backward(a.cache!, dhs, null, null);
-      const gr = tsKernel.backward(r.cache!, dhs, null, null);
-      for (const key of ['dx', 'dh0', 'dc0', 'dwx', 'dwh', 'db'] as const) if (!near(ga[key], gr[key])) return false;
-    }
-    return true;
-  } catch {
-    return false;
+    return pathDisagreement(k) === null;
   } finally {
     k.clearPacked();
   }

@@ -6,7 +6,7 @@
  */
 import { initBackend, type BackendChoice } from '../backend';
 import { bufferPool } from '../kernels/buffer-pool';
-import { disposeKernels, isSelected, kernelLabel, selectKernelPath } from '../kernels';
+import { disposeKernels, isSelected, kernelLabel, kernelNote, onKernelNotice, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
 import { predictIds } from '../models/predict';
@@ -72,8 +72,12 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    const note = job.engineNote?.();
-    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? `${kernelLabel()}${note ? `; ${note}` : ''}` : undefined });
+    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice); a job's own
+    // deviation (a PyTorch-style GRU on a path without it) goes with the label
+    const jobNote = job.engineNote?.();
+    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? `${kernelLabel()}${jobNote ? `; ${jobNote}` : ''}` : undefined, kernelNote: isSelected() ? kernelNote() : undefined });
+    ready();
+    const stopNotices = onKernelNotice(ready);
     this.job?.dispose();
     this.job = job;
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });
@@ -85,7 +89,10 @@ export class TrainingSession {
         /* already reported as an error event */
       })
       // the recycled step arrays of this run's shapes are garbage once it ends
-      .finally(() => bufferPool.clear());
+      .finally(() => {
+        stopNotices();
+        bufferPool.clear();
+      });
   }
 
   /** Resolves when the current run (if any) has ended. */
