@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { GruVariant } from '../kernels/types';
-import type { EpochMetrics } from '../training/protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import { resetAfterNote } from '../kernels/tfjs-op';
 import { SeqlabError } from '../util/errors';
 import { importLMFiles, readSafetensorsFile, readTokenList, writeFolderAtomic } from './lm-files';

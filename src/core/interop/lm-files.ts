@@ -18,7 +18,7 @@ import { Vocab } from '../text/vocab';
 import { writeCheckpoint, writeJson } from '../training/checkpoint';
 import { LM_JOB, loadLMCheckpoint, saveLMFiles } from '../training/lm-job';
 import { TextCodec } from '../training/lm-data';
-import type { EpochMetrics } from '../training/protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import { SeqlabError } from '../util/errors';
 import { exportMetadata, exportTorchLM, importTorchLM, type LMImportOptions, type TorchLM } from './lm-interop';
 import { parseSafetensors, serializeSafetensors, type NamedArray } from './safetensors';
@@ -153,7 +153,7 @@ export async function exportLMFiles(checkpoint: string, out: string, resolveOpts
   const lm = loadLMCheckpoint(checkpoint);
   try {
     if (lm.config.token === 'bpe') throw new SeqlabError('This run uses BPE tokens; train.py rebuilds char and word pipelines only, so export a char or word run.', 'interop');
-    const corpus = await loadCorpusText(lm.config.corpus, { ...resolveOpts, dataDirectory: lm.config.dataDir ?? resolveOpts.dataDirectory, mode: lm.config.mode });
+    const corpus = await loadCorpusText(lm.config.corpus, { ...resolveOpts, dataDirectory: lm.config.dataDirectory ?? resolveOpts.dataDirectory, mode: lm.config.mode });
     const tensors = exportTorchLM(lm.model.config, weightArrays(lm.model));
     const config = lm.config;
     writeFolderAtomic(out, (tmp) => {

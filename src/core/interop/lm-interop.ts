@@ -10,7 +10,7 @@
 import type { CellKind, GruVariant } from '../kernels/types';
 import { isResetAfter, type ModelConfig } from '../models/rnn-lm';
 import { parseLMConfig, type LMConfig } from '../training/lm-config';
-import type { EpochMetrics } from '../training/protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import { SeqlabError } from '../util/errors';
 import type { NamedArray, SafetensorsFile } from './safetensors';
 import { packTorchLayer, transpose2d, unpackToTorch, type PackedLayer } from './torch-layout';
