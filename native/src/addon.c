@@ -449,7 +449,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
   args_t a;
   memset(&a, 0, sizeof a);
   a.kind = ints[0]; a.T = ints[1]; a.B = ints[2]; a.I = ints[3]; a.H = ints[4]; a.ids = ints[5]; a.need_cache = ints[6];
-  if (a.kind < 0 || a.kind > 2) { throw_msg(env, "seqlab-native run: kind must be 0 (rnn), 1 (gru) or 2 (lstm), not %d.", a.kind); return 0; }
+  if (a.kind < 0 || a.kind > 3) { throw_msg(env, "seqlab-native run: kind must be 0 (rnn), 1 (gru), 2 (lstm) or 3 (PyTorch's gru), not %d.", a.kind); return 0; }
   if (a.T < 1 || a.B < 1 || a.I < 1 || a.H < 1 || a.T > DIM_MAX || a.B > DIM_MAX || a.I > DIM_MAX || a.H > DIM_MAX) {
     throw_msg(env, "seqlab-native run: sizes T=%d B=%d I=%d H=%d must be between 1 and %d.", a.T, a.B, a.I, a.H, DIM_MAX);
     return 0;
@@ -457,7 +457,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
   void *p[SEQLAB_ARGS_NBUFS];
   size_t len[SEQLAB_ARGS_NBUFS];
   if (!read_bufs(env, argv[2], SEQLAB_ARGS_NBUFS, "run", args_is_i32, args_name, p, len)) return 0;
-  const int rnn = a.kind == 0, gru = a.kind == 1, lstm = a.kind == 2, ids = a.ids != 0;
+  const int rnn = a.kind == 0, gru = a.kind == 1 || a.kind == 3, lstm = a.kind == 2, ids = a.ids != 0;
   const long N = (long)(rnn ? 1 : gru ? 3 : 4) * a.H, P = K.panels(a.kind, a.H), Hp = PANEL_PAD(a.H), Ip = PANEL_PAD(a.I), Np = PANEL_PAD(N), GH = gru ? 2L * a.H : N;
   for (int i = 0; i < SEQLAB_ARGS_NBUFS; i++) {
     long want = seqlab_args_size(i, a.T, a.B, a.I, a.H, N, P, Hp, Ip, Np, GH);
@@ -473,6 +473,8 @@ static napi_value run(napi_env env, napi_callback_info info) {
   }
   void **fields = (void **)&a.x;
   for (int i = 0; i < SEQLAB_ARGS_NPTRS; i++) fields[i] = p[i];
+  /* PyTorch's GRU reads b_hn in the forward and writes its gradient in the weight gradients */
+  if (a.kind == 3 && ((op == 1 && !a.bhn) || (op == 3 && !a.dbhn))) { throw_msg(env, "seqlab-native run: kind 3 (PyTorch's gru) op %d needs buffer %s [H].", op, op == 1 ? "bhn" : "dbhn"); return 0; }
   float *wh = (float *)p[SEQLAB_ARGS_NBUFS - 1];
   helper_t *W = env_helper(env);
   switch (op) {

@@ -19,6 +19,11 @@
  * leave the padding columns unwritten: no product reads them). The GRU splits columns into
  * two groups ([0, 2H) and [2H, 3H)) because the candidate uses R.H instead of H.
  *
+ * PyTorch's GRU (kind 3, torch.nn.GRU / cuDNN: h~ = tanh(x W_xh + b_h + R.(H W_hh + b_hn)), the
+ * reset gate after the hidden product, its own bias bhn [H]): rh holds H W_hh + b_hn per step;
+ * the gate-gradient panels get a third group, dHN = dA_h~ . R (the gradient at H W_hh + b_hn),
+ * which feeds the recurrence through W_hh^T and gives dwh's candidate columns and dbhn.
+ *
  * BPTT data flow: the element-wise step writes the gate gradients of time t straight into
  * dApk (rows t*B..), the recurrent products read them there (A_PANEL), and the weight
  * gradients multiply the hidden states, read in place (A_TRANS), by the same panels.
@@ -270,7 +275,9 @@ typedef struct {
 } FN(args);
 #define ARGS FN(args)
 
-static inline int FN(gates)(int kind) { return kind == 0 ? 1 : kind == 1 ? 3 : 4; }
+/* kind: 0 rnn, 1 gru (d2l's), 2 lstm, 3 gru (PyTorch's reset-after variant) */
+#define IS_GRU(k) ((k) == 1 || (k) == 3)
+static inline int FN(gates)(int kind) { return kind == 0 ? 1 : kind == 2 ? 4 : 3; }
 
 /* ------------------------------------------------------------------ forward */
 
@@ -299,6 +306,15 @@ AI void FN(gru_out_vec)(const float *ar, float *acr, const float *hp, float *ho,
   FN(vstore_n)(acr + 2 * H + j, ht, n);
   FN(vstore_n)(ho + j, z * FN(vload_n)(hp + j, n) + (1.0f - z) * ht, n);
 }
+/* PyTorch's GRU: hn = H W_hh + b_hn of this row (computed by the caller) */
+AI void FN(gru_ra_vec)(const float *ar, float *acr, const float *hn, const float *hp, float *ho, int H, int j, int n) {
+  vf z = FN(vsigmoid)(FN(vload_n)(ar + j, n)), r = FN(vsigmoid)(FN(vload_n)(ar + H + j, n));
+  vf ht = FN(vtanh)(FN(vload_n)(ar + 2 * H + j, n) + r * FN(vload_n)(hn + j, n));
+  FN(vstore_n)(acr + j, z, n);
+  FN(vstore_n)(acr + H + j, r, n);
+  FN(vstore_n)(acr + 2 * H + j, ht, n);
+  FN(vstore_n)(ho + j, z * FN(vload_n)(hp + j, n) + (1.0f - z) * ht, n);
+}
 AI void FN(lstm_vec)(const float *ar, float *acr, const float *cp, float *co, float *tco, float *ho, int H, int j, int n) {
   vf i = FN(vsigmoid)(FN(vload_n)(ar + j, n));
   vf f = FN(vsigmoid)(FN(vload_n)(ar + H + j, n));
@@ -321,7 +337,7 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
   if (rows <= 0) return;
   const long BH = (long)B * H, BN = (long)B * N;
   float *a = g->scratch + (long)b0 * N;
-  const int Pg1 = g->kind == 1 ? (2 * H + NR - 1) / NR : 0;
+  const int Pg1 = IS_GRU(g->kind) ? (2 * H + NR - 1) / NR : 0;
   for (int t = 0; t < T; t++) {
     /* bias + input projection */
     for (int r = 0; r < rows; r++) {
@@ -352,6 +368,14 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
       FN(gemm)(rows, H, H, rh, H, g->whp + (long)Pg1 * H * NR, a + 2 * H, N, 1);
       for (int r = 0; r < rows; r++)
         EACH_VEC(H, j, n, FN(gru_out_vec)(a + (long)r * N, act + (long)r * N, hp + (long)r * H, ho + (long)r * H, H, j, n));
+    } else if (g->kind == 3) {
+      float *hn = g->rh + t * BH + (long)b0 * H;
+      FN(gemm)(rows, 2 * H, H, hp, H, g->whp, a, N, 1);
+      for (int r = 0; r < rows; r++)
+        EACH_VEC(H, j, n, FN(vstore_n)(hn + (long)r * H + j, FN(vload_n)(g->bhn + j, n), n));
+      FN(gemm)(rows, H, H, hp, H, g->whp + (long)Pg1 * H * NR, hn, H, 1);
+      for (int r = 0; r < rows; r++)
+        EACH_VEC(H, j, n, FN(gru_ra_vec)(a + (long)r * N, act + (long)r * N, hn + (long)r * H, hp + (long)r * H, ho + (long)r * H, H, j, n));
     } else {
       FN(gemm)(rows, N, H, hp, H, g->whp, a, N, 1);
       const float *cp = t == 0 ? g->c0 + (long)b0 * H : g->cs + (t - 1) * BH + (long)b0 * H;
@@ -374,13 +398,14 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
 static inline float *FN(dpk)(ARGS *g, long m, int c) {
   const int H = g->H;
   int base = 0;
-  if (g->kind == 1 && c >= 2 * H) { base = (2 * H + NR - 1) / NR; c -= 2 * H; }
+  if (g->kind == 3 && c >= 3 * H) { base = (2 * H + NR - 1) / NR + (H + NR - 1) / NR; c -= 3 * H; }
+  else if (IS_GRU(g->kind) && c >= 2 * H) { base = (2 * H + NR - 1) / NR; c -= 2 * H; }
   return g->dApk + ((long)(base + c / NR) * ((long)g->T * g->B) + m) * NR + c % NR;
 }
 /* Stores n (<= VW) gate gradients of row m, columns [c, c + n). */
 static inline void FN(dstore)(ARGS *g, long m, int c, vf v, int n) {
   const int H = g->H;
-  int cg = g->kind == 1 && c >= 2 * H ? c - 2 * H : c;
+  int cg = g->kind == 3 && c >= 3 * H ? c - 3 * H : IS_GRU(g->kind) && c >= 2 * H ? c - 2 * H : c;
   int o = cg % NR;
   if (o + (n < VW ? n : VW) <= NR) { FN(vstore_n)(FN(dpk)(g, m, c), v, n); return; }
   for (int i = 0; i < n && i < VW; i++) *FN(dpk)(g, m, c + i) = v[i];
@@ -391,7 +416,8 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
   const int rows = b1 - b0;
   if (rows <= 0) return;
   const long BH = (long)B * H, BN = (long)B * N, TB = (long)T * B, PS = TB * NR;
-  const int P1 = g->kind == 1 ? (2 * H + NR - 1) / NR : 0;
+  const int P1 = IS_GRU(g->kind) ? (2 * H + NR - 1) / NR : 0;
+  const int P2 = P1 + (H + NR - 1) / NR; /* PyTorch's GRU: first panel of dHN */
   /* carried gradients dh (and dc) and the next step's, swapped every step */
   float *dh = g->dh + (long)b0 * H, *dhn = g->dhp + (long)b0 * H;
   float *dc = g->dc ? g->dc + (long)b0 * H : 0, *dcn = g->dcp ? g->dcp + (long)b0 * H : 0;
@@ -442,6 +468,25 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
         }
       }
       FN(gemm_p)(rows, H, 2 * H, dA, PS, g->whtp, (long)2 * H * NR, dhn, H, 1);
+    } else if (g->kind == 3) {
+      const float *hn = g->rh + t * BH + (long)b0 * H;
+      for (int r = 0; r < rows; r++) {
+        const float *ac = act + (long)r * N;
+        for (int j = 0; j < H; j += VW) {
+          int n = H - j;
+          long k = (long)r * H + j;
+          vf z = FN(vload_n)(ac + j, n), rg = FN(vload_n)(ac + H + j, n), ht = FN(vload_n)(ac + 2 * H + j, n);
+          vf gg = FN(vload_n)(dh + k, n) + FN(vload_n)(gd + k, n), hv = FN(vload_n)(hp + k, n);
+          vf dn = gg * (1.0f - z) * (1.0f - ht * ht);
+          FN(dstore)(g, m0 + r, j, gg * (hv - ht) * z * (1.0f - z), n);
+          FN(dstore)(g, m0 + r, H + j, dn * FN(vload_n)(hn + k, n) * rg * (1.0f - rg), n);
+          FN(dstore)(g, m0 + r, 2 * H + j, dn, n);
+          FN(dstore)(g, m0 + r, 3 * H + j, dn * rg, n);
+          FN(vstore_n)(dhn + k, gg * z, n);
+        }
+      }
+      FN(gemm_p)(rows, H, 2 * H, dA, PS, g->whtp, (long)2 * H * NR, dhn, H, 1);
+      FN(gemm_p)(rows, H, H, dA + P2 * PS, PS, g->whtp2, (long)H * NR, dhn, H, 1);
     } else {
       const float *cp = t == 0 ? g->c0 + (long)b0 * H : g->cs + (t - 1) * BH + (long)b0 * H;
       const float *tcs = g->tcs + t * BH + (long)b0 * H;
@@ -465,7 +510,7 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
     }
     if (!g->ids) {
       float *dx = g->dx + m0 * I;
-      if (g->kind == 1) {
+      if (IS_GRU(g->kind)) {
         FN(gemm_p)(rows, I, 2 * H, dA, PS, g->wxtp, (long)N * NR, dx, I, 0);
         FN(gemm_p)(rows, I, H, dA + P1 * PS, PS, g->wxtp + 2 * H * NR, (long)N * NR, dx, I, 1);
       } else {
@@ -485,6 +530,7 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
 static int FN(panels)(int kind, int H) {
   int N = FN(gates)(kind) * H;
   if (kind == 1) return (2 * H + NR - 1) / NR + (H + NR - 1) / NR;
+  if (kind == 3) return (2 * H + NR - 1) / NR + 2 * ((H + NR - 1) / NR);
   return (N + NR - 1) / NR;
 }
 
@@ -496,28 +542,29 @@ static int FN(panels)(int kind, int H) {
 static void FN(wgrad_panels)(ARGS *g, int p0, int p1) {
   const int T = g->T, B = g->B, I = g->I, H = g->H, G = FN(gates)(g->kind), N = G * H;
   const long TB = (long)T * B, PS = TB * NR;
-  const int w1 = g->kind == 1 ? 2 * H : N;
-  const int P1 = (w1 + NR - 1) / NR, P = FN(panels)(g->kind, H);
+  const int w1 = IS_GRU(g->kind) ? 2 * H : N;
+  const int P1 = (w1 + NR - 1) / NR, P = FN(panels)(g->kind, H), P2 = P1 + (H + NR - 1) / NR;
+  const int ra = g->kind == 3; /* PyTorch's GRU: group 2 is dHN (dwh's candidate columns, dbhn) */
   if (p1 > P) p1 = P;
-  for (int grp = 0; grp < 2; grp++) {
-    const int gp = grp == 0 ? 0 : P1, gq = grp == 0 ? P1 : P; /* the group's panels */
+  for (int grp = 0; grp < (ra ? 3 : 2); grp++) {
+    const int gp = grp == 0 ? 0 : grp == 1 ? P1 : P2, gq = grp == 0 ? P1 : grp == 1 && ra ? P2 : P; /* the group's panels */
     const int gc = grp == 0 ? 0 : 2 * H, gw = grp == 0 ? w1 : H; /* its columns */
     const int q0 = (p0 > gp ? p0 : gp) - gp, q1 = (p1 < gq ? p1 : gq) - gp;
     if (q1 <= q0) continue;
     const int c0 = gc + q0 * NR, w = (q1 * NR < gw ? q1 * NR : gw) - q0 * NR;
     const float *bp = g->dApk + (long)(gp + q0) * PS;
     float *dwh = g->dwh + c0;
-    if (grp == 0) {
+    if (grp == 0 || grp == 2) {
       FN(gemm_t)(H, w, B, g->h0, H, bp, PS, dwh, N, 0);
       if (T > 1) FN(gemm_t)(H, w, (int)(TB - B), g->hs, H, bp + (long)B * NR, PS, dwh, N, 1);
-    } else {
+    } else if (!ra) {
       FN(gemm_t)(H, w, (int)TB, g->rh, H, bp, PS, dwh, N, 0);
     }
-    if (!g->ids) FN(gemm_t)(I, w, (int)TB, g->x, I, bp, PS, g->dwx + c0, N, 0);
+    if (!g->ids && grp < 2) FN(gemm_t)(I, w, (int)TB, g->x, I, bp, PS, g->dwx + c0, N, 0);
     for (int q = q0; q < q1; q++) {
       const int cq = gc + q * NR, wq = gw - q * NR < NR ? gw - q * NR : NR;
       const float *pq = g->dApk + (long)(gp + q) * PS;
-      if (g->ids) {
+      if (g->ids && grp < 2) {
         for (int i = 0; i < I; i++)
           for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(g->dwx + (long)i * N + cq + v * VW, (vf){0}, n); }
         for (long m = 0; m < TB; m++) {
@@ -532,7 +579,8 @@ static void FN(wgrad_panels)(ARGS *g, int p0, int p1) {
       for (int v = 0; v < NV; v++) s[v] = (vf){0};
       for (long m = 0; m < TB; m++)
         for (int v = 0; v < NV; v++) s[v] += FN(vload)(pq + m * NR + v * VW);
-      for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(g->db + cq + v * VW, s[v], n); }
+      float *dbq = grp == 2 ? g->dbhn + (cq - 2 * H) : g->db + cq;
+      for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(dbq + v * VW, s[v], n); }
     }
   }
 }
@@ -540,7 +588,7 @@ static void FN(wgrad_panels)(ARGS *g, int p0, int p1) {
 /* Packs the weights for the forward: wh grouped panels (K = H), wx panels (K = I, dense only). */
 static void FN(pack_forward)(ARGS *g, const float *wh, float *whp, float *wxp) {
   const int H = g->H, G = FN(gates)(g->kind), N = G * H;
-  if (g->kind == 1) {
+  if (IS_GRU(g->kind)) {
     int P1 = FN(pack_cols)(H, 2 * H, wh, N, whp);
     FN(pack_cols)(H, H, wh + 2 * H, N, whp + (long)P1 * H * NR);
   } else {
@@ -552,7 +600,7 @@ static void FN(pack_forward)(ARGS *g, const float *wh, float *whp, float *wxp) {
 /* Packs wh^T (K = N, or 2H and H for the GRU) and wx^T (dense input) for the backward. */
 static void FN(pack_backward)(ARGS *g, const float *wh, float *whtp, float *whtp2, float *wxtp) {
   const int H = g->H, G = FN(gates)(g->kind), N = G * H;
-  if (g->kind == 1) {
+  if (IS_GRU(g->kind)) {
     FN(pack_trans)(2 * H, H, wh, N, whtp);
     FN(pack_trans)(H, H, wh + 2 * H, N, whtp2);
   } else {
@@ -573,3 +621,4 @@ static void FN(pack_backward)(ARGS *g, const float *wh, float *whtp, float *whtp
 #undef A_PANEL
 #undef AI
 #undef EACH_VEC
+#undef IS_GRU

@@ -8,6 +8,7 @@ import { registerTranslateCommands } from './translate/commands';
 import { BeamTreePanel } from './translate/beamTreePanel';
 import { bpttLab, sequenceLab, bpttExplorer, sequenceModelLab, useRunsForBptt } from './labs/labPanels';
 import { generateText } from './commands/generateText';
+import { exportRunToPyTorch, importPyTorchModel } from './interop/commands';
 import { datasetFolder, initData } from './data';
 import { guarded, lastShownError, log, outputChannel } from './errors';
 import { ComparePanel } from './runs/comparePanel';
@@ -76,6 +77,8 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     reg('seqlab.showVocabStats', (args?: Parameters<typeof showVocabStats>[1]) => showVocabStats(context, args)),
     reg('seqlab.generateText', (args?: Parameters<typeof generateText>[1]) => generateText(s, args)),
     reg('seqlab.showGateHeatmap', (args?: Parameters<typeof showGateHeatmap>[1]) => showGateHeatmap(s, args)),
+    reg('seqlab.importPyTorchModel', (args?: Parameters<typeof importPyTorchModel>[1]) => importPyTorchModel(s, args)),
+    reg('seqlab.exportRunToPyTorch', (args?: Parameters<typeof exportRunToPyTorch>[1]) => exportRunToPyTorch(s, args)),
     ...registerRunCommands(s),
     ...registerTranslateCommands(s),
     reg('seqlab.sequenceModelLab', (args?: Parameters<typeof sequenceModelLab>[1]) => sequenceModelLab(context, args)),

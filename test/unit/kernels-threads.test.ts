@@ -152,7 +152,7 @@ test('native addon: a wrong-length or wrong-type buffer is a one-sentence error,
   assert.throws(() => a.run(1, new Int32Array([1, 6, 40, 28, 48, 1, 1, 0]), [null, new Float32Array(240)], 1), /buffer tok must be an Int32Array\.$/);
   assert.throws(() => a.run(1, new Int32Array(7), [], 1), /ints must be an Int32Array of 8 elements\.$/);
   assert.throws(() => a.run(1, new Int32Array([1, 6, 40, 28, 48, 1, 1, 0]), [], 1), /op 1 needs buffer tok \(T\*B = 240 elements\) but got null\.$/);
-  assert.throws(() => a.run(1, new Int32Array([7, 6, 40, 28, 48, 1, 1, 0]), [], 1), /kind must be 0 \(rnn\), 1 \(gru\) or 2 \(lstm\), not 7\.$/);
+  assert.throws(() => a.run(1, new Int32Array([7, 6, 40, 28, 48, 1, 1, 0]), [], 1), /kind must be 0 \(rnn\), 1 \(gru\), 2 \(lstm\) or 3 \(PyTorch.s gru\), not 7\.$/);
   assert.throws(() => a.dense!(1, new Int32Array([2, 3, 4, 1]), [new Float32Array(5)]), /buffer a has 5 elements but needs 6 \(N\*D with N=2 D=3 V=4\)\.$/);
   assert.throws(() => a.dense!(3, new Int32Array([2, 0, 4, 1]), []), /op 3 needs buffer logits/);
 });

@@ -1,5 +1,5 @@
 import { predictIds } from '../../core/models/predict';
-import { loadLMCheckpoint } from '../../core/training/lm-job';
+import { lmEngineNote, loadLMCheckpoint } from '../../core/training/lm-job';
 import { SeqlabError } from '../../core/util/errors';
 import { defineCommand, flag, int, jsonOption, num, oneOf, str } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
@@ -28,6 +28,8 @@ export const generateCommand = defineCommand({
     const impl = args.values.impl === undefined ? undefined : oneOf(args, 'impl', ['scratch', 'fused', 'layers'] as const);
     const lm = loadLMCheckpoint(str(args, 'checkpoint'), { impl });
     try {
+      const note = lmEngineNote(lm.model);
+      if (note) io.err(`seqlab: ${note}`);
       const ids = lm.codec.encode(prefix);
       if (ids.length === 0) throw new SeqlabError('The prefix has no tokens; give at least one character.');
       const out = predictIds(lm.model, ids, length, { temperature, topK, seed: int(args, 'seed', 0) });

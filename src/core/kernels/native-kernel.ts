@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkXent, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -88,6 +88,7 @@ interface NativeCache extends ForwardCache {
 
 export class NativeKernel implements RecurrentKernel {
   readonly path = 'native' as const;
+  readonly resetAfter = true;
   private packed: { w: CellWeights; kind: CellKind; ids: boolean; whp: Float32Array; wxp: Float32Array | null }[] = [];
   /** Scratch arrays of the recurrent kernels, reused across calls. */
   private rnnTmp = new Map<string, Float32Array>();
@@ -157,8 +158,9 @@ export class NativeKernel implements RecurrentKernel {
     return this.addon.info().isa;
   }
 
-  private run(op: number, kind: CellKind, d: Dims, ids: boolean, bufs: Bufs, threads: number): void {
-    const ints = new Int32Array([KIND_CODE[kind], d.T, d.B, d.I, d.H, ids ? 1 : 0, 1, 0]);
+  /** code: the C core's kind (kindCode: 3 = PyTorch's GRU) */
+  private run(op: number, code: number, d: Dims, ids: boolean, bufs: Bufs, threads: number): void {
+    const ints = new Int32Array([code, d.T, d.B, d.I, d.H, ids ? 1 : 0, 1, 0]);
     const arr = FIELDS.map((f) => bufs[f] ?? null);
     this.note(this.addon.run(op, ints, arr, threads));
   }
@@ -173,15 +175,16 @@ export class NativeKernel implements RecurrentKernel {
     const ids = input instanceof Int32Array;
     const lstm = kind === 'lstm';
     const TBH = T * B * H;
-    const P = this.addon.panels(KIND_CODE[kind], H);
+    const code = kindCode(kind, w);
+    const P = this.addon.panels(code, H);
     const threads = this.threads > 1 && T * B * H * N >= SPLIT_MIN_WORK ? this.threads : 1;
     // Packed weights are remembered for inference only (generation reads the same arrays every
     // step, see f32Weights); training weights change every step and may be recycled arrays.
     const inference = opts.cache === false;
-    let pk = inference ? this.packed.find((p) => p.w.wx === w.wx && p.w.wh === w.wh && p.w.b === w.b && p.kind === kind && p.ids === ids) : undefined;
+    let pk = inference ? this.packed.find((p) => p.w.wx === w.wx && p.w.wh === w.wh && p.w.b === w.b && p.w.bhn === w.bhn && p.kind === kind && p.ids === ids) : undefined;
     const bufs: Bufs = {
       x: ids ? null : (input as Float32Array), tok: ids ? (input as Int32Array) : null, h0, c0: lstm ? c0 : null,
-      wx: w.wx, b: w.b, wh: w.wh,
+      wx: w.wx, b: w.b, wh: w.wh, bhn: w.bhn ?? null,
       hs: bufferPool.take(TBH),
       acts: kind === 'rnn' ? null : bufferPool.take(T * B * N),
       rh: kind === 'gru' ? bufferPool.take(TBH) : null,
@@ -194,7 +197,7 @@ export class NativeKernel implements RecurrentKernel {
       pk = { w: { ...w }, kind, ids, whp: arr('whp', P * NR * H), wxp: ids ? null : arr('wxp', panelPad(N) * I) };
       bufs.whp = pk.whp;
       bufs.wxp = pk.wxp;
-      this.run(4, kind, dims, ids, bufs, 1);
+      this.run(4, code, dims, ids, bufs, 1);
       if (inference) {
         this.packed.unshift(pk);
         if (this.packed.length > 4) this.packed.pop();
@@ -202,7 +205,7 @@ export class NativeKernel implements RecurrentKernel {
     }
     bufs.whp = pk.whp;
     bufs.wxp = pk.wxp;
-    this.run(1, kind, dims, ids, bufs, threads);
+    this.run(1, code, dims, ids, bufs, threads);
     const hs = bufs.hs as Float32Array;
     const hT = bufferPool.copyOf(hs.subarray((T - 1) * B * H));
     const cT = lstm ? bufferPool.copyOf((bufs.cs as Float32Array).subarray((T - 1) * B * H)) : null;
@@ -225,7 +228,8 @@ export class NativeKernel implements RecurrentKernel {
     const TB = T * B;
     const lstm = kind === 'lstm';
     const gru = kind === 'gru';
-    const P = this.addon.panels(KIND_CODE[kind], H);
+    const code = kindCode(kind, w);
+    const P = this.addon.panels(code, H);
     const Hp = panelPad(H);
     const Ip = panelPad(I);
     // returned arrays come from the pool, the rest are scratch reused across calls: the C core
@@ -238,12 +242,12 @@ export class NativeKernel implements RecurrentKernel {
       dhs, dhT, dcT: lstm ? dcT : null,
       dh: f(B * H), dc: lstm ? f(B * H) : null, dhp: this.tmp('dhp', B * H), dcp: lstm ? this.tmp('dcp', B * H) : null, drh: gru ? this.tmp('drh', B * H) : null,
       dApk: this.tmp('dApk', P * NR * TB), dx: ids ? null : f(TB * I),
-      dwx: f(I * N), dwh: f(H * N), db: f(N),
+      dwx: f(I * N), dwh: f(H * N), db: f(N), dbhn: w.bhn ? f(H) : null,
     };
     const threads = this.threads > 1 && T * B * H * N >= SPLIT_MIN_WORK ? this.threads : 1;
-    this.run(5, kind, d, ids, bufs, 1);
-    this.run(2, kind, d, ids, bufs, threads);
-    this.run(3, kind, d, ids, bufs, threads);
+    this.run(5, code, d, ids, bufs, 1);
+    this.run(2, code, d, ids, bufs, threads);
+    this.run(3, code, d, ids, bufs, threads);
     this.give(c.bufs);
     c.bufs = {};
     return {
@@ -253,6 +257,7 @@ export class NativeKernel implements RecurrentKernel {
       dwx: bufs.dwx as Float32Array,
       dwh: bufs.dwh as Float32Array,
       db: bufs.db as Float32Array,
+      ...(w.bhn ? { dbhn: bufs.dbhn as Float32Array } : {}),
     };
   }
 

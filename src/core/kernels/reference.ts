@@ -78,7 +78,7 @@ interface TsCache extends ForwardCache {
   hs: Float32Array;
   /** post-activation gates [T, B, G·H] (GRU, LSTM) */
   acts: Float32Array | null;
-  /** GRU: R⊙H_{t−1} [T, B, H] */
+  /** GRU: R⊙H_{t−1} [T, B, H]; PyTorch's variant: H_{t−1} W_hh + b_hn instead */
   rh: Float32Array | null;
   /** LSTM: cell states [T, B, H] and tanh of them */
   cs: Float32Array | null;
@@ -95,7 +95,7 @@ export const tsForward: RecurrentKernel['forward'] = (kind, dims, input, h0, c0,
   const cs = kind === 'lstm' ? new Float32Array(T * BH) : null;
   const tcs = kind === 'lstm' ? new Float32Array(T * BH) : null;
   const a = new Float32Array(BN);
-  const { wx, wh, b } = w;
+  const { wx, wh, b, bhn } = w;
 
   for (let t = 0; t < T; t++) {
     // pre-activations: bias + input projection (gathered row of wx for token ids)
@@ -116,6 +116,23 @@ export const tsForward: RecurrentKernel['forward'] = (kind, dims, input, h0, c0,
     if (kind === 'rnn') {
       gemmAcc(B, H, hp, hpOff, H, wh, 0, N, a, 0, N, N);
       for (let i = 0; i < BH; i++) hs[ho + i] = Math.tanh(a[i]);
+    } else if (kind === 'gru' && bhn) {
+      // PyTorch's variant: z, r as below; h̃ = tanh(a_h + r ⊙ (H W_hh + b_hn))
+      gemmAcc(B, H, hp, hpOff, H, wh, 0, N, a, 0, N, 2 * H);
+      const hn = rh!;
+      for (let r = 0; r < B; r++) hn.set(bhn, ho + r * H);
+      gemmAcc(B, H, hp, hpOff, H, wh, 2 * H, N, hn, ho, H, H);
+      const act = acts!;
+      const ao = t * BN;
+      for (let r = 0; r < B; r++) {
+        for (let j = 0; j < 2 * H; j++) act[ao + r * N + j] = sigmoid(a[r * N + j]);
+        for (let j = 0; j < H; j++) {
+          const ht = Math.tanh(a[r * N + 2 * H + j] + act[ao + r * N + H + j] * hn[ho + r * H + j]);
+          act[ao + r * N + 2 * H + j] = ht;
+          const z = act[ao + r * N + j];
+          hs[ho + r * H + j] = z * hp[hpOff + r * H + j] + (1 - z) * ht;
+        }
+      }
     } else if (kind === 'gru') {
       // z, r from the full hidden state
       gemmAcc(B, H, hp, hpOff, H, wh, 0, N, a, 0, N, 2 * H);
@@ -176,8 +193,10 @@ export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) 
   const { T, B, I, H, N } = backwardShape(c, dhs);
   const BH = B * H;
   const BN = B * N;
-  const { wx, wh } = w;
+  const { wx, wh, bhn } = w;
   const dA = new Float32Array(T * BN);
+  // PyTorch's GRU variant: gradient at H W_hh + b_hn, per step (its weight gradient is summed below)
+  const dHN = kind === 'gru' && bhn ? new Float32Array(T * BH) : null;
   let dh = dhT ? Float32Array.from(dhT) : new Float32Array(BH);
   let dc = kind === 'lstm' ? (dcT ? Float32Array.from(dcT) : new Float32Array(BH)) : null;
   let dhp = new Float32Array(BH);
@@ -197,6 +216,25 @@ export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) 
         dA[ao + i] = dh[i] * (1 - h * h);
       }
       gemmNTAcc(B, H, N, dA, ao, N, wh, 0, N, dhp, 0, H);
+    } else if (kind === 'gru' && dHN) {
+      const act = acts!;
+      const hn = rh!;
+      for (let r = 0; r < B; r++) {
+        for (let j = 0; j < H; j++) {
+          const z = act[ao + r * N + j];
+          const rg = act[ao + r * N + H + j];
+          const ht = act[ao + r * N + 2 * H + j];
+          const g = dh[r * H + j];
+          const dn = g * (1 - z) * (1 - ht * ht);
+          dA[ao + r * N + j] = g * (hp[hpOff + r * H + j] - ht) * z * (1 - z);
+          dA[ao + r * N + H + j] = dn * hn[ho + r * H + j] * rg * (1 - rg);
+          dA[ao + r * N + 2 * H + j] = dn;
+          dHN[ho + r * H + j] = dn * rg;
+          dhp[r * H + j] = g * z;
+        }
+      }
+      gemmNTAcc(B, H, 2 * H, dA, ao, N, wh, 0, N, dhp, 0, H);
+      gemmNTAcc(B, H, H, dHN, ho, H, wh, 2 * H, N, dhp, 0, H);
     } else if (kind === 'gru') {
       const act = acts!;
       for (let r = 0; r < B; r++) {
@@ -262,7 +300,14 @@ export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) 
   const nh = kind === 'gru' ? 2 * H : N;
   gemmTNAcc(B, H, nh, h0, 0, H, dA, 0, N, dwh, 0, N);
   if (T > 1) gemmTNAcc((T - 1) * B, H, nh, hs, 0, H, dA, BN, N, dwh, 0, N);
-  if (kind === 'gru') gemmTNAcc(T * B, H, H, rh!, 0, H, dA, 2 * H, N, dwh, 2 * H, N);
+  let dbhn: Float32Array | undefined;
+  if (dHN) {
+    // h̃'s hidden product read the unreset H_{t−1}
+    gemmTNAcc(B, H, H, h0, 0, H, dHN, 0, H, dwh, 2 * H, N);
+    if (T > 1) gemmTNAcc((T - 1) * B, H, H, hs, 0, H, dHN, BH, H, dwh, 2 * H, N);
+    dbhn = new Float32Array(H);
+    for (let m = 0; m < T * B; m++) for (let j = 0; j < H; j++) dbhn[j] += dHN[m * H + j];
+  } else if (kind === 'gru') gemmTNAcc(T * B, H, H, rh!, 0, H, dA, 2 * H, N, dwh, 2 * H, N);
   let dx: Float32Array | null = null;
   if (input instanceof Int32Array) {
     for (let m = 0; m < T * B; m++) {
@@ -275,7 +320,7 @@ export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) 
     gemmNTAcc(T * B, I, N, dA, 0, N, wx, 0, N, dx, 0, I);
   }
   for (let m = 0; m < T * B; m++) for (let j = 0; j < N; j++) db[j] += dA[m * N + j];
-  return { dx, dh0: dh, dc0: kind === 'lstm' ? dc : null, dwx, dwh, db };
+  return { dx, dh0: dh, dc0: kind === 'lstm' ? dc : null, dwx, dwh, db, ...(dbhn ? { dbhn } : {}) };
 };
 
 // ---------------------------------------------------------------- fused dense layer
@@ -326,6 +371,7 @@ export const tsDenseBackward: NonNullable<RecurrentKernel['denseBackward']> = (d
 
 export const tsKernel: RecurrentKernel = {
   path: 'ts',
+  resetAfter: true,
   forward: tsForward,
   backward: tsBackward,
   dense: tsDense,

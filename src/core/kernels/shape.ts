@@ -7,6 +7,10 @@ import { GATES, type CellKind, type CellWeights, type DenseDims, type Dims, type
 
 /** The C core's cell codes (`kind` in its args struct). */
 export const KIND_CODE: Readonly<Record<CellKind, number>> = { rnn: 0, gru: 1, lstm: 2 };
+/** The C core's code of a call: KIND_CODE, or 3 for PyTorch's GRU variant (weights with bhn). */
+export function kindCode(kind: CellKind, w: Pick<CellWeights, 'bhn'>): number {
+  return kind === 'gru' && w.bhn ? 3 : KIND_CODE[kind];
+}
 /** Column width of the C core's packed weight panels. */
 export const NR = 16;
 /** n rounded up to whole panels: the C core packs weights in NR-wide blocks. */
@@ -65,6 +69,8 @@ export function checkArgs(
   if (w.wx.length !== I * N) throw new Error(`fused recurrent: wx must be [${I}, ${N}], got ${w.wx.length} entries`);
   if (w.wh.length !== H * N) throw new Error(`fused recurrent: wh must be [${H}, ${N}], got ${w.wh.length} entries`);
   if (w.b.length !== N) throw new Error(`fused recurrent: b must be [${N}], got ${w.b.length} entries`);
+  if (w.bhn && kind !== 'gru') throw new Error(`fused recurrent: bhn (PyTorch's GRU variant) belongs to a GRU, not ${kind}`);
+  if (w.bhn && w.bhn.length !== H) throw new Error(`fused recurrent: bhn must be [${H}], got ${w.bhn.length} entries`);
   return G;
 }
 

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bufferPool } from './buffer-pool';
+import { tsKernel } from './reference';
 import { currentKernel } from './select';
 import { GATES, type CellKind, type Dims, type RecurrentKernel } from './types';
 import { f32Weights, readValues, recording, release, tensorFrom } from './tensor-io';
@@ -25,6 +26,21 @@ export interface FusedRecurrentOptions {
   inputSize?: number;
   /** run on this kernel instead of the current one (tests, bench) */
   kernel?: RecurrentKernel;
+  /** GRU only: b_hn [H], selecting PyTorch's reset-after variant (see ./types.ts) */
+  bhn?: tf.Tensor1D | tf.Tensor;
+}
+
+/**
+ * The kernel that runs a layer: `preferred` unless the layer is PyTorch's GRU variant and that
+ * path lacks it; then the TypeScript reference (resetAfterNote says so to people).
+ */
+export function kernelFor(preferred: RecurrentKernel, resetAfter: boolean): RecurrentKernel {
+  return resetAfter && !preferred.resetAfter ? tsKernel : preferred;
+}
+
+/** The sentence for run info when PyTorch-style GRUs cannot use the current fused path, else null. */
+export function resetAfterNote(kernel: RecurrentKernel = currentKernel()): string | null {
+  return kernel.resetAfter ? null : `PyTorch-style GRU runs on the per-step path (the ${kernel.path} kernel computes d2l's GRU only; the TypeScript reference kernel runs it).`;
 }
 
 /**
@@ -57,8 +73,10 @@ export function fusedRecurrent(
   if (h0.shape[0] !== B) throw new Error(`fusedRecurrent: h0 must be [${B}, ${H}], got [${h0.shape}]`);
   const lstm = kind === 'lstm';
   if (lstm && (!c0 || c0.shape[0] !== B || c0.shape[1] !== H)) throw new Error(`fusedRecurrent: LSTM needs c0 [${B}, ${H}]`);
+  const bhn = opts.bhn ?? null;
+  if (bhn && (kind !== 'gru' || bhn.size !== H)) throw new Error(`fusedRecurrent: bhn belongs to a GRU and has ${H} entries, got [${bhn.shape}] for ${kind}`);
   const dims: Dims = { T, B, I, H };
-  const kernel = opts.kernel ?? currentKernel();
+  const kernel = kernelFor(opts.kernel ?? currentKernel(), bhn !== null);
 
   const readInput = () => (ids ? Int32Array.from(x.dataSync() as ArrayLike<number>) : readValues(x));
 
@@ -66,7 +84,7 @@ export function fusedRecurrent(
     // Inference (generation, evaluation): no cache, no tape.
     const h0v = readValues(h0), c0v = lstm ? readValues(c0!) : null;
     const xv = readInput();
-    const r = kernel.forward(kind, dims, xv, h0v, c0v, { wx: f32Weights(wx), wh: f32Weights(wh), b: f32Weights(b) }, { cache: false });
+    const r = kernel.forward(kind, dims, xv, h0v, c0v, { wx: f32Weights(wx), wh: f32Weights(wh), b: f32Weights(b), ...(bhn ? { bhn: f32Weights(bhn) } : {}) }, { cache: false });
     release(h0v, c0v, xv);
     return {
       hs: tensorFrom(r.hs, [T, B, H]),
@@ -76,10 +94,11 @@ export function fusedRecurrent(
   }
 
   const inputs: tf.Tensor[] = lstm ? [x, h0, c0!, wx, wh, b] : [x, h0, wx, wh, b];
+  if (bhn) inputs.push(bhn);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     const h0v = readValues(h0), c0v = lstm ? readValues(c0!) : null;
-    const w = { wx: readValues(wx), wh: readValues(wh), b: readValues(b) };
+    const w = { wx: readValues(wx), wh: readValues(wh), b: readValues(b), ...(bhn ? { bhn: readValues(bhn) } : {}) };
     const xv = readInput();
     const r = kernel.forward(kind, dims, xv, h0v, c0v, w);
     let value: tf.Tensor;
@@ -102,10 +121,12 @@ export function fusedRecurrent(
       const dcT = lstm ? d.subarray(T * B * H) : null;
       const g = kernel.backward(cache, dhs, null, dcT);
       release(d, r.hs, h0v, c0v, w.wx, w.wh, w.b, xv);
+      if (w.bhn) release(w.bhn);
       const dxT = g.dx ? tensorFrom<tf.Rank.R3>(g.dx, [T, B, I]) : tf.zeros(x.shape, 'float32');
       const out: tf.Tensor[] = [dxT, tensorFrom(g.dh0, [B, H])];
       if (lstm) out.push(tensorFrom(g.dc0!, [B, H]));
       out.push(tensorFrom(g.dwx, [I, G * H]), tensorFrom(g.dwh, [H, G * H]), tensorFrom(g.db, b.shape));
+      if (bhn) out.push(tensorFrom(g.dbhn!, bhn.shape));
       return out;
     };
     return { value, gradFunc };

@@ -8,11 +8,19 @@
  *   H̃ = tanh(X W_xh + (R⊙H) W_hh + b_h); H = Z⊙H + (1−Z)⊙H̃
  * - LSTM (G=4, gate order [i, f, o, c̃]): I, F, O = σ(…); C̃ = tanh(…);
  *   C = F⊙C + I⊙C̃; H = O⊙tanh(C)
+ * - GRU, PyTorch's variant (`torch.nn.GRU`, cuDNN's formulation; Keras' `reset_after`): the reset
+ *   gate applies after the hidden product, which keeps its own bias b_hn:
+ *   H̃ = tanh(X W_xh + b_h + R⊙(H W_hh + b_hn)); Z, R and H as above. Selected by passing
+ *   `bhn` [H] in the weights (b then holds b_ih + b_hh for z and r, and only b_in for h̃).
  * Per layer: `wx` row-major [I, G·H] (gate g in columns g·H … (g+1)·H−1), `wh` [H, G·H],
  * `b` [G·H]. Sequences are time-major: x [T, B, I], hs [T, B, H].
  */
 
 export type CellKind = 'rnn' | 'gru' | 'lstm';
+
+/** The two GRU formulations: d2l's from-scratch one (reset before the product) and PyTorch's (after). */
+export type GruVariant = 'd2l' | 'pytorch';
+export const GRU_VARIANTS: readonly GruVariant[] = ['d2l', 'pytorch'];
 
 /** Number of gate blocks G per cell kind. */
 export const GATES: Readonly<Record<CellKind, number>> = { rnn: 1, gru: 3, lstm: 4 };
@@ -35,6 +43,8 @@ export interface CellWeights {
   wh: Float32Array;
   /** [G·H] */
   b: Float32Array;
+  /** GRU only: [H], the candidate's hidden bias b_hn; present = PyTorch's reset-after variant. */
+  bhn?: Float32Array;
 }
 
 /** Dense inputs [T, B, I] or one-hot token ids [T, B] (gathered rows of wx). */
@@ -69,6 +79,8 @@ export interface BackwardResult {
   dwx: Float32Array;
   dwh: Float32Array;
   db: Float32Array;
+  /** [H] for the PyTorch GRU variant (weights with bhn), else absent */
+  dbhn?: Float32Array;
 }
 
 export interface ForwardOptions {
@@ -109,6 +121,8 @@ export interface DenseGrads {
  */
 export interface RecurrentKernel {
   readonly path: KernelPath;
+  /** Whether forward/backward take PyTorch's GRU variant (weights with `bhn`). */
+  readonly resetAfter?: boolean;
   forward(
     kind: CellKind,
     dims: Dims,

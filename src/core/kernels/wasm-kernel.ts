@@ -16,7 +16,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkXent, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -345,11 +345,13 @@ const SPLIT_MIN_WORK = 2e5;
 
 /** Packed forward weights kept for repeated calls with the same arrays (generation). */
 interface PackedWeights {
-  wx: Float32Array; wh: Float32Array; b: Float32Array; kind: CellKind; ids: boolean; block: Block;
+  wx: Float32Array; wh: Float32Array; b: Float32Array; bhn?: Float32Array; kind: CellKind; ids: boolean; block: Block;
 }
 const PACK_CACHE = 4;
 
 export class WasmKernel implements RecurrentKernel {
+  /** PyTorch's GRU variant (kind 3 of native/src/rnn_core.h) */
+  readonly resetAfter = true;
   private packed: PackedWeights[] = [];
   /**
    * N·D·V from which the dense layer (LM head) splits across both threads. Default: never.
@@ -387,7 +389,8 @@ export class WasmKernel implements RecurrentKernel {
     const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
     const e = this.engine;
     const ids = input instanceof Int32Array;
-    const P = e.ex.panels(KIND_CODE[kind], H);
+    const code = kindCode(kind, w);
+    const P = e.ex.panels(code, H);
     const lstm = kind === 'lstm';
     const TBH = T * B * H;
     // what backward needs stays in `keep`; the rest is released at the end of this call
@@ -403,15 +406,16 @@ export class WasmKernel implements RecurrentKernel {
       ['tcs', lstm ? TBH * 4 : 0],
     ]);
     // looked up for inference only: training weights change every step and may be recycled arrays
-    let hit = opts.cache === false ? this.packed.find((p) => p.wx === w.wx && p.wh === w.wh && p.b === w.b && p.kind === kind && p.ids === ids) : undefined;
+    let hit = opts.cache === false ? this.packed.find((p) => p.wx === w.wx && p.wh === w.wh && p.b === w.b && p.bhn === w.bhn && p.kind === kind && p.ids === ids) : undefined;
     const fresh = !hit;
     if (!hit) {
       hit = {
-        wx: w.wx, wh: w.wh, b: w.b, kind, ids,
+        wx: w.wx, wh: w.wh, b: w.b, bhn: w.bhn, kind, ids,
         block: new Block(e.heap, [
           ['wx', I * N * 4],
           ['wh', H * N * 4],
           ['b', N * 4],
+          ['bhn', w.bhn ? H * 4 : 0],
           ['whp', P * NR * H * 4],
           ['wxp', ids ? 0 : panelPad(N) * I * 4],
         ]),
@@ -426,11 +430,11 @@ export class WasmKernel implements RecurrentKernel {
     const k = keep.at, m = { ...hit.block.at, ...tmp.at };
     try {
       e.put([ids ? k.tok : k.x, input], [k.h0, h0], [k.c0, lstm ? c0 : null]);
-      if (fresh) e.put([m.wx, w.wx], [m.wh, w.wh], [m.b, w.b]);
+      if (fresh) e.put([m.wx, w.wx], [m.wh, w.wh], [m.b, w.b], [m.bhn, w.bhn ?? null]);
       const args = e.writeArgs(0, {
-        kind: KIND_CODE[kind], T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
+        kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: m.b, wxp: m.wxp ?? 0, whp: m.whp,
-        hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: m.scratch,
+        hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: m.scratch, bhn: m.bhn ?? 0,
       });
       if (fresh) e.ex.pack_forward(args, m.wh, m.whp, m.wxp ?? 0);
       const split = this.useThreads && B >= 2 && T * B * H * N >= SPLIT_MIN_WORK;
@@ -462,7 +466,8 @@ export class WasmKernel implements RecurrentKernel {
     const TB = T * B;
     const lstm = kind === 'lstm';
     const gru = kind === 'gru';
-    const P = e.ex.panels(KIND_CODE[kind], H);
+    const code = kindCode(kind, w);
+    const P = e.ex.panels(code, H);
     const Hp = panelPad(H);
     const Ip = panelPad(I);
     const tmp = new Block(e.heap, [
@@ -484,17 +489,18 @@ export class WasmKernel implements RecurrentKernel {
       ['dwx', I * N * 4],
       ['dwh', H * N * 4],
       ['db', N * 4],
+      ['dbhn', w.bhn ? H * 4 : 0],
     ]);
     const k = c.block.at, m = tmp.at;
     try {
       e.put([m.wx, w.wx], [m.wh, w.wh], [m.dhs, dhs], [m.dhT, dhT], [m.dcT, lstm ? dcT : null]);
       const args = e.writeArgs(1, {
-        kind: KIND_CODE[kind], T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
+        kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: 0, wxp: 0, whp: 0,
         hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: 0,
         dhs: m.dhs, dhT: m.dhT ?? 0, dcT: lstm ? (m.dcT ?? 0) : 0, dh: m.dh, dc: m.dc ?? 0, dhp: m.dhp, dcp: m.dcp ?? 0, drh: m.drh ?? 0,
         dApk: m.dApk, whtp: m.whtp, whtp2: m.whtp2 ?? 0, wxtp: m.wxtp ?? 0, dx: m.dx ?? 0,
-        dwx: m.dwx, dwh: m.dwh, db: m.db,
+        dwx: m.dwx, dwh: m.dwh, db: m.db, dbhn: m.dbhn ?? 0,
       });
       e.ex.pack_backward(args, m.wh, m.whtp, m.whtp2 ?? 0, m.wxtp ?? 0);
       const split = this.useThreads && T * B * H * N >= SPLIT_MIN_WORK;
@@ -507,6 +513,7 @@ export class WasmKernel implements RecurrentKernel {
         dwx: e.copyOut(m.dwx, I * N),
         dwh: e.copyOut(m.dwh, H * N),
         db: e.copyOut(m.db, N),
+        ...(w.bhn ? { dbhn: e.copyOut(m.dbhn, H) } : {}),
       };
     } finally {
       tmp.release();

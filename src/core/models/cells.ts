@@ -10,10 +10,11 @@
  * state together with its gate activations so callers can record them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GATES, type CellKind } from '../kernels/types';
+import { GATES, type CellKind, type GruVariant } from '../kernels/types';
 import { linear } from './linear';
 
-export type { CellKind } from '../kernels/types';
+export type { CellKind, GruVariant } from '../kernels/types';
+export { GRU_VARIANTS } from '../kernels/types';
 export { GATES };
 
 /** Gate names per cell, in packed order; the names the Gate Heatmap shows. */
@@ -67,6 +68,29 @@ export function gruCell(xw: tf.Tensor2D, state: CellState, wh: HiddenWeights): C
 }
 
 /**
+ * PyTorch's GRU (the equations of torch.nn.GRU's documentation; cuDNN's form), gates in
+ * Seqlab's order [z, r, h̃] (PyTorch stores r, z, n):
+ *   r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)
+ *   z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)
+ *   n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))
+ *   h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}
+ * The reset gate applies after the hidden product, so b_hn cannot merge into b: `xw` carries
+ * b_ir + b_hr, b_iz + b_hz and b_in; b_hn is this cell's own parameter.
+ */
+export function pytorchGruCell(bhn: tf.Tensor1D): CellFn {
+  return (xw, state, wh) => {
+    const [whz, whr, whh] = wh;
+    const [xz, xr, xh] = tf.split(xw, 3, 1) as tf.Tensor2D[];
+    const H = state.h;
+    const Z = tf.sigmoid(tf.add(xz, linear(H, whz))) as tf.Tensor2D;
+    const R = tf.sigmoid(tf.add(xr, linear(H, whr))) as tf.Tensor2D;
+    const Htilde = tf.tanh(tf.add(xh, tf.mul(R, tf.add(linear(H, whh), bhn)))) as tf.Tensor2D;
+    const h = tf.add(tf.mul(Z, H), tf.mul(tf.sub(1, Z), Htilde)) as tf.Tensor2D;
+    return { h, c: null, gates: { z: Z, r: R, 'h̃': Htilde } };
+  };
+}
+
+/**
  * LSTM (d2l 9.2):
  *   I_t = σ(X_t W_xi + H_{t−1} W_hi + b_i)   input gate
  *   F_t = σ(X_t W_xf + H_{t−1} W_hf + b_f)   forget gate
@@ -88,11 +112,20 @@ export function lstmCell(xw: tf.Tensor2D, state: CellState, wh: HiddenWeights): 
   return { h, c, gates: { i: I, f: F, o: O, 'c̃': Ctilde } };
 }
 
-export const CELLS: Readonly<Record<CellKind, (xw: tf.Tensor2D, state: CellState, wh: HiddenWeights) => CellStep>> = {
+export type CellFn = (xw: tf.Tensor2D, state: CellState, wh: HiddenWeights) => CellStep;
+
+export const CELLS: Readonly<Record<CellKind, CellFn>> = {
   rnn: rnnCell,
   gru: gruCell,
   lstm: lstmCell,
 };
+
+/** The cell for a kind and GRU variant ('pytorch' needs its b_hn). */
+export function cellFor(kind: CellKind, variant: GruVariant = 'd2l', bhn?: tf.Tensor1D): CellFn {
+  if (kind !== 'gru' || variant === 'd2l') return CELLS[kind];
+  if (!bhn) throw new Error("cellFor: PyTorch's GRU variant needs b_hn");
+  return pytorchGruCell(bhn);
+}
 
 /**
  * Identity forward, gradient multiplied by `scale` backward. scale 0 detaches (truncated BPTT);

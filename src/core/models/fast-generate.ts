@@ -11,6 +11,7 @@
  */
 import { f32Weights } from '../kernels/tensor-io';
 import { currentKernel } from '../kernels/select';
+import { kernelFor } from '../kernels/tfjs-op';
 import { tsDense } from '../kernels/reference';
 import type { CellKind, CellWeights, RecurrentKernel } from '../kernels/types';
 import type { RecurrentLM } from './rnn-lm';
@@ -45,7 +46,10 @@ export function stepWeightsOf(model: RecurrentLM): StepWeights {
     hidden,
     layers: Array.from({ length: layers }, (_, l) => {
       const w = model.packedWeights(l);
-      return { wx: f32Weights(w.wx), wh: f32Weights(w.wh), b: f32Weights(w.b) };
+      const cw: CellWeights = { wx: f32Weights(w.wx), wh: f32Weights(w.wh), b: f32Weights(w.b) };
+      // PyTorch's GRU variant: b_hn selects the reset-after step in every kernel
+      if (w.bhn) cw.bhn = f32Weights(w.bhn);
+      return cw;
     }),
     embed: model.embed ? f32Weights(model.embed) : null,
     wq: f32Weights(model.wq),
@@ -60,12 +64,15 @@ export function stepWeightsOf(model: RecurrentLM): StepWeights {
 export class KernelStepper {
   private h: Float32Array[];
   private c: (Float32Array | null)[];
+  readonly kernel: RecurrentKernel;
 
   constructor(
     readonly weights: StepWeights,
-    readonly kernel: RecurrentKernel = currentKernel(),
+    kernel: RecurrentKernel = currentKernel(),
   ) {
     const { layers, hidden: H, kind } = weights;
+    // a path without PyTorch's GRU variant hands it to the reference kernel (resetAfterNote)
+    this.kernel = kernelFor(kernel, layers.some((w) => w.bhn !== undefined));
     this.h = layers.map(() => new Float32Array(H));
     this.c = layers.map(() => (kind === 'lstm' ? new Float32Array(H) : null));
   }

@@ -15,10 +15,10 @@ import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { linear } from './linear';
 import { tokenRows } from './token-rows';
-import { GATES, type CellKind } from './cells';
+import { GATES, type CellKind, type GruVariant } from './cells';
 import { LANGUAGE_MODEL_NAMES } from './registry';
 import { INITIALIZERS, initDense, initRecurrent, normalTensor, type Initializer } from './recurrent/init';
-import type { LayerRecord, LayerState, RecurrentLayer } from './recurrent/layer';
+import type { LayerRecord, LayerState, PackedWeights, RecurrentLayer } from './recurrent/layer';
 import { createRecurrentLayer } from './recurrent/packed-layer';
 import { emptyRecord } from './recurrent/reference';
 import { IMPLS, chooseStrategy, gradScaling, type Impl } from './recurrent/strategy';
@@ -40,6 +40,8 @@ export interface ModelConfig {
   seed: number;
   /** Initial weights (./recurrent/init.ts); omitted = 'd2l', the textbook's. */
   init?: Initializer;
+  /** GRU only: d2l's from-scratch GRU (default) or PyTorch's (reset after the hidden product, own b_hn; see ./cells.ts). */
+  variant?: GruVariant;
 }
 
 /** Per layer × direction (index layer·dirs + d): hidden state, and memory for LSTM. */
@@ -91,6 +93,14 @@ export function validateModelConfig(c: ModelConfig): void {
   assertPositiveInt(c.layers, 'The number of layers');
   if (!Number.isInteger(c.embedding) || c.embedding < 0) throw new SeqlabError(`The embedding size must be 0 (one-hot) or a positive whole number, got ${c.embedding}.`);
   if (!Number.isInteger(c.seed)) throw new SeqlabError(`The seed must be a whole number, got ${c.seed}.`);
+  if (c.variant !== undefined && c.variant !== 'd2l' && c.variant !== 'pytorch') throw new SeqlabError(`Unknown GRU variant "${String(c.variant)}"; use d2l or pytorch.`);
+  if (c.variant === 'pytorch' && c.kind !== 'gru') throw new SeqlabError(`The pytorch variant is a GRU's; a ${c.kind} has none.`);
+  if (c.variant === 'pytorch' && c.impl === 'layers') throw new SeqlabError("tf.layers has no PyTorch-style GRU here; run it with --impl fused or scratch.");
+}
+
+/** Whether the model is PyTorch's GRU variant (each layer then has its own b_hn). */
+export function isResetAfter(c: ModelConfig): boolean {
+  return c.kind === 'gru' && c.variant === 'pytorch';
 }
 
 let modelCounter = 0;
@@ -129,6 +139,8 @@ export class RecurrentLM {
     for (let idx = 0; idx < layers * this.dirs; idx++) {
       const I = this.inputSize(Math.floor(idx / this.dirs));
       const w = initRecurrent(init, rng, I, H, this.G);
+      // zeros: drawing b_hn would shift the random stream of every weight after it
+      if (isResetAfter(config)) w.bhn = tf.zeros([H]);
       this.recurrent.push(createRecurrentLayer(kind, I, H, config.impl, w, `${this.prefix}/${layerName(idx, this.dirs)}`));
     }
     const head = initDense(init, rng, this.dirs * H, V);
@@ -143,7 +155,7 @@ export class RecurrentLM {
   }
 
   /** The parameters in packed layout (for the layers strategy: converted copies; dispose them). */
-  packedWeights(idx: number): { wx: tf.Tensor2D; wh: tf.Tensor2D; b: tf.Tensor1D } {
+  packedWeights(idx: number): PackedWeights {
     return this.recurrent[idx].packedWeights();
   }
 
@@ -221,6 +233,7 @@ export class RecurrentLM {
       out[`${name}.wx`] = w.wx;
       out[`${name}.wh`] = w.wh;
       out[`${name}.b`] = w.b;
+      if (w.bhn) out[`${name}.bhn`] = w.bhn;
     });
     out['head.w'] = this.wq;
     out['head.b'] = this.bq;
@@ -242,7 +255,8 @@ export class RecurrentLM {
       if (this.embed) this.embed.assign(get('embed'));
       this.recurrent.forEach((layer, idx) => {
         const name = layerName(idx, this.dirs);
-        layer.setPackedWeights({ wx: get(`${name}.wx`) as tf.Tensor2D, wh: get(`${name}.wh`) as tf.Tensor2D, b: get(`${name}.b`) as tf.Tensor1D });
+        const bhn = weights.has(`${name}.bhn`) && isResetAfter(this.config) ? { bhn: get(`${name}.bhn`) as tf.Tensor1D } : {};
+        layer.setPackedWeights({ wx: get(`${name}.wx`) as tf.Tensor2D, wh: get(`${name}.wh`) as tf.Tensor2D, b: get(`${name}.b`) as tf.Tensor1D, ...bhn });
       });
       this.wq.assign(get('head.w'));
       this.bq.assign(get('head.b'));

@@ -18,6 +18,8 @@ export class Vocab {
   readonly idxToToken: string[];
   readonly counts: number[];
   private readonly tokenToIdx = new Map<string, number>();
+  /** Where `<unk>` is: 0 in Seqlab's and d2l 0.17's vocabularies, elsewhere in d2l 1.0's sorted ones. */
+  private readonly unkId: number;
 
   private constructor(idxToToken: string[], counts: number[], readonly minFreq: number, readonly reserved: string[]) {
     this.idxToToken = idxToToken;
@@ -26,6 +28,7 @@ export class Vocab {
       if (this.tokenToIdx.has(t)) throw new SeqlabError(`The vocabulary lists "${t}" twice.`, 'corrupt');
       this.tokenToIdx.set(t, i);
     });
+    this.unkId = this.tokenToIdx.get(UNK) ?? 0;
   }
 
   static build(tokens: Iterable<string> | Iterable<string>[], opts: { minFreq?: number; reserved?: string[] } = {}): Vocab {
@@ -54,8 +57,8 @@ export class Vocab {
 
   static fromJSON(json: unknown): Vocab {
     const j = json as Partial<VocabJSON> | null;
-    if (!j || !Array.isArray(j.idxToToken) || !j.idxToToken.every((t) => typeof t === 'string') || j.idxToToken[0] !== UNK) {
-      throw new SeqlabError('The vocabulary file is not a Seqlab vocabulary (it needs idxToToken starting with <unk>).', 'corrupt');
+    if (!j || !Array.isArray(j.idxToToken) || !j.idxToToken.every((t) => typeof t === 'string') || !j.idxToToken.includes(UNK)) {
+      throw new SeqlabError('The vocabulary file is not a Seqlab vocabulary (it needs idxToToken with <unk>).', 'corrupt');
     }
     const counts = Array.isArray(j.counts) && j.counts.length === j.idxToToken.length ? j.counts.map(Number) : j.idxToToken.map(() => 0);
     return new Vocab([...j.idxToToken], counts, Number(j.minFreq ?? 0), Array.isArray(j.reserved) ? [...j.reserved] : []);
@@ -70,7 +73,7 @@ export class Vocab {
   }
 
   get unk(): number {
-    return 0;
+    return this.unkId;
   }
 
   has(token: string): boolean {
@@ -78,7 +81,7 @@ export class Vocab {
   }
 
   indexOf(token: string): number {
-    return this.tokenToIdx.get(token) ?? 0;
+    return this.tokenToIdx.get(token) ?? this.unkId;
   }
 
   toIndices(tokens: readonly string[]): number[] {

@@ -30,6 +30,7 @@ export const LMConfigSchema = z.object({
   dataDirectory: z.string().optional().describe('Folder holding the data sets (else SEQLAB_DATA_DIR, the bundled copy, the cache).'),
   // ---- model
   model: z.enum(LANGUAGE_MODEL_NAMES).default('gru').describe('Recurrent cell, by its registered name (src/core/models/registry.ts): rnn (d2l 9.4), gru (10.2) or lstm (10.1).'),
+  variant: z.enum(['d2l', 'pytorch']).default('d2l').describe("GRU formulation: d2l's from-scratch one, or PyTorch's nn.GRU (reset gate after the hidden product, its own b_hn; imported models)."),
   impl: z.enum(IMPLS as [Impl, ...Impl[]]).default('fused').describe('How the recurrent layers are computed: `fused` = the fused whole-sequence kernel (fastest), `scratch` = the per-step cells of the equations, `layers` = tf.layers (the concise path).'),
   layers: positiveInt('The number of layers').default(1).describe('Stacked recurrent layers (d2l 10.3).'),
   bidirectional: z.boolean().default(false).describe('Bidirectional layers (d2l 10.4); such a model cannot generate text.'),
@@ -67,6 +68,7 @@ export function parseLMConfig(raw: unknown): LMConfig {
   const r = LMConfigSchema.safeParse(renameLegacyKeys(raw ?? {}, LEGACY_KEYS));
   if (!r.success) throw new SeqlabError(formatConfigIssue('The training config', r.error));
   const c = r.data;
+  if (c.variant === 'pytorch' && c.model !== 'gru') throw new SeqlabError(`The pytorch variant is a GRU's; a ${c.model} has none.`);
   if (c.truncation !== 'full' && c.impl === 'layers') throw new SeqlabError('Truncated BPTT needs --impl scratch or fused; the layers implementation trains with full BPTT.');
   return c;
 }

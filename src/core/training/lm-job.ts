@@ -12,7 +12,8 @@ import { BpeTokenizer } from '../text/bpe';
 import { Vocab } from '../text/vocab';
 import { SeqlabError } from '../util/errors';
 import { recordActivations } from '../models/activations';
-import { RecurrentLM, type Impl } from '../models/rnn-lm';
+import { isResetAfter, RecurrentLM, type Impl } from '../models/rnn-lm';
+import { resetAfterNote } from '../kernels/tfjs-op';
 import { describeStrategy } from '../models/recurrent/strategy';
 import { loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson, type LoadedCheckpoint } from './checkpoint';
 import { parseLMConfig, type LMConfig } from './lm-config';
@@ -68,9 +69,18 @@ export class LMJob implements Job {
     return lmActivations(this.trainer.model, this.trainer.data.codec, req.text);
   }
 
+  engineNote(): string | null {
+    return lmEngineNote(this.trainer.model);
+  }
+
   dispose(): void {
     this.trainer.dispose();
   }
+}
+
+/** Says when a PyTorch-style GRU cannot run on the current fused path (it then runs on the reference kernel). */
+export function lmEngineNote(model: RecurrentLM): string | null {
+  return isResetAfter(model.config) && model.config.impl === 'fused' ? resetAfterNote() : null;
 }
 
 export function lmActivations(model: RecurrentLM, codec: TextCodec, text: string): ActivationsResult {

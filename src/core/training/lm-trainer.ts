@@ -22,7 +22,7 @@ import type { EpochMetrics, GenerateResult } from '../../protocol/training';
 import type { JobContext } from './run';
 
 export function modelConfigOf(c: LMConfig, vocabSize: number): ModelConfig {
-  return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed, init: c.init };
+  return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed, init: c.init, ...(c.model === 'gru' && c.variant === 'pytorch' ? { variant: c.variant } : {}) };
 }
 
 /** Mean softmax cross-entropy of logits [N, V] against labels [N] (one op on the wasm and cpu backends: ../kernels/xent-op.ts). */

@@ -51,6 +51,8 @@ export interface Job {
   save(dir: string): void;
   generate?(req: GenerateRequest): GenerateResult;
   activations?(req: ActivationsRequest): ActivationsResult;
+  /** A deviation of how this job computes from the path named in run info (e.g. a path switch), for people. */
+  engineNote?(): string | null;
   /** Frees tensors. */
   dispose(): void;
 }

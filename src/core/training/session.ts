@@ -72,8 +72,10 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice)
-    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, kernelNote: isSelected() ? kernelNote() : undefined, computation: job.computation?.() });
+    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice); a job's own
+    // deviation (a PyTorch-style GRU on a path without it) goes with the label
+    const jobNote = job.engineNote?.();
+    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? `${kernelLabel()}${jobNote ? `; ${jobNote}` : ''}` : undefined, kernelNote: isSelected() ? kernelNote() : undefined, computation: job.computation?.() });
     ready();
     const stopNotices = onKernelNotice(ready);
     this.job?.dispose();

@@ -16,6 +16,8 @@ export interface GruWeights {
   wx: tf.Variable | tf.Tensor2D;
   wh: tf.Variable | tf.Tensor2D;
   b: tf.Variable | tf.Tensor1D;
+  /** PyTorch's GRU variant (../models/cells.ts pytorchGruCell): b_hn [H], inside the reset product */
+  bhn?: tf.Variable | tf.Tensor1D;
 }
 
 export interface GruOutput {
@@ -38,7 +40,7 @@ export function gruImpl(): GruImpl {
 
 export function gruLayer(x: tf.Tensor3D, h0: tf.Tensor2D, w: GruWeights, impl: GruImpl = defaultImpl): GruOutput {
   if (impl === 'fused') {
-    const r = fusedRecurrent('gru', x, h0, null, w.wx as tf.Tensor2D, w.wh as tf.Tensor2D, w.b as tf.Tensor1D);
+    const r = fusedRecurrent('gru', x, h0, null, w.wx as tf.Tensor2D, w.wh as tf.Tensor2D, w.b as tf.Tensor1D, { bhn: w.bhn });
     return { hs: r.hs, hT: r.hT };
   }
   return gruTfOps(x, h0, w);
@@ -59,7 +61,9 @@ function gruTfOps(x: tf.Tensor3D, h0: tf.Tensor2D, w: GruWeights): GruOutput {
       const zr = tf.sigmoid(tf.add(xt.slice([0, 0], [B, 2 * H]), tf.matMul(h, whZR)));
       const z = zr.slice([0, 0], [B, H]);
       const r = zr.slice([0, H], [B, H]);
-      const hTilde = tf.tanh(tf.add(xt.slice([0, 2 * H], [B, H]), tf.matMul(tf.mul(r, h), whH)));
+      const xh = xt.slice([0, 2 * H], [B, H]);
+      // PyTorch's variant resets after the product: tanh(x_h + r ⊙ (h W_hh + b_hn))
+      const hTilde = w.bhn ? tf.tanh(tf.add(xh, tf.mul(r, tf.add(tf.matMul(h, whH), w.bhn)))) : tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h), whH)));
       h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hTilde)) as tf.Tensor2D;
       hs.push(h);
     }

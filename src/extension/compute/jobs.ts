@@ -15,6 +15,8 @@ import { sineExperiment, type SineResult } from '../../core/models/sine-mlp';
 import { hiddenGradientNorms, type BpttResult } from '../../core/training/bptt';
 import { trainedGradientNorms } from '../../core/training/bptt-run';
 import type { ResolveOptions } from '../../core/data/resolve';
+import { importModelFiles, type ImportRequest, type ImportResult } from '../../core/interop/import-model';
+import { exportLMFiles, type ExportResult } from '../../core/interop/lm-files';
 
 export interface ComputeJobs {
   vocabStats(a: { source: string; label: string; corpus: CorpusText; token: TokenKind; bpeMerges: number }): VocabStatsData;
@@ -28,6 +30,10 @@ export interface ComputeJobs {
   bptt(a: { steps: number; hidden: number; initStd: number | null; seed: number; backend: BackendChoice }): Promise<BpttResult[]>;
   /** The same for a trained language model (checkpoint folder) on its corpus, beside fresh cells of its kind. */
   bpttRun(a: { checkpointDir: string; steps: number; seed: number; resolve: ResolveOptions; backend: BackendChoice }): Promise<BpttResult[]>;
+  /** A PyTorch model (safetensors + vocabulary) → a checkpoint folder (../interop/commands.ts). */
+  importModel(a: ImportRequest): Promise<ImportResult>;
+  /** A language-model checkpoint → model.safetensors, vocab.json, corpus.txt, train.py. */
+  exportRun(a: { checkpointDir: string; out: string; resolve: ResolveOptions }): Promise<ExportResult>;
 }
 
 let backend: Promise<unknown> | undefined;
@@ -65,6 +71,14 @@ export const jobs: ComputeJobs = {
   async bpttRun(a) {
     await tf(a.backend);
     return trainedGradientNorms(a.checkpointDir, { steps: a.steps, seed: a.seed, resolve: a.resolve });
+  },
+  async importModel(a) {
+    await tf('cpu');
+    return importModelFiles(a);
+  },
+  async exportRun(a) {
+    await tf('cpu');
+    return exportLMFiles(a.checkpointDir, a.out, a.resolve);
   },
 };
 

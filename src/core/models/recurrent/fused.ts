@@ -28,7 +28,7 @@ export function fusedForward(kind: CellKind, w: PackedWeights, x: tf.Tensor, sta
       c = c && scaleGradient(c, 0);
     }
     const xs = cuts.length === 2 ? x : ids ? x.slice([cuts[s], 0], [len, B]) : x.slice([cuts[s], 0, 0], [len, B, inputSize]);
-    const r = fusedRecurrent(kind, xs as tf.Tensor2D | tf.Tensor3D, h, c, w.wx, w.wh, w.b, { inputSize });
+    const r = fusedRecurrent(kind, xs as tf.Tensor2D | tf.Tensor3D, h, c, w.wx, w.wh, w.b, { inputSize, bhn: w.bhn });
     parts.push(r.hs);
     h = r.hT;
     c = r.cT;

@@ -19,6 +19,8 @@ export interface PackedWeights {
   wx: tf.Tensor2D;
   wh: tf.Tensor2D;
   b: tf.Tensor1D;
+  /** PyTorch's GRU variant only (../cells.ts pytorchGruCell): b_hn [H]; its presence selects the variant */
+  bhn?: tf.Tensor1D;
 }
 
 /** What the reference cells recorded for one layer × direction, [T][B][H] per gate. */

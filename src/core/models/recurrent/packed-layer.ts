@@ -15,6 +15,8 @@ export class PackedLayer implements RecurrentLayer {
   private readonly wx: tf.Variable;
   private readonly wh: tf.Variable;
   private readonly b: tf.Variable;
+  /** PyTorch's GRU variant: b_hn */
+  private readonly bhn: tf.Variable | null;
 
   /** `init` tensors are consumed; `name` prefixes the variables (tfjs names them globally). */
   constructor(
@@ -33,6 +35,7 @@ export class PackedLayer implements RecurrentLayer {
     this.wx = v(init.wx, 'wx');
     this.wh = v(init.wh, 'wh');
     this.b = v(init.b, 'b');
+    this.bhn = init.bhn ? v(init.bhn, 'bhn') : null;
   }
 
   initState(batch: number): LayerState {
@@ -47,21 +50,23 @@ export class PackedLayer implements RecurrentLayer {
   }
 
   packedWeights(): PackedWeights {
-    return { wx: this.wx as tf.Tensor as tf.Tensor2D, wh: this.wh as tf.Tensor as tf.Tensor2D, b: this.b as tf.Tensor as tf.Tensor1D };
+    const w = { wx: this.wx as tf.Tensor as tf.Tensor2D, wh: this.wh as tf.Tensor as tf.Tensor2D, b: this.b as tf.Tensor as tf.Tensor1D };
+    return this.bhn ? { ...w, bhn: this.bhn as tf.Tensor as tf.Tensor1D } : w;
   }
 
   setPackedWeights(w: PackedWeights): void {
     this.wx.assign(w.wx);
     this.wh.assign(w.wh);
     this.b.assign(w.b);
+    if (this.bhn && w.bhn) this.bhn.assign(w.bhn);
   }
 
   variables(): tf.Variable[] {
-    return [this.wx, this.wh, this.b];
+    return [this.wx, this.wh, this.b, ...(this.bhn ? [this.bhn] : [])];
   }
 
   dispose(): void {
-    tf.dispose([this.wx, this.wh, this.b]);
+    tf.dispose([this.wx, this.wh, this.b, ...(this.bhn ? [this.bhn] : [])]);
   }
 }
 

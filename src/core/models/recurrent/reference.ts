@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CellKind } from '../../kernels/types';
-import { CELLS, GATES, GATE_NAMES, scaleGradient, splitGates, type CellState } from '../cells';
+import { GATES, GATE_NAMES, cellFor, scaleGradient, splitGates, type CellState } from '../cells';
 import { linear } from '../linear';
 import { tokenRows } from '../token-rows';
 import type { LayerRecord, LayerState, PackedWeights } from './layer';
@@ -25,7 +25,7 @@ export function referenceForward(
   const xw = ids ? tf.add(tokenRows(w.wx, tf.reshape(x, [T * B])), w.b) : tf.add(linear(tf.reshape(x, [T * B, inputSize]) as tf.Tensor2D, w.wx), w.b);
   const steps = tf.unstack(tf.reshape(xw, [T, B, GH])) as tf.Tensor2D[];
   const whs = splitGates(w.wh, kind);
-  const cell = CELLS[kind];
+  const cell = cellFor(kind, w.bhn ? 'pytorch' : 'd2l', w.bhn);
   let st: CellState = { h: state.h, c: state.c };
   const hs: tf.Tensor2D[] = [];
   for (let t = 0; t < T; t++) {

@@ -15,9 +15,13 @@ import type { StepFn } from '../../decoding/types';
 import { EncoderDecoder, type Decoder, type Encoder, type ForwardContext, type IncrementalDecoder, type TranslatorModel, type TranslatorShape } from '../encoder-decoder';
 import { embeddingLookup } from '../embedding';
 import { gruLayer, type GruWeights } from '../gru';
+import type { GruVariant } from '../../kernels/types';
 
 /** The seq2seq model's sizes: the shape every translator takes. */
-export type Seq2SeqConfig = TranslatorShape;
+export type Seq2SeqConfig = TranslatorShape & {
+  /** d2l's from-scratch GRU (default) or PyTorch's nn.GRU (imported d2l PyTorch models; own b_hn per layer) */
+  variant?: GruVariant;
+};
 
 export function checkSeq2SeqConfig(c: Seq2SeqConfig): void {
   assertPositiveInt(c.srcVocabSize, 'source vocabulary size');
@@ -64,14 +68,19 @@ function normal(rng: Rng, rows: number, cols: number): tf.Tensor2D {
   return tf.tensor2d(v, [rows, cols]);
 }
 
-function gruParams(rng: Rng, inputSize: number, H: number): GruWeights & { wx: tf.Variable; wh: tf.Variable; b: tf.Variable } {
-  return {
+function gruParams(rng: Rng, inputSize: number, H: number, variant: GruVariant = 'd2l'): GruWeights & { wx: tf.Variable; wh: tf.Variable; b: tf.Variable; bhn?: tf.Variable } {
+  const p = {
     wx: tf.variable(xavier(rng, inputSize, 3 * H, inputSize, 3 * H)),
     wh: tf.variable(xavier(rng, H, 3 * H, H, 3 * H)),
     // PyTorch's default GRU bias init, U(−1/√H, 1/√H).
     b: tf.variable(uniform(rng, [3 * H], 1 / Math.sqrt(H))),
   };
+  // zeros: drawing it would shift the random stream of every weight after it
+  return variant === 'pytorch' ? { ...p, bhn: tf.variable(tf.zeros([H])) } : p;
 }
+
+/** A layer's variables in checkpoint order. */
+const layerVariables = (l: ReturnType<typeof gruParams>): tf.Variable[] => [l.wx, l.wh, l.b, ...(l.bhn ? [l.bhn] : [])];
 
 function dropoutBetweenLayers(x: tf.Tensor3D, rate: number, ctx: ForwardContext): tf.Tensor3D {
   if (!ctx.training || rate === 0) return x;
@@ -102,7 +111,7 @@ export class Seq2SeqEncoder implements Encoder<Seq2SeqEncOut> {
     rng: Rng,
   ) {
     this.embedding = tf.variable(normal(rng, config.srcVocabSize, config.embedSize));
-    this.layers = Array.from({ length: config.numLayers }, (_, l) => gruParams(rng, l === 0 ? config.embedSize : config.numHiddens, config.numHiddens));
+    this.layers = Array.from({ length: config.numLayers }, (_, l) => gruParams(rng, l === 0 ? config.embedSize : config.numHiddens, config.numHiddens, config.variant));
   }
 
   forward(X: tf.Tensor2D, ctx: ForwardContext): Seq2SeqEncOut {
@@ -115,7 +124,7 @@ export class Seq2SeqEncoder implements Encoder<Seq2SeqEncOut> {
   }
 
   variables(): tf.Variable[] {
-    return [this.embedding, ...this.layers.flatMap((l) => [l.wx, l.wh, l.b])];
+    return [this.embedding, ...this.layers.flatMap(layerVariables)];
   }
 }
 
@@ -131,7 +140,7 @@ export class Seq2SeqDecoder implements Decoder<Seq2SeqEncOut, Seq2SeqState> {
   ) {
     const { tgtVocabSize: V, embedSize: E, numHiddens: H } = config;
     this.embedding = tf.variable(normal(rng, V, E));
-    this.layers = Array.from({ length: config.numLayers }, (_, l) => gruParams(rng, l === 0 ? E + H : H, H));
+    this.layers = Array.from({ length: config.numLayers }, (_, l) => gruParams(rng, l === 0 ? E + H : H, H, config.variant));
     this.denseW = tf.variable(xavier(rng, H, V, H, V));
     this.denseB = tf.variable(uniform(rng, [V], 1 / Math.sqrt(H)));
   }
@@ -153,13 +162,14 @@ export class Seq2SeqDecoder implements Decoder<Seq2SeqEncOut, Seq2SeqState> {
   }
 
   variables(): tf.Variable[] {
-    return [this.embedding, ...this.layers.flatMap((l) => [l.wx, l.wh, l.b]), this.denseW, this.denseB];
+    return [this.embedding, ...this.layers.flatMap(layerVariables), this.denseW, this.denseB];
   }
 }
 
 /** Parameter names in checkpoint order (the order of `Seq2Seq.variables()`). */
 export function seq2seqParamNames(c: Seq2SeqConfig): string[] {
-  const gru = (p: string) => Array.from({ length: c.numLayers }, (_, l) => [`${p}.gru.${l}.wx`, `${p}.gru.${l}.wh`, `${p}.gru.${l}.b`]).flat();
+  const bhn = c.variant === 'pytorch';
+  const gru = (p: string) => Array.from({ length: c.numLayers }, (_, l) => [`${p}.gru.${l}.wx`, `${p}.gru.${l}.wh`, `${p}.gru.${l}.b`, ...(bhn ? [`${p}.gru.${l}.bhn`] : [])]).flat();
   return ['encoder.embedding', ...gru('encoder'), 'decoder.embedding', ...gru('decoder'), 'decoder.dense.w', 'decoder.dense.b'];
 }
 
