@@ -15,6 +15,7 @@ import type { MtConfig } from './mt-config';
 import { BOS, loadDataNmt, nmtBatches, splitPairs, type NmtData } from './nmt-data';
 import { Seq2Seq, type Seq2SeqConfig } from './seq2seq';
 import { Translator } from './translator';
+import { epochEvaluation } from './evaluation';
 
 export interface MtEpochMetrics extends EpochMetrics {
   extra: {
@@ -22,6 +23,9 @@ export interface MtEpochMetrics extends EpochMetrics {
     tokenLoss: number;
     /** corpus BLEU (k = 2) on the held-out pairs, when evaluated this epoch */
     bleu: number | null;
+    /** loss on the held-out pairs and the textbook sentences' mean BLEU (./evaluation.ts) */
+    valLoss?: number | null;
+    bleuTextbook?: number | null;
   };
 }
 
@@ -118,7 +122,7 @@ export class Seq2SeqTrainer {
       tokensPerSecond: tokens / (elapsedMs / 1000),
       elapsedMs,
       gradNorm: gradNormSum / Math.max(1, b),
-      extra: { tokenLoss, bleu: evalNow ? this.evaluate().corpus : null },
+      extra: { tokenLoss, bleu: evalNow ? this.evaluate().corpus : null, ...epochEvaluation(this) },
     };
   }
 
