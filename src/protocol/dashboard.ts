@@ -33,7 +33,8 @@ export const GenerateRequest = requestSchema('generate', z.object({ prompt: z.st
 
 export const ControlRequest = requestSchema('control', z.object({ action: z.enum(['pause', 'resume', 'stop']) }));
 
-export const DashboardToHost = z.discriminatedUnion('type', [...commonToHost, ControlRequest, GenerateRequest]);
+// Both requests share type 'request': an inner union tells them apart by method.
+export const DashboardToHost = z.discriminatedUnion('type', [...commonToHost, z.discriminatedUnion('method', [ControlRequest, GenerateRequest])]);
 export type DashboardToHost = z.infer<typeof DashboardToHost>;
 
 export const DashboardState = z.object({
