@@ -32,6 +32,10 @@ export async function pick(text: string, title?: string): Promise<void> {
   if (title) await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
   await row.waitFor({ state: 'visible' });
+  // The mouse rests where the last click was: over a row with a long description it raises a
+  // hover that would catch this click. Away from the list, no hover opens before the click.
+  await page.mouse.move(0, 0);
+  await page.locator('.context-view .monaco-hover').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
   await row.click();
 }
 
@@ -146,9 +150,7 @@ export async function contrastProblems(frame: FrameLocator, min = 4.5): Promise<
         if (bg[3] > 0) layers.push(bg);
         if (bg[3] >= 1) break;
       }
-      let c: RGBA = [255, 255, 255, 1];
-      if (layers.length && layers[layers.length - 1][3] >= 1) c = layers.pop()!;
-      else c = parse(getComputedStyle(body).backgroundColor);
+      let c: RGBA = layers.length && layers[layers.length - 1][3] >= 1 ? layers.pop()! : parse(getComputedStyle(body).backgroundColor);
       for (let i = layers.length - 1; i >= 0; i--) c = over(layers[i], c);
       return c;
     };

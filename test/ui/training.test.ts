@@ -155,4 +155,33 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     assert.equal(await f.locator('#compare-table tr').count(), 3);
     await screenshot('compare-runs');
   });
+
+  test('the Hyper-parameters pick: the textbook exactly as d2l (no held-out split) and the whole book, each described (issue 19.5)', async () => {
+    const page = currentPage();
+    await runCommand('Seqlab: Train Language Model…');
+    await pick('The Time Machine', 'Train on');
+    await pick('GRU', 'Model');
+    await pick('1 layer', 'Layers');
+    await pick('Unidirectional', 'Direction');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Hyper-parameters' }).waitFor();
+    const rows = await page.locator('.quick-input-list .monaco-list-row').evaluateAll((rs) => rs.map((r) => r.textContent ?? ''));
+    const row = (label: string) => rows.find((r) => r.includes(label)) ?? '';
+    assert.match(row('Textbook'), /exactly d2l's load_data_time_machine\(batch_size=32, num_steps=35, max_tokens=10000\): the first 10,000 characters, no held-out split/);
+    assert.match(row('Whole book'), /all 170,580 characters .*10% held out/);
+    assert.match(row('Your settings'), /seqlab\.defaults\.gru/);
+    assert.match(row('Custom'), /batch, steps, clipping, optimizer, initialiser/);
+    await screenshot('train-presets');
+    await pick('Textbook', 'Hyper-parameters');
+    const f = await panelWith('#subtitle:has-text("no held-out split")', 90_000);
+    // What does not exist is not shown: no validation curve or card, and the baseline says why.
+    assert.equal(await f.locator('#plot-perplexity').getAttribute('data-labels'), 'train perplexity');
+    assert.equal(await f.locator('[data-card="validation perplexity"]').count(), 0);
+    assert.match((await f.locator('#baseline-note').textContent()) ?? '', /No n-gram baseline: this run holds no text out for validation/);
+    assert.match((await f.locator('#progress-text').textContent()) ?? '', /of 500/);
+    await screenshot('dashboard-textbook-preset');
+    await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'running', 60_000);
+    await f.locator('#stop').click();
+    await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'stopped', 120_000);
+    assert.match(await toast(/stopped at epoch/), /Resume continues from its checkpoint/);
+  });
 });

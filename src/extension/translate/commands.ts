@@ -5,6 +5,9 @@ import { guarded, messageOf } from '../errors';
 import { launchRun } from '../runs/launch';
 import type { Services } from '../services';
 import { settings } from '../settings';
+import { MT_PRESETS, type MtPresetName } from '../../core/training/presets';
+
+const QUICK_HELD_OUT = 0.1;
 import { BeamTreePanel } from './beamTreePanel';
 import { activeTranslator, requireTranslator, translateWith } from './translator';
 
@@ -54,15 +57,20 @@ export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {
   }
   let hyper = { ...settings.translatorDefaults(), ...(args.hyper ?? {}) };
   if (!args.hyper) {
+    // The core's presets (src/core/training/presets.ts), each with its own description; the textbook's reads the settings.
     const preset = await vscode.window.showQuickPick(
-      [
-        { label: 'Textbook', description: `d2l 10.7: ${hyper.numExamples} pairs, ${hyper.numLayers}-layer GRU, ${hyper.numHiddens} hidden, ${hyper.epochs} epochs (settings); trains on every pair as the book does, so no validation loss`, value: 'textbook' },
-        { label: 'Quick look', description: '200 pairs, 30 epochs, 10 % held out for validation loss and BLEU: trains in seconds, translates poorly', value: 'quick' },
-      ],
+      // The all-pairs presets (hours of training, numExamples null) stay on the CLI for now: a run's record holds no null.
+      (Object.entries(MT_PRESETS) as [MtPresetName, (typeof MT_PRESETS)[MtPresetName]][]).filter(([name]) => name === 'textbook' || name === 'quick').map(([name, p]) => ({
+        label: p.label,
+        description: name === 'textbook' ? `d2l 10.7 (settings: ${hyper.numExamples} pairs, ${hyper.epochs} epochs)` : undefined,
+        detail: `${p.description}${name === 'textbook' ? '; trains on every pair as the book does, so no validation loss' : ''}${name === 'quick' ? `; ${QUICK_HELD_OUT * 100} % held out for validation loss and BLEU` : ''}`,
+        name,
+      })),
       { ignoreFocusOut: true, title: 'Translator settings' },
     );
     if (!preset) return undefined;
-    if (preset.value === 'quick') hyper = { ...hyper, numExamples: 200, epochs: 30, validFraction: 0.1, evalEvery: 5 };
+    // Quick look holds some pairs out so its dashboard shows validation loss and held-out BLEU.
+    if (preset.name === 'quick') hyper = { ...hyper, ...(MT_PRESETS.quick.config as Record<string, number>), validFraction: QUICK_HELD_OUT, evalEvery: 5 };
   }
   const { epochs, numLayers, numHiddens, ...rest } = hyper;
   return launchRun(s, {
