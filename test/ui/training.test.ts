@@ -28,7 +28,7 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await pick(model, 'Model');
     await pick('1 layer', 'Layers');
     await pick('Unidirectional', 'Direction');
-    await pick('Preset', 'Hyper-parameters');
+    await pick('Your settings', 'Hyper-parameters');
   }
 
   test('Train Language Model: status bar, pause and resume from the dashboard, live points, the closing notification (issue 19.2, 19.11)', async () => {
