@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { currentPage, webviewFrame, workspaceUrl } from './workbench.mjs';
+import { currentPage, screenshot, webviewFrame, workspaceUrl } from './workbench.mjs';
 
 /** The folder the workbench opens (from its URL), to seed workspace settings. */
 export function workspaceFolder(): string {
@@ -210,4 +210,18 @@ export async function statusBarUntil(ok: (text: string) => boolean, timeoutMs = 
     await currentPage().waitForTimeout(100);
   }
   throw new Error(`the status bar's training item read "${text}"`);
+}
+
+/**
+ * In each of the three themes: checks every text of the panel (and whatever `more` checks),
+ * then saves `<shot>-<theme>.png`; ends in the dark theme the suites start in.
+ */
+export async function readableInEveryTheme(frame: FrameLocator, shot: string, more?: (t: Theme) => Promise<void>): Promise<void> {
+  for (const t of THEMES) {
+    await useTheme(t, frame);
+    await assertReadable(frame, `${shot}, ${t.name}`);
+    await more?.(t);
+    await screenshot(`${shot}-${t.name}`);
+  }
+  await useTheme(THEMES[1]);
 }
