@@ -44,5 +44,12 @@ export const DecodeRequest = requestSchema('decode', z.object({ beam: z.number()
 export const BeamTreeToHost = z.discriminatedUnion('type', [...commonToHost, DecodeRequest]);
 export type BeamTreeToHost = z.infer<typeof BeamTreeToHost>;
 
-export const BeamTreeState = z.object({ runId: z.string(), source: z.string(), beam: z.number().int(), alpha: z.number() });
+export const BeamTreeState = z.object({
+  runId: z.string(),
+  source: z.string(),
+  beam: z.number().int(),
+  alpha: z.number(),
+  /** How the tree is drawn: 'fit' to the panel's width, or a zoom factor ('1', '1.5'). */
+  zoom: z.enum(['fit', '1', '1.5']).optional(),
+});
 export type BeamTreeState = z.infer<typeof BeamTreeState>;

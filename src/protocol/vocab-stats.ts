@@ -16,6 +16,8 @@ export const VocabStatsData = z.object({
   vocab: z.array(z.tuple([z.number().int(), z.string(), z.number().int().nonnegative()])),
   /** True when `vocab` was cut to keep the message small. */
   vocabTruncated: z.boolean(),
+  /** The data set's required credit (fra-eng: CC BY 2.0), when it has one. */
+  attribution: z.string().optional(),
   /** Fraction of tokens covered by the k most frequent types, at sampled k. */
   coverage: z.object({ k: z.array(z.number()), fraction: z.array(z.number()) }),
   /** Zipf: frequency by rank for 1/2/3-grams (sampled on a log grid) with fitted slopes. */
@@ -47,7 +49,8 @@ export type VocabStatsData = z.infer<typeof VocabStatsData>;
 export const VocabStatsToWebview = z.discriminatedUnion('type', [
   ...commonToWebview,
   z.object({ type: z.literal('stats'), data: VocabStatsData }),
-  z.object({ type: z.literal('busy'), text: z.string() }),
+  /** Work started: `token` is the tokenizer being counted, so the dropdown says the same as the text. */
+  z.object({ type: z.literal('busy'), text: z.string(), token: TokenKindSchema.optional() }),
 ]);
 export type VocabStatsToWebview = z.infer<typeof VocabStatsToWebview>;
 

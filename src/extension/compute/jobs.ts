@@ -17,9 +17,12 @@ import { trainedGradientNorms } from '../../core/training/bptt-run';
 import type { ResolveOptions } from '../../core/data/resolve';
 import { importModelFiles, type ImportRequest, type ImportResult } from '../../core/interop/import-model';
 import { exportLMFiles, type ExportResult } from '../../core/interop/lm-files';
+import { TABLE_EPSILONS, TABLE_ORDERS, baselinesFromTable, ngramPerplexityTable, type NgramBaseline } from '../../core/ngram';
 
 export interface ComputeJobs {
   vocabStats(a: { source: string; label: string; corpus: CorpusText; token: TokenKind; bpeMerges: number }): VocabStatsData;
+  /** The n-gram baselines (n = 1…5, each at its best ε) on the held-out part of a run's split of its corpus. */
+  ngramBaselines(a: { corpus: CorpusText; token: TokenKind; maxTokens: number; split: number }): NgramBaseline[];
   /** A corpus's vocabulary (and, for BPE, its learned merges) for Tokenize Selection. */
   reference(a: { corpus: CorpusText; token: TokenKind; bpeMerges: number }): { vocab: VocabJSON; bpe?: BpeJSON };
   /** One sentence through a trained translator (checkpoint folder), n-best with the beam tree. */
@@ -48,6 +51,10 @@ async function tf(choice: BackendChoice): Promise<void> {
 
 export const jobs: ComputeJobs = {
   vocabStats: (a) => computeVocabStats({ source: a.source, label: a.label, corpus: a.corpus }, a.token, { bpeMerges: a.bpeMerges }),
+  ngramBaselines(a) {
+    const c = indexCorpus(a.corpus, { token: a.token, maxTokens: a.maxTokens });
+    return baselinesFromTable(ngramPerplexityTable(c.ids, { split: a.split, ns: TABLE_ORDERS, epsilons: TABLE_EPSILONS }));
+  },
   reference(a) {
     const c = indexCorpus(a.corpus, { token: a.token, bpeMerges: a.bpeMerges });
     const bpe = c.tokenizer.kind === 'bpe' ? (c.tokenizer as unknown as { toJSON(): BpeJSON }).toJSON() : undefined;
