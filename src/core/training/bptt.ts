@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CELLS, splitGates, type CellKind, type CellState } from '../models/cells';
 import { RecurrentLM, tokenRows } from '../models/rnn-lm';
+import { assertWithinLimit } from '../util/limits';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { crossEntropy } from './lm-trainer';
@@ -55,6 +56,10 @@ export function hiddenGradientNorms(opts: BpttOptions): BpttResult {
   const { kind, steps = 50, hidden = 32, batch = 8, seed = 0 } = opts;
   assertPositiveInt(steps, 'The number of time steps');
   assertPositiveInt(hidden, 'The number of hidden units');
+  // The extension's BPTT panel reaches this without the CLI's option checks.
+  assertWithinLimit('bpttSteps', steps);
+  assertWithinLimit('bpttHidden', hidden);
+  assertWithinLimit('bpttBatch', batch);
   assertPositiveInt(batch, 'The batch size');
   const V = opts.model?.config.vocabSize ?? opts.vocabSize ?? 28;
   const H = opts.model?.config.hidden ?? hidden;
