@@ -7,7 +7,6 @@ import { checkResumeOptions } from '../../core/training/resume-options';
 import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/translation/mt-config';
 import { readMtFiles } from '../../core/translation/mt-checkpoint';
 import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt-job';
-import { SeqlabError } from '../../core/util/errors';
 import { disposeKernels, kernelInfo } from '../../core/kernels';
 import { count, defineCommand, flag, int, jsonOption, num, oneOf, str, type CliIO, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';

@@ -47,7 +47,7 @@ export type LimitName = keyof typeof LIMITS;
 export function assertWithinLimit(name: LimitName, value: number, option?: string): void {
   const { max, what } = LIMITS[name];
   if (value > max) {
-    const label = option ?? what;
+    const label = option ?? what.charAt(0).toUpperCase() + what.slice(1);
     throw new SeqlabError(`${label} is ${value.toLocaleString('en-US')}; Seqlab accepts at most ${max.toLocaleString('en-US')} (${what}).`, 'too-large');
   }
 }
