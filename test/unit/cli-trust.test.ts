@@ -132,7 +132,7 @@ describe('10. --resume with other options', () => {
     assert.match(bad.err, /resuming cannot change token "word" \(the checkpoint has "char"\), hidden 16 \(the checkpoint has 8\); resume without them/);
     const ok = await runCli(...LM, '--epochs', '2', '--lr', '0.5', '--out', out, '--resume');
     assert.equal(ok.code, 0, ok.err);
-    assert.match(ok.err, /Resuming with epochs 2 \(was 1\), lr 0.5 \(was 1\)\./);
+    assert.match(ok.err, /Resuming with lr 0.5 \(was 1\), epochs 2 \(was 1\)\./);
     const saved = JSON.parse(readFileSync(join(readCheckpoint(out).dir, 'config.json'), 'utf8'));
     assert.equal(saved.config.lr, 0.5);
   });
