@@ -7,56 +7,14 @@
  * The lock is `DIR/.seqlab-lock` holding the owner's pid, created exclusively (O_EXCL). A lock
  * whose pid no longer runs is stale (its run was killed) and is taken over, with a note.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SeqlabError } from '../util/errors';
+import { isStale, readLockInfo, releaseLock, tryCreateLock } from '../util/pid-lock';
 import { hasCheckpoint, readCheckpoint } from './checkpoint';
 
 export const LOCK_FILE = '.seqlab-lock';
-
-interface LockInfo {
-  pid: number;
-  host: string;
-  started: string;
-}
-
-/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readLock(path: string): LockInfo | null {
-  try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
-    return typeof v.pid === 'number' ? { pid: v.pid, host: String(v.host ?? ''), started: String(v.started ?? '') } : null;
-  } catch {
-    return null; // half-written or unreadable: its writer died before finishing
-  }
-}
-
-function tryCreate(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-  try {
-    const info: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-    writeSync(fd, JSON.stringify(info));
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
 
 export interface DirLock {
   /** Removes the lock if this process still owns it (idempotent). */
@@ -72,13 +30,13 @@ export function lockDir(dir: string, notes: string[] = [], what = 'run'): DirLoc
   for (let attempt = 0; attempt < 3; attempt++) {
     let created: boolean;
     try {
-      created = tryCreate(path);
+      created = tryCreateLock(path);
     } catch (err) {
       throw new SeqlabError(`Cannot write to ${dir} (${(err as Error).message}).`, 'checkpoint');
     }
     if (created) return { release: () => releaseLock(path) };
-    const owner = readLock(path);
-    if (owner && owner.host === hostname() && pidAlive(owner.pid)) {
+    const owner = readLockInfo(path);
+    if (owner && !isStale(owner) && owner.host === hostname()) {
       throw new SeqlabError(`${dir} is in use by another ${what} (pid ${owner.pid}, started ${owner.started}); wait for it to end, stop it, or choose another folder.`, 'locked');
     }
     if (owner && owner.host !== hostname()) {
@@ -89,11 +47,6 @@ export function lockDir(dir: string, notes: string[] = [], what = 'run'): DirLoc
     rmSync(path, { force: true });
   }
   throw new SeqlabError(`${dir} is being taken by another ${what} at this moment; try again.`, 'locked');
-}
-
-function releaseLock(path: string): void {
-  const owner = readLock(path);
-  if (owner?.pid === process.pid) rmSync(path, { force: true });
 }
 
 export interface OutDirOptions {
