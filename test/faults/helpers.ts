@@ -1,6 +1,6 @@
 /** Shared pieces of the fault suite: temp folders, a tiny deterministic LM run, the CLI as a process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJob, Run } from '../../src/core/training/run';
@@ -38,9 +38,14 @@ export async function trainInProcess(config: Record<string, unknown>, checkpoint
   }
 }
 
-/** The CLI as users start it (`tsx src/cli/main.ts`), with the given extra node flags. */
+/**
+ * The CLI as users start it, with the given extra node flags: the bundle `npm test` has just
+ * built (its phases run with SEQLAB_SKIP_BUILD=1 after the build), else the sources through tsx.
+ */
 export function spawnCli(args: string[], opts: { nodeFlags?: string[]; env?: Record<string, string> } = {}): ChildProcess {
-  return spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+  const bundle = join(root, 'dist', 'cli.js');
+  const entry = process.env.SEQLAB_SKIP_BUILD === '1' && existsSync(bundle) ? [join(root, 'bin', 'seqlab.js')] : ['--import', 'tsx', join(root, 'src/cli/main.ts')];
+  return spawn(process.execPath, [...(opts.nodeFlags ?? []), ...entry, ...args], {
     cwd: root,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
