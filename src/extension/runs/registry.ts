@@ -190,6 +190,8 @@ export class RunRegistry {
     const id = init.id ?? `${init.model.cell}-${now.toString(36)}-${randomBytes(2).toString('hex')}`;
     const run = RunRecord.parse({ ...init, id, created: now, updated: now, status: 'queued', epoch: 0, latest: null, history: [], samples: [], checkpoint: null, error: null, engine: null });
     this.runs.set(id, run);
+    // Queued counts as live: another window opening now must not mark it interrupted.
+    this.markLive(id, 'queued');
     this.save();
     this.emit({ kind: 'added', run });
     return run;
