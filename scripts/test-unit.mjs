@@ -16,7 +16,7 @@ const argv = process.argv.slice(2);
 const suiteAt = argv.indexOf('--suite');
 const suite = suiteAt >= 0 ? argv.splice(suiteAt, 2)[1] : 'unit';
 if (!['unit', 'faults'].includes(suite)) { console.error(`unknown suite ${suite}; use unit or faults`); process.exit(2); }
-const timeoutMs = Number(process.env.SEQLAB_UNIT_TIMEOUT ?? (suite === 'faults' ? 300 : 900)) * 1000;
+const timeoutMs = Number(process.env.SEQLAB_UNIT_TIMEOUT ?? (suite === 'faults' ? 480 : 900)) * 1000;
 
 const find = (dir) => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []).flatMap((d) =>
   d.isDirectory() ? find(join(dir, d.name)) : d.name.endsWith('.test.ts') ? [join(dir, d.name)] : []);
@@ -35,7 +35,7 @@ const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-repor
 // Own process group so a timeout can stop the runner and every test process it spawned.
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', detached: true });
 const kill = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
-const timer = setTimeout(() => { console.error(`unit: timed out after ${timeoutMs / 1000} s`); kill('SIGKILL'); }, timeoutMs);
+const timer = setTimeout(() => { console.error(`${suite}: timed out after ${timeoutMs / 1000} s`); kill('SIGKILL'); }, timeoutMs);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { kill('SIGKILL'); process.exit(130); });
 
 const status = await new Promise((r) => child.on('exit', (code, sig) => r(code ?? (sig ? 1 : 0))));

@@ -79,7 +79,7 @@ describe('Vocab order (d2l 9.2)', () => {
   test('<unk> first, reserved next, then by falling count with ties in first-seen order; ids round-trip', () => {
     const token = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'the', 'é', '𝒳', '<pad>', UNK);
     fc.assert(
-      fc.property(fc.array(token, { maxLength: 80 }), fc.uniqueArray(fc.constantFrom('<pad>', '<bos>', '<eos>'), { maxLength: 3 }), fc.integer({ min: 0, max: 4 }), (tokens, reserved, minFreq) => {
+      fc.property(fc.array(token, { maxLength: 80 }), fc.uniqueArray(fc.constantFrom<string>('<pad>', '<bos>', '<eos>'), { maxLength: 3 }), fc.integer({ min: 0, max: 4 }), (tokens, reserved, minFreq) => {
         const v = Vocab.build(tokens, { reserved, minFreq });
         assert.equal(v.idxToToken[0], UNK);
         assert.deepEqual(v.idxToToken.slice(1, 1 + reserved.filter((t) => t !== UNK).length), reserved.filter((t) => t !== UNK));
@@ -161,7 +161,7 @@ describe("d2l's partitions (8.3.4)", () => {
 });
 
 describe('webview message schemas', () => {
-  const schemas = Object.entries(protocol).filter((e): e is [string, z.ZodType] => e[1] instanceof z.ZodType);
+  const schemas = (Object.entries(protocol) as [string, unknown][]).filter((e): e is [string, z.ZodType] => e[1] instanceof z.ZodType);
   /** The `type` literals a discriminated union accepts, so random messages often get past the tag. */
   const typesOf = (s: z.ZodType): string[] => {
     const opts = (s as unknown as { options?: z.ZodType[] }).options;
