@@ -21,7 +21,7 @@ const phases = [
   { name: 'build', args: ['scripts/build.mjs'], timeout: 5 * min },
   { name: 'unit', args: ['scripts/test-unit.mjs'], timeout: 15 * min, suite: true },
   // Kills, full disk, corrupted and swapped checkpoints, two writers, property tests (≤ 3 min).
-  { name: 'faults', args: ['scripts/test-unit.mjs', '--suite', 'faults'], timeout: 6 * min, suite: true },
+  { name: 'faults', args: ['scripts/test-unit.mjs', '--suite', 'faults'], timeout: 10 * min, suite: true },
   { name: 'host', args: [...tsx, 'test/host/run.mts'], timeout: 10 * min, suite: true },
   { name: 'ui', args: [...tsx, 'test/ui/run.mts'], timeout: 10 * min, suite: true },
 ];
