@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     backend: settings.backend,
     checkpointInterval: settings.checkpointInterval,
     dataDir: datasetFolder,
+    kernelCacheDir: context.globalStorageUri.fsPath,
     log,
   }));
   const decorations = new TokenDecorations();

@@ -120,9 +120,10 @@ function loadLMFrom(ckpt: LoadedCheckpoint, opts: { impl?: Impl; epochs?: number
   return { config, codec, model, epoch: ckpt.epoch, history: ckpt.history };
 }
 
-async function prepareKernels(config: LMConfig): Promise<void> {
-  // The fused op runs on whichever kernel path is fastest here; measured once per process.
-  if (config.impl === 'fused') await selectKernelPath();
+async function prepareKernels(config: LMConfig, ckpt?: LoadedCheckpoint): Promise<void> {
+  // The fused op runs on whichever kernel path is fastest here (measured once, remembered); a
+  // resumed run asks for its checkpoint's path and is told when it cannot have it.
+  if (config.impl === 'fused') await selectKernelPath(ckpt ? { resumePath: ckpt.kernelPath } : {});
 }
 
 export const lmJobFactory: JobFactory = {
@@ -139,7 +140,7 @@ export const lmJobFactory: JobFactory = {
     if (applied.length > 0) notes.push(`Resuming with ${applied.join(', ')}.`);
     const loaded = loadLMFrom(ckpt, { overrides });
     try {
-      await prepareKernels(loaded.config);
+      await prepareKernels(loaded.config, ckpt);
       const data: LMData = await loadLMData(loaded.config);
       const rebuilt = data.codec.vocab.idxToToken;
       const saved = loaded.codec.vocab.idxToToken;

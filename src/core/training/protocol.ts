@@ -110,7 +110,7 @@ export type GenerateResult = z.infer<typeof GenerateResultSchema>;
 
 export const EventSchema = z.discriminatedUnion('type', [
   /** The tfjs backend and the recurrent kernel path this worker trains on. */
-  z.object({ type: z.literal('ready'), backend: z.string(), kernel: z.string().optional() }),
+  z.object({ type: z.literal('ready'), backend: z.string(), kernel: z.string().optional(), kernelNote: z.string().optional() }),
   z.object({ type: z.literal('state'), runId: z.string(), state: RunStateSchema, epoch: z.number().int().optional() }),
   z.object({
     type: z.literal('progress'),

@@ -6,7 +6,7 @@
  */
 import { backendLabel, initBackend, type BackendChoice } from '../backend';
 import { bufferPool } from '../kernels/buffer-pool';
-import { disposeKernels, isSelected, kernelLabel, selectKernelPath } from '../kernels';
+import { disposeKernels, isSelected, kernelLabel, kernelNote, onKernelNotice, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
 import { predictIds } from '../models/predict';
@@ -73,7 +73,10 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined });
+    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice)
+    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, kernelNote: isSelected() ? kernelNote() : undefined });
+    ready();
+    const stopNotices = onKernelNotice(ready);
     this.job?.dispose();
     this.job = job;
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });
@@ -85,7 +88,10 @@ export class TrainingSession {
         /* already reported as an error event */
       })
       // the recycled step arrays of this run's shapes are garbage once it ends
-      .finally(() => bufferPool.clear());
+      .finally(() => {
+        stopNotices();
+        bufferPool.clear();
+      });
   }
 
   /** Resolves when the current run (if any) has ended. */

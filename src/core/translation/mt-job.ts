@@ -65,8 +65,9 @@ export class MtJob implements Job {
  * The seq2seq GRUs run on the fused op, whose kernel path (native, WASM SIMD, TS) is measured
  * once per process; the pure-TS path is several times slower at the larger presets.
  */
-export async function prepareMtKernels(): Promise<void> {
-  if (gruImpl() === 'fused') await selectKernelPath();
+export async function prepareMtKernels(ckpt?: LoadedCheckpoint): Promise<void> {
+  // a resumed run asks for its checkpoint's path (and is told when it cannot have it)
+  if (gruImpl() === 'fused') await selectKernelPath(ckpt ? { resumePath: ckpt.kernelPath } : {});
 }
 
 /** Builds a fresh translation job from a config and the pairs text. */
@@ -94,6 +95,7 @@ export const mtJobFactory: JobFactory = {
   },
   async load(ckpt: LoadedCheckpoint, overrides: { epochs?: number }): Promise<Job> {
     const files = readMtFiles(ckpt.dir);
+    await prepareMtKernels(ckpt);
     return loadMtJob(ckpt.dir, await readPairsText(files.config.pairs, { dataDirectory: files.config.dataDirectory }), overrides);
   },
 };

@@ -54,6 +54,8 @@ export interface RunManagerOptions {
   log: (message: string) => void;
   /** The folder holding a named data set (resolved, and downloaded if need be, on the host), passed to the job. */
   dataDir?: (corpus: string) => Promise<string | undefined>;
+  /** Where the training process remembers the measured fastest kernel path (the global storage). */
+  kernelCacheDir?: string;
 }
 
 let requestCounter = 0;
@@ -130,6 +132,7 @@ export class RunManager {
       checkpointDir: this.registry.checkpointDir(id),
       resume: resume && Boolean(r.checkpoint),
       backend: this.opts.backend(),
+      kernelCacheDir: this.opts.kernelCacheDir,
     });
   }
 
@@ -266,7 +269,7 @@ export class RunManager {
     const id = a.runId;
     switch (e.type) {
       case 'ready':
-        if (!requestOnly) this.registry.update(id, { engine: e.kernel ? `${e.backend} backend · ${e.kernel} kernel` : `${e.backend} backend` });
+        if (!requestOnly) this.registry.update(id, { engine: e.kernel ? `${e.backend} backend · ${e.kernel} kernel${e.kernelNote ? ` (${e.kernelNote})` : ''}` : `${e.backend} backend` });
         break;
       case 'state':
         if (requestOnly) break;
