@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJob, Run } from '../../src/core/training/run';
-import type { RunEvent } from '../../src/core/training/protocol';
+import type { RunEvent } from '../../src/protocol/training';
 import '../../src/core/training/jobs';
 
 export const root = join(__dirname, '..', '..');

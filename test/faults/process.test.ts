@@ -73,7 +73,7 @@ describe('process lifetime', () => {
     // Stands in for the extension host: forks the training process and starts a long run.
     const host = spawn(process.execPath, ['--import', 'tsx', '-e', `
       const { fork } = require('node:child_process');
-      const c = fork(${JSON.stringify(join(root, 'src/extension/runs/trainProcess.ts'))}, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+      const c = fork(${JSON.stringify(join(root, 'src/worker/train-process.ts'))}, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
       c.on('message', (e) => { if (e.type === 'checkpoint') console.log('TRAINING ' + c.pid); });
       c.send({ type: 'start', runId: 'r', config: ${JSON.stringify({ job: 'lm', corpus: 'timemachine', impl: 'scratch', hidden: 8, batch: 4, steps: 10, maxTokens: 2000, epochs: 100000, sampleLength: 0, checkpointEvery: 1 })}, checkpointDir: ${JSON.stringify(dir)}, backend: 'cpu' });
     `], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });

@@ -9,7 +9,7 @@ import { readCheckpoint, writeCheckpoint, loadTensors } from '../../src/core/tra
 import { CHECKSUMS_FILE, writeChecksums } from '../../src/core/training/checkpoint-sums';
 import { loadLMCheckpoint } from '../../src/core/training/lm-job';
 import { createJob, Run } from '../../src/core/training/run';
-import type { EpochMetrics, RunEvent } from '../../src/core/training/protocol';
+import type { EpochMetrics, RunEvent } from '../../src/protocol/training';
 import { predictIds } from '../../src/core/models/predict';
 import '../../src/core/training/jobs';
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
-import type { EpochMetrics } from './protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import { verifyChecksumOf, verifyChecksums, writeChecksums } from './checkpoint-sums';
 import { isSelected, kernelInfo, PATH_ORDER } from '../kernels/select';
 import type { KernelPath } from '../kernels/types';

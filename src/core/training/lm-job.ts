@@ -13,11 +13,12 @@ import { Vocab } from '../text/vocab';
 import { SeqlabError } from '../util/errors';
 import { recordActivations } from '../models/activations';
 import { RecurrentLM, type Impl } from '../models/rnn-lm';
+import { describeStrategy } from '../models/recurrent/strategy';
 import { loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson, type LoadedCheckpoint } from './checkpoint';
 import { parseLMConfig, type LMConfig } from './lm-config';
 import { loadLMData, TextCodec, type LMData } from './lm-data';
 import { LMTrainer, modelConfigOf } from './lm-trainer';
-import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from './protocol';
+import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from '../../protocol/training';
 import { checkResumeOptions } from './resume-options';
 import { registerJob, type Job, type JobContext, type JobFactory } from './run';
 
@@ -41,6 +42,10 @@ export class LMJob implements Job {
     return this.trainer.trainEpoch(epoch, ctx);
   }
 
+  computation(): string {
+    return describeStrategy(this.trainer.strategy);
+  }
+
   sample(): { prefix: string; text: string; lead: number } | undefined {
     const { samplePrefix, sampleLength } = this.config;
     if (!samplePrefix || sampleLength === 0) return undefined;
@@ -52,7 +57,7 @@ export class LMJob implements Job {
   }
 
   save(dir: string): void {
-    saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model);
+    saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model, this.computation());
     this.trainer.saveOptimizerState(dir);
   }
 
@@ -75,8 +80,9 @@ export function lmActivations(model: RecurrentLM, codec: TextCodec, text: string
   return recordActivations(model, ids, codec.vocab.toTokens(ids));
 }
 
-export function saveLMFiles(dir: string, config: LMConfig, codec: TextCodec, model: RecurrentLM): void {
-  writeJson(dir, 'config.json', { config, model: model.config });
+/** `computation`: how the run trained (recorded for the reader; loading does not depend on it). */
+export function saveLMFiles(dir: string, config: LMConfig, codec: TextCodec, model: RecurrentLM, computation?: string): void {
+  writeJson(dir, 'config.json', { config, model: model.config, ...(computation ? { computation } : {}) });
   writeJson(dir, 'vocab.json', codec.vocab.toJSON());
   if (codec.bpe) writeJson(dir, 'tokenizer.json', codec.bpe.toJSON());
   tf.tidy(() => saveTensors(dir, model.namedWeights()));
@@ -97,7 +103,7 @@ export function loadLMCheckpoint(root: string, opts: { impl?: Impl } = {}): Load
 }
 
 /** What `--resume` may change in a language model's config (see ./resume-options.ts). */
-export const LM_RESUMABLE = ['epochs', 'lr', 'clip', 'checkpointEvery', 'samplePrefix', 'sampleLength', 'dataDir'] as const;
+export const LM_RESUMABLE = ['epochs', 'lr', 'clip', 'checkpointEvery', 'samplePrefix', 'sampleLength', 'dataDirectory'] as const;
 
 function loadLMFrom(ckpt: LoadedCheckpoint, opts: { impl?: Impl; epochs?: number; overrides?: Record<string, unknown> }): LoadedLM {
   const saved = readCheckpointJson(ckpt.dir, 'config.json') as { config?: unknown } | null;

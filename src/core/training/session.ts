@@ -1,6 +1,6 @@
 /**
- * What a training worker does with each command, independent of how messages travel: the
- * worker entry (src/worker/worker.ts) feeds it parentPort messages; tests and the CLI can drive
+ * What the training process does with each command, independent of how messages travel: the
+ * process entry (src/worker/train-process.ts) feeds it IPC messages; tests and the CLI can drive
  * it in-process. One run at a time; generate/activations requests are answered between batches
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
@@ -10,7 +10,7 @@ import { disposeKernels, isSelected, kernelLabel, kernelNote, onKernelNotice, se
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
 import { predictIds } from '../models/predict';
-import { parseCommand, type ActivationsRequest, type Command, type GenerateRequest, type RunEvent, type StartCommand } from './protocol';
+import { parseCommand, type ActivationsRequest, type Command, type GenerateRequest, type RunEvent, type StartCommand } from '../../protocol/training';
 import { createJob, Run, type Job } from './run';
 import './jobs';
 
@@ -61,7 +61,7 @@ export class TrainingSession {
 
   private async start(cmd: StartCommand): Promise<void> {
     if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'stopping')) {
-      throw new SeqlabError('A run is already in progress in this worker; stop it first.');
+      throw new SeqlabError('A run is already in progress in this training process; stop it first.');
     }
     this.emit({ type: 'state', runId: cmd.runId, state: 'starting' });
     if (cmd.backend || !this.backend) {
@@ -73,8 +73,8 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice)
-    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, kernelNote: isSelected() ? kernelNote() : undefined });
+    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice), and how the model computes
+    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, kernelNote: isSelected() ? kernelNote() : undefined, computation: job.computation?.() });
     ready();
     const stopNotices = onKernelNotice(ready);
     this.job?.dispose();

@@ -1,5 +1,5 @@
 /**
- * The translation job for the shared run machinery (../training/run.ts): the worker and the
+ * The translation job for the shared run machinery (../training/run.ts): the training process and the
  * CLI start, pause, stop, checkpoint and resume it like a language-model run. Importing this
  * module registers the job kind 'mt'.
  */
@@ -9,7 +9,7 @@ import { resolveDataset, type ResolveOptions } from '../data/resolve';
 import { selectKernelPath } from '../kernels';
 import { registerJob, type Job, type JobContext, type JobFactory } from '../training/run';
 import type { LoadedCheckpoint } from '../training/checkpoint';
-import type { GenerateRequest, GenerateResult } from '../training/protocol';
+import type { GenerateRequest, GenerateResult } from '../../protocol/training';
 import { MT_JOB, resolveMtConfig, type MtConfig } from './mt-config';
 import { loadMtModel, readMtFiles, restoreAdam, saveMtFiles } from './mt-checkpoint';
 import { gruImpl } from './gru';
@@ -39,6 +39,10 @@ export class MtJob implements Job {
 
   trainEpoch(epoch: number, ctx: JobContext): Promise<MtEpochMetrics> {
     return this.trainer.trainEpoch(epoch, { between: () => ctx.between(), progress: (b, n, l) => ctx.progress(b, n, l) });
+  }
+
+  computation(): string {
+    return `${this.trainer.model.name}: GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'}`;
   }
 
   sample(): { prefix: string; text: string } | undefined {

@@ -32,7 +32,7 @@ export class RunRegistry {
 
   constructor(
     readonly dir: string,
-    /** Whether a worker is training the run right now (so a reload does not mark it interrupted). */
+    /** Whether a training process is training the run right now (so a reload does not mark it interrupted). */
     private readonly isLive: (id: string) => boolean = () => false,
   ) {
     mkdirSync(dir, { recursive: true });
@@ -98,8 +98,8 @@ export class RunRegistry {
       for (const r of parsed.data.runs) this.runs.set(r.id, r);
     }
     this.known = new Set(this.runs.keys());
-    // A run that was training when the window closed has no worker any more (unless another
-    // window is training it: its live marker names a live pid).
+    // A run that was training when the window closed has no training process any more (unless
+    // another window is training it: its live marker names a live pid).
     for (const r of this.runs.values()) {
       if ((r.status === 'running' || r.status === 'paused' || r.status === 'queued') && !this.isLive(r.id) && !this.liveElsewhere(r.id)) {
         this.runs.set(r.id, { ...r, status: 'interrupted', updated: Date.now() });
