@@ -57,10 +57,10 @@ export class RunManager {
   }
 
   /** The job config the training process's 'lm' job reads (src/core/training/lm-config.ts); `hyper` adds to it. */
-  static jobConfig(r: RunRecord, checkpointEvery: number, dataDir?: string): Record<string, unknown> {
+  static jobConfig(r: RunRecord, checkpointEvery: number, dataDirectory?: string): Record<string, unknown> {
     if (r.kind === 'translator') {
       // src/core/translation/mt-config.ts: unknown keys are refused, so only its own.
-      return { job: 'mt', pairs: r.data, epochs: r.epochs, checkpointEvery, ...(dataDir ? { dataDirectory: dataDir } : {}), ...r.hyper };
+      return { job: 'mt', pairs: r.data, epochs: r.epochs, checkpointEvery, ...(dataDirectory ? { dataDirectory } : {}), ...r.hyper };
     }
     return {
       job: 'lm',
@@ -72,7 +72,7 @@ export class RunManager {
       bidirectional: r.model.bidirectional,
       epochs: r.epochs,
       checkpointEvery,
-      ...(dataDir ? { dataDirectory: dataDir } : {}),
+      ...(dataDirectory ? { dataDirectory } : {}),
       ...r.hyper,
     };
   }
@@ -84,9 +84,9 @@ export class RunManager {
     if (this.active.has(id) || this.starting.has(id)) throw new SeqlabError(`The run "${r.name}" is already training.`, 'busy');
     const resume = opts.resume ?? Boolean(r.checkpoint);
     this.starting.add(id);
-    let dataDir: string | undefined;
+    let dataDirectory: string | undefined;
     try {
-      dataDir = await this.opts.dataDirectory?.(r.data);
+      dataDirectory = await this.opts.dataDirectory?.(r.data);
     } finally {
       this.starting.delete(id);
     }
@@ -95,7 +95,7 @@ export class RunManager {
     this.send(a, {
       type: 'start',
       runId: id,
-      config: RunManager.jobConfig(r, this.opts.checkpointInterval(), dataDir),
+      config: RunManager.jobConfig(r, this.opts.checkpointInterval(), dataDirectory),
       checkpointDir: this.registry.checkpointDir(id),
       resume: resume && Boolean(r.checkpoint),
       backend: this.opts.backend(),
