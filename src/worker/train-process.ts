@@ -28,3 +28,8 @@ process.on('message', (raw: unknown) => {
 // The host went away (closed, crashed or killed): stop the run at its next batch (the last
 // checkpoint stays) and end, instead of training on unseen as an orphan.
 watchParent(() => void session.shutdown().finally(() => process.exit(0)), { exitCode: 0 });
+// A send racing the host's death fails with EPIPE before 'disconnect' arrives: the same ending.
+process.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || err.code === 'ERR_IPC_CHANNEL_CLOSED') process.exit(0);
+  throw err;
+});
