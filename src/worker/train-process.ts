@@ -7,10 +7,14 @@
  */
 import { TrainingSession } from '../core/training/session';
 import type { RunEvent } from '../protocol/training';
+import { watchParent } from '../core/util/parent-watch';
 
 if (!process.send) throw new Error('train-process must be started with child_process.fork (see TrainingProcess).');
 
-const session = new TrainingSession((e: RunEvent) => process.send?.(e));
+// A send racing the host's death would throw: send only while connected.
+const session = new TrainingSession((e: RunEvent) => {
+  if (process.connected) process.send?.(e);
+});
 // Commands are handled in order, so a `stop` right after `start` finds the run it stops.
 let queue: Promise<void> = Promise.resolve();
 process.on('message', (raw: unknown) => {
@@ -20,5 +24,11 @@ process.on('message', (raw: unknown) => {
     if (isShutdown) process.exit(0);
   });
 });
-// The host went away: nothing to report to any more.
-process.on('disconnect', () => process.exit(0));
+// The host went away (closed, crashed or killed): stop the run at its next batch (the last
+// checkpoint stays) and end, instead of training on unseen as an orphan.
+watchParent(() => void session.shutdown().finally(() => process.exit(0)), { exitCode: 0 });
+// A send racing the host's death fails with EPIPE before 'disconnect' arrives: the same ending.
+process.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || err.code === 'ERR_IPC_CHANNEL_CLOSED') process.exit(0);
+  throw err;
+});

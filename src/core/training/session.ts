@@ -4,7 +4,7 @@
  * it in-process. One run at a time; generate/activations requests are answered between batches
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
-import { initBackend, type BackendChoice } from '../backend';
+import { backendLabel, initBackend, type BackendChoice } from '../backend';
 import { bufferPool } from '../kernels/buffer-pool';
 import { disposeKernels, isSelected, kernelLabel, kernelNote, onKernelNotice, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
@@ -63,7 +63,8 @@ export class TrainingSession {
     this.emit({ type: 'state', runId: cmd.runId, state: 'starting' });
     if (cmd.backend || !this.backend) {
       this.backend = cmd.backend ?? 'auto';
-      this.backendName = (await initBackend({ backend: this.backend })).name;
+      // After a fallback (node → cpu) the run's info says so: "cpu (node unavailable)".
+      this.backendName = backendLabel(await initBackend({ backend: this.backend }));
     }
     // Measure (or recall) the fastest fused-kernel path before the job asks for it.
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
