@@ -1,6 +1,7 @@
 // Bundles the extension host, the training worker, the CLI and every webview with esbuild.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,3 +81,7 @@ if (watch) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyAssets();
 }
+
+// The experiment files' JSON Schema, generated from the run configs' zod schemas.
+const schema = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/experiment-schema.ts'], { cwd: root, stdio: 'inherit' });
+if (schema.status !== 0) throw new Error(`generating the experiment JSON Schema failed (${schema.status ?? schema.signal})`);

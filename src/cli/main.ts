@@ -36,7 +36,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 /** Entry used by bin/seqlab.js and `tsx src/cli/main.ts`. */
 /** Commands that train: they run with the training young-generation size (see gc-tuning.ts). */
-const TRAINING_COMMANDS = new Set(['train-lm', 'train-mt']);
+const TRAINING_COMMANDS = new Set(['train-lm', 'train-mt', 'run']);
 
 export function runCli(argv = process.argv.slice(2)): void {
   if (TRAINING_COMMANDS.has(argv[0]) && !hasTrainingGcFlags()) {

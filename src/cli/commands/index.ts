@@ -12,6 +12,7 @@ import { bpttCommand } from './bptt';
 import { trainMtCommand } from './train-mt';
 import { translateCommand } from './translate';
 import { bleuCommand } from './bleu';
+import { runCommand } from './run';
 
 /** Every `seqlab` subcommand; a new command is a file in this folder plus one line here. */
-export const COMMANDS: CliCommand[] = [corpusStatsCommand, vocabCommand, tokenizeCommand, batchesCommand, infoCommand, ngramLmCommand, trainLmCommand, generateCommand, sineCommand, bpttCommand, trainMtCommand, translateCommand, bleuCommand] as CliCommand[];
+export const COMMANDS: CliCommand[] = [corpusStatsCommand, vocabCommand, tokenizeCommand, batchesCommand, infoCommand, ngramLmCommand, trainLmCommand, generateCommand, sineCommand, bpttCommand, trainMtCommand, translateCommand, bleuCommand, runCommand] as CliCommand[];
