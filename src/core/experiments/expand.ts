@@ -17,6 +17,8 @@ export type JsonPath = (string | number)[];
 export interface ExperimentProblem {
   path: JsonPath;
   message: string;
+  /** syntax = not JSON; schema = the format's schema (what the editor's JSON support also shows); run = a run's resolved config. */
+  source?: 'syntax' | 'schema' | 'run';
 }
 
 export interface ExpandedRun {
@@ -78,7 +80,7 @@ export function expandExperiment(exp: Experiment, opts: ExpandOptions = {}): { r
   const seeds = exp.seeds ?? [];
   const kinds = exp.runs.map((r) => kindOf(r));
   for (const [k] of topSweep) {
-    if (!kinds.some((kind) => k in RUN_KINDS[kind].shape)) problems.push({ path: ['sweep', k], message: `No run has a setting "${k}" to sweep.` });
+    if (!kinds.some((kind) => k in RUN_KINDS[kind].shape)) problems.push({ source: 'run', path: ['sweep', k], message: `No run has a setting "${k}" to sweep.` });
   }
   for (const k of Object.keys(set)) {
     if (!kinds.some((kind) => k in RUN_KINDS[kind].shape)) throw new SeqlabError(`--set ${k}: no run of this experiment has a setting "${k}".`, 'usage');
@@ -89,13 +91,13 @@ export function expandExperiment(exp: Experiment, opts: ExpandOptions = {}): { r
     const kind = kinds[index];
     const shape = RUN_KINDS[kind].shape;
     const entry = entryName(run, index);
-    if (names.has(entry)) problems.push({ path: ['runs', index, 'name'], message: `Two runs are named "${entry}"; give each run its own name.` });
+    if (names.has(entry)) problems.push({ source: 'run', path: ['runs', index, 'name'], message: `Two runs are named "${entry}"; give each run its own name.` });
     names.add(entry);
     const { name: _n, sweep: own, ...base } = run as Record<string, unknown> & { name?: string; sweep?: Record<string, Value[] | undefined> };
     const ownSweep = Object.entries(own ?? {}).filter((e): e is [string, Value[]] => e[1] !== undefined);
     const sweepMap = new Map<string, Value[]>([...topSweep.filter(([k]) => k in shape), ...ownSweep]);
     for (const k of Object.keys(set)) sweepMap.delete(k);
-    if (seeds.length && sweepMap.has('seed')) problems.push({ path: ['seeds'], message: 'List seeds either in "seeds" or in a sweep over "seed", not both.' });
+    if (seeds.length && sweepMap.has('seed')) problems.push({ source: 'run', path: ['seeds'], message: 'List seeds either in "seeds" or in a sweep over "seed", not both.' });
     const repeats = seeds.length && !sweepMap.has('seed') ? seeds : [undefined];
     const ownSet = Object.fromEntries(Object.entries(set).filter(([k]) => k in shape));
     for (const point of grid([...sweepMap])) {
@@ -113,14 +115,14 @@ export function expandExperiment(exp: Experiment, opts: ExpandOptions = {}): { r
           runs.push({ entry, index, kind, label, slug: slugOf(label), swept, given, config });
         } catch (err) {
           if (!(err instanceof SeqlabError)) throw err;
-          problems.push({ path: ['runs', index], message: Object.keys(swept).length ? `${label}: ${err.message}` : err.message });
+          problems.push({ source: 'run', path: ['runs', index], message: Object.keys(swept).length ? `${label}: ${err.message}` : err.message });
         }
       }
     }
   });
   const slugs = new Set<string>();
   for (const r of runs) {
-    if (slugs.has(r.slug)) problems.push({ path: ['runs', r.index], message: `Two runs expand to the same name "${r.label}"; name the runs apart.` });
+    if (slugs.has(r.slug)) problems.push({ source: 'run', path: ['runs', r.index], message: `Two runs expand to the same name "${r.label}"; name the runs apart.` });
     slugs.add(r.slug);
   }
   if (opts.only === undefined) return { runs, problems };

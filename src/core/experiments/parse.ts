@@ -49,10 +49,10 @@ function zodProblems(error: z.ZodError, value: unknown, prefix: JsonPath = []): 
       }
     }
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: [...path, key], message: `Unknown key "${key}"${path.length ? ` in ${pathText(path)}` : ''}.` });
+      for (const key of issue.keys) out.push({ source: 'schema', path: [...path, key], message: `Unknown key "${key}"${path.length ? ` in ${pathText(path)}` : ''}.` });
       continue;
     }
-    out.push({ path, message: `${path.length ? `${pathText(path)}: ` : ''}${issue.message}.`.replace(/\.\.$/, '.') });
+    out.push({ source: 'schema', path, message: `${path.length ? `${pathText(path)}: ` : ''}${issue.message}.`.replace(/\.\.$/, '.') });
   }
   return out;
 }
@@ -83,12 +83,13 @@ function locate(text: string, tree: Node | undefined, p: ExperimentProblem, unkn
 
 /** Parses and checks the text of `file`; never throws for bad content (problems instead). */
 export function parseExperimentText(text: string, file: string, opts: ExpandOptions = {}): ParseResult {
+  if (text.trim() === '') return { problems: [{ source: 'syntax', path: [], message: 'The file is empty; an experiment needs at least "runs".', offset: 0, length: 0, line: 1, column: 1 }] };
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !tree) {
     const list = errors.length ? errors : [{ error: 0, offset: 0, length: 1 } as unknown as ParseError];
     return {
-      problems: list.map((e) => ({ path: [], message: errors.length ? `Not valid JSON: ${printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}.` : 'The file is empty; an experiment needs at least "runs".', offset: e.offset, length: Math.max(1, e.length), ...lineColumn(text, e.offset) })),
+      problems: list.map((e) => ({ source: 'syntax' as const, path: [], message: `Not valid JSON: ${errors.length ? printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : 'no value'}.`, offset: e.offset, length: Math.max(1, e.length), ...lineColumn(text, e.offset) })),
     };
   }
   const value: unknown = getNodeValue(tree);
