@@ -39,6 +39,7 @@ export class RunQueue {
   private readonly starting = new Set<string>();
   /** Started by this queue: never started twice (a reload's new queue restarts interrupted runs). */
   private readonly started = new Set<string>();
+  private closed = false;
 
   constructor(
     private readonly deps: QueueDeps,
@@ -67,16 +68,22 @@ export class RunQueue {
     return drop.map((i) => i.runId);
   }
 
+  /** The queue starts nothing more (a closing window); starts under way finish, the saved list stays. */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Call after any run changed state: drops ended runs, starts waiting ones into free slots. */
   changed(): void {
     this.pump();
   }
 
   private save(): void {
-    this.deps.save({ version: 1, items: this.items });
+    if (!this.closed) this.deps.save({ version: 1, items: this.items });
   }
 
   private pump(): void {
+    if (this.closed) return;
     const before = this.items.length;
     this.items = this.items.filter((i) => this.starting.has(i.runId) || this.deps.state(i.runId) !== 'ended');
     if (this.items.length !== before) this.save();

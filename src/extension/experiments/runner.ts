@@ -71,8 +71,8 @@ function queueState(r: RunRecord | undefined): QueuedRunState {
 }
 
 export class ExperimentRunner implements vscode.Disposable {
-  private queue: RunQueue;
-  private readonly subs: { dispose(): void }[] = [];
+  private queue: RunQueue | undefined;
+  private subs: { dispose(): void }[] = [];
   /** Epoch rows seen this session, for the result of a run that fails (a finished run's `done` event carries them all). */
   private readonly epochs = new Map<string, EpochMetrics[]>();
   private readonly lastStatus = new Map<string, RunRecord['status']>();
@@ -83,11 +83,30 @@ export class ExperimentRunner implements vscode.Disposable {
     private readonly queueFile: string,
   ) {
     mkdirSync(dirname(queueFile), { recursive: true });
+    this.attach();
+  }
+
+  /**
+   * Makes the queue from its saved state and starts listening, as at activation after a window
+   * reload. detach() then attach() is how the extension-host test reloads mid-sweep.
+   */
+  attach(): void {
+    this.detach();
     this.queue = this.createQueue();
-    this.subs.push(
-      s.registry.onChange((c) => this.onRunChange(c)),
-      s.manager.onEvent((e) => this.onEvent(e)),
-    );
+    this.subs = [this.s.registry.onChange((c) => this.onRunChange(c)), this.s.manager.onEvent((e) => this.onEvent(e))];
+  }
+
+  /** Stops listening and drops the queue object (its saved state stays), as a closing window does. */
+  detach(): void {
+    for (const sub of this.subs) sub.dispose();
+    this.subs = [];
+    this.queue?.close();
+    this.queue = undefined;
+  }
+
+  private get q(): RunQueue {
+    if (!this.queue) throw new Error('The experiment queue is detached.');
+    return this.queue;
   }
 
   private loadQueue(): QueueState | undefined {
@@ -125,31 +144,25 @@ export class ExperimentRunner implements vscode.Disposable {
 
   /** Starts what the saved queue holds (at activation: runs interrupted by the last window close continue). */
   resume(): void {
-    if (this.queue.list().length) log(`experiment queue: resuming ${this.queue.list().length} run(s)`);
-    this.queue.changed();
-  }
-
-  /** A new queue from the saved state, as a window reload makes it (tests simulate a reload with this). */
-  restore(): void {
-    this.queue = this.createQueue();
-    this.resume();
+    if (this.q.list().length) log(`experiment queue: resuming ${this.q.list().length} run(s)`);
+    this.q.changed();
   }
 
   /** The runs waiting or training, in queue order. */
   queued(): string[] {
-    return this.queue.list().map((i) => i.runId);
+    return this.q.list().map((i) => i.runId);
   }
 
   /** Registers the runs in the Runs view and queues them; returns their ids. */
   enqueue(file: string, exp: ParsedExperiment): string[] {
     const ids = exp.runs.map((run) => this.s.registry.add(recordOf(file, exp, run)).id);
-    this.queue.enqueue(ids.map((runId, i) => ({ runId, experimentFile: file, slug: exp.runs[i].slug })));
+    this.q.enqueue(ids.map((runId, i) => ({ runId, experimentFile: file, slug: exp.runs[i].slug })));
     return ids;
   }
 
   /** Stops an experiment: waiting runs are marked stopped, training ones stop at their next batch. */
   stop(file: string): number {
-    const waiting = this.queue.cancelWaiting(file);
+    const waiting = this.q.cancelWaiting(file);
     for (const id of waiting) this.s.registry.setStatus(id, 'stopped');
     const active = this.s.registry.list().filter((r) => r.experiment?.file === file && (r.status === 'running' || r.status === 'paused'));
     for (const r of active) this.s.manager.stop(r.id);
@@ -174,7 +187,7 @@ export class ExperimentRunner implements vscode.Disposable {
     if (c.kind === 'updated' && c.run.status === 'failed' && before !== 'failed' && c.run.experiment && before !== undefined && before !== 'queued') {
       this.writeResult(c.run, { status: 'failed', history: this.epochs.get(c.run.id) ?? [], checkpoint: c.run.checkpoint, error: c.run.error });
     }
-    this.queue.changed();
+    this.q.changed();
   }
 
   private writeResult(r: RunRecord, outcome: RunOutcome): void {
@@ -194,6 +207,6 @@ export class ExperimentRunner implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const s of this.subs) s.dispose();
+    this.detach();
   }
 }
