@@ -19,6 +19,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   absWorkingDir: root,
+  // jsonc-parser's "main" is a UMD build whose inner requires esbuild cannot follow: bundle its ESM build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const nodeEntries = {
