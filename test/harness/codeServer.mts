@@ -42,7 +42,6 @@ const SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
   'workbench.startupEditor': 'none',
-  'workbench.welcomePage.walkthroughs.openOnInstall': false, // Seqlab's walkthrough: the UI tests open it themselves
   'workbench.tips.enabled': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden', // the (empty) chat side bar
   'workbench.enableExperiments': false,

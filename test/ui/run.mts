@@ -47,6 +47,8 @@ async function main(): Promise<number> {
       // waits 8 s before its last epoch, so the dashboard sees a point arrive live even when a
       // loaded machine is slow to show it.
       process.env.SEQLAB_TEST_HOLD_LAST_EPOCH_MS ??= '8000';
+      // The walkthrough opens by itself on a first activation; the UI tests open it themselves.
+      process.env.SEQLAB_TEST_NO_WALKTHROUGH ??= '1';
       const cs = await startCodeServer({ vsix: [vsix], verbose: process.env.SEQLAB_VERBOSE === '1' });
       port = cs.port;
       setUiContext({ browser: await launchBrowser(), workspaceUrl: cs.url(freshWorkspace()) });

@@ -20,6 +20,11 @@ export function openWalkthrough(context: vscode.ExtensionContext): Thenable<unkn
 export function offerWalkthroughOnFirstInstall(context: vscode.ExtensionContext): void {
   if (context.globalState.get<boolean>(WALKTHROUGH_OFFERED)) return;
   void context.globalState.update(WALKTHROUGH_OFFERED, true);
+  // SEQLAB_TEST_NO_WALKTHROUGH: the UI tests' fresh profiles are all "first installs".
+  if (process.env.SEQLAB_TEST_NO_WALKTHROUGH === '1') {
+    log('first activation: the walkthrough was not opened (SEQLAB_TEST_NO_WALKTHROUGH=1).');
+    return;
+  }
   if (!vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true)) {
     log('first activation: the walkthrough was not opened (workbench.welcomePage.walkthroughs.openOnInstall is off); "Seqlab: Open Walkthrough" opens it.');
     return;
