@@ -57,6 +57,16 @@ suite('Experiment files and the walkthrough', function () {
     const f = await panelWith('#compare-table');
     await f.locator('#compare-table', { hasText: 'hidden=12' }).waitFor();
     assert.match((await f.locator('#compare-table').textContent()) ?? '', /hidden=8/);
+    // The results table sorts: by best validation perplexity, then the other way round.
+    const head = f.locator('#compare-table th', { hasText: 'best validation perplexity' });
+    await head.click();
+    await f.locator('#compare-table th[data-sort="asc"]', { hasText: 'best validation perplexity' }).waitFor();
+    const col = async () => (await f.locator('#compare-table tr td:nth-child(3)').allTextContents()).map(Number);
+    const asc = await col();
+    assert.deepEqual(asc, [...asc].sort((x, y) => x - y));
+    await f.locator('#compare-table th', { hasText: 'best validation perplexity' }).click();
+    await f.locator('#compare-table th[data-sort="desc"]').waitFor();
+    assert.deepEqual(await col(), [...asc].reverse());
     await screenshot('experiment-compare');
   });
 
