@@ -44,11 +44,12 @@ suite('Experiment files', function () {
     }, 90_000, 200);
     assert.ok(found.every((d) => !/comment/i.test(d.message)), `comments are allowed: ${found.map((d) => d.message).join('; ')}`);
 
-    const runBad = writeExperiment(dir, 'run-bad', { runs: [{ name: 'zero', hidden: 0 }] });
+    // Valid key by key, refused as a whole: only the run config knows (so Seqlab reports it).
+    const runBad = writeExperiment(dir, 'run-bad', { runs: [{ name: 'layers', impl: 'layers' }], sweep: { truncation: ['full', 'fixed'] } });
     const doc2 = await vscode.workspace.openTextDocument(runBad);
     await vscode.window.showTextDocument(doc2);
     const d2 = await waitFor('the seqlab diagnostic', () => vscode.languages.getDiagnostics(doc2.uri).find((d) => d.source === 'seqlab'));
-    assert.match(d2.message, /hidden units must be a positive whole number, got 0/);
+    assert.equal(d2.message, 'truncation=fixed: Truncated BPTT needs --impl scratch or fused; the layers implementation trains with full BPTT.');
     assert.equal(d2.range.start.line, 2, 'at the run entry');
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc2.uri);
     assert.match(lenses[0].command!.title, /1 problem: fix it to run/);

@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LMConfigSchema } from '../../src/core/training/lm-config';
-import { MT_DEFAULTS } from '../../src/core/translation/mt-config';
+import { JOB_CONFIG_SCHEMAS } from '../../src/core/training/job-configs';
 import { EXPERIMENT_SCHEMA_PATH, experimentJsonSchema, experimentJsonSchemaText } from '../../src/core/experiments/json-schema';
-import { MT_CONFIG_KEYS, MT_RUN_SHAPE } from '../../src/core/experiments/run-configs';
 import {
   RUN_RESULT_FILES,
   SUMMARY_FILES,
@@ -45,16 +43,15 @@ describe('experiment JSON Schema', () => {
 
   test('every key of both run configs appears, with a description, in runs and in sweep', () => {
     const [lm, mt] = schema.properties.runs.items.anyOf;
-    for (const key of Object.keys(LMConfigSchema.shape)) {
+    for (const key of Object.keys(JOB_CONFIG_SCHEMAS.lm.shape)) {
       assert.ok(lm.properties[key], `language-model key ${key} missing`);
       assert.ok(lm.properties[key].description, `language-model key ${key} has no description`);
-      if (key !== 'job' && key !== 'dataDir') assert.ok(schema.properties.sweep.properties[key], `sweep key ${key} missing`);
+      if (key !== 'job' && key !== 'dataDirectory') assert.ok(schema.properties.sweep.properties[key], `sweep key ${key} missing`);
     }
-    for (const key of [...Object.keys(MT_DEFAULTS), 'dataDirectory', 'preset']) {
+    for (const key of [...Object.keys(JOB_CONFIG_SCHEMAS.mt.shape), 'preset']) {
       assert.ok(mt.properties[key], `translator key ${key} missing`);
       assert.ok(mt.properties[key].description, `translator key ${key} has no description`);
     }
-    assert.deepEqual(Object.keys(MT_RUN_SHAPE).sort(), [...MT_CONFIG_KEYS, 'dataDirectory', 'preset'].sort());
   });
 });
 
@@ -116,10 +113,10 @@ describe('experiment files: parsing and expansion', () => {
     assert.ok(byMsg(/sweep\.lr/), 'an empty sweep list is a problem');
   });
 
-  test('values the run config refuses (beyond the schema) are problems at their run', () => {
+  test('values the run config refuses are problems at their place, in the run config\'s words', () => {
     const text = JSON.stringify({ runs: [{ name: 'r', hidden: 0 }] });
     const r = parseExperimentText(text, 'x.seqlab.json');
-    assert.match(r.problems[0].message, /hidden units must be a positive whole number, got 0/);
+    assert.deepEqual(r.problems.map((p) => p.message), ['runs[0].hidden: The number of hidden units must be a positive whole number, got 0.']);
     const trunc = parseExperimentText(JSON.stringify({ runs: [{ impl: 'layers' }], sweep: { truncation: ['full', 'fixed'] } }), 'x.seqlab.json');
     assert.deepEqual(trunc.problems.map((p) => p.message), ['truncation=fixed: Truncated BPTT needs --impl scratch or fused; the layers implementation trains with full BPTT.']);
   });
@@ -129,7 +126,7 @@ describe('experiment files: parsing and expansion', () => {
     assert.match(parseExperimentText('', 'x').problems[0].message, /The file is empty/);
     assert.match(parseExperimentText('{"runs":[{}],"sweep":{"numHiddens":[1]}}', 'x').problems[0].message, /No run has a setting "numHiddens" to sweep/);
     assert.match(parseExperimentText('{"runs":[{"name":"a"},{"name":"a"}]}', 'x').problems[0].message, /Two runs are named "a"/);
-    assert.match(parseExperimentText('{"runs":[{"job":"mt","numHiddens":"big"}]}', 'x').problems[0].message, /runs\[0\]\.numHiddens: Invalid input: expected number/);
+    assert.match(parseExperimentText('{"runs":[{"job":"mt","numHiddens":"big"}]}', 'x').problems[0].message, /runs\[0\]\.numHiddens: numHiddens must be a positive whole number, got "big"\./);
   });
 
   test('both examples parse: 3 runs (RNN, GRU, LSTM) and 3 learning rates × 2 seeds', () => {
@@ -310,7 +307,7 @@ describe('seqlab run', () => {
     writeFileSync(file, '{\n  "runs": [{ "hidden": "big" }]\n}');
     const r = await runCli('run', file);
     assert.equal(r.code, 1);
-    assert.match(r.err, /^seqlab: .*bad\.seqlab\.json:2:24: runs\[0\]\.hidden: Invalid input: expected number, received string\.$/);
+    assert.match(r.err, /^seqlab: .*bad\.seqlab\.json:2:24: runs\[0\]\.hidden: The number of hidden units must be a positive whole number, got "big"\.$/);
     writeFileSync(file, '{ "runs": [{}] }');
     const usage = await runCli('run', file, '--set', 'nokey=1');
     assert.equal(usage.code, 2);

@@ -31,7 +31,7 @@ function unwrapDefault(s: z.ZodType): z.ZodType {
   return s.description && !inner.description ? inner.describe(s.description) : inner;
 }
 
-const NOT_SWEPT = ['job', 'dataDir', 'dataDirectory'];
+const NOT_SWEPT = ['job', 'dataDirectory'];
 const SWEEP_DESCRIPTION = 'Lists of values: the runs expand to every combination (a grid), e.g. "lr": [0.5, 1, 2].';
 
 export const LMRunSchema = z
