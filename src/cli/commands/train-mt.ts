@@ -1,9 +1,10 @@
 import { bleu } from '../../core/metrics/bleu';
 import { Run } from '../../core/training/run';
-import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
+import type { EpochMetrics, RunEvent } from '../../protocol/training';
 import { hasCheckpoint, readCheckpoint } from '../../core/training/checkpoint';
 import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/translation/mt-config';
 import { readMtFiles } from '../../core/translation/mt-checkpoint';
+import { TRANSLATOR_NAMES } from '../../core/translation/registry';
 import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt-job';
 import { SeqlabError } from '../../core/util/errors';
 import { disposeKernels, kernelInfo } from '../../core/kernels';
@@ -18,6 +19,7 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
   };
   put('preset', 'preset', () => oneOf(args, 'preset', Object.keys(MT_PRESETS)));
   put('pairs', 'pairs', () => str(args, 'pairs'));
+  put('model', 'model', () => oneOf(args, 'model', TRANSLATOR_NAMES));
   put('numExamples', 'num-examples', () => (str(args, 'num-examples') === 'all' ? null : int(args, 'num-examples')));
   put('numSteps', 'steps', () => int(args, 'steps'));
   put('embedSize', 'embed', () => int(args, 'embed'));
@@ -39,12 +41,13 @@ export const trainMtCommand = defineCommand({
   name: 'train-mt',
   summary: "Train the book's GRU encoder–decoder on English–French pairs (d2l 9.5–9.7) and save a translator.",
   usage:
-    '--pairs fra-eng|PATH [--preset textbook|full-small|full-large] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ' +
+    '--pairs fra-eng|PATH [--model seq2seq] [--preset textbook|quick|full-small|full-large] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ' +
     '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume] ' +
     '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--json]',
   options: {
     pairs: { type: 'string' },
     preset: { type: 'string' },
+    model: { type: 'string' },
     'num-examples': { type: 'string' },
     steps: { type: 'string' },
     embed: { type: 'string' },

@@ -13,11 +13,12 @@ import { Vocab } from '../text/vocab';
 import { SeqlabError } from '../util/errors';
 import { recordActivations } from '../models/activations';
 import { RecurrentLM, type Impl } from '../models/rnn-lm';
+import { describeStrategy } from '../models/recurrent/strategy';
 import { loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson, type LoadedCheckpoint } from './checkpoint';
 import { parseLMConfig, type LMConfig } from './lm-config';
 import { loadLMData, TextCodec, type LMData } from './lm-data';
 import { LMTrainer, modelConfigOf } from './lm-trainer';
-import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from './protocol';
+import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from '../../protocol/training';
 import { registerJob, type Job, type JobContext, type JobFactory } from './run';
 
 export const LM_JOB = 'lm';
@@ -40,6 +41,10 @@ export class LMJob implements Job {
     return this.trainer.trainEpoch(epoch, ctx);
   }
 
+  computation(): string {
+    return describeStrategy(this.trainer.strategy);
+  }
+
   sample(): { prefix: string; text: string; lead: number } | undefined {
     const { samplePrefix, sampleLength } = this.config;
     if (!samplePrefix || sampleLength === 0) return undefined;
@@ -51,7 +56,7 @@ export class LMJob implements Job {
   }
 
   save(dir: string): void {
-    saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model);
+    saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model, this.computation());
     this.trainer.saveOptimizerState(dir);
   }
 
@@ -74,8 +79,9 @@ export function lmActivations(model: RecurrentLM, codec: TextCodec, text: string
   return recordActivations(model, ids, codec.vocab.toTokens(ids));
 }
 
-export function saveLMFiles(dir: string, config: LMConfig, codec: TextCodec, model: RecurrentLM): void {
-  writeJson(dir, 'config.json', { config, model: model.config });
+/** `computation`: how the run trained (recorded for the reader; loading does not depend on it). */
+export function saveLMFiles(dir: string, config: LMConfig, codec: TextCodec, model: RecurrentLM, computation?: string): void {
+  writeJson(dir, 'config.json', { config, model: model.config, ...(computation ? { computation } : {}) });
   writeJson(dir, 'vocab.json', codec.vocab.toJSON());
   if (codec.bpe) writeJson(dir, 'tokenizer.json', codec.bpe.toJSON());
   tf.tidy(() => saveTensors(dir, model.namedWeights()));
@@ -115,9 +121,10 @@ function loadLMFrom(ckpt: LoadedCheckpoint, opts: { impl?: Impl; epochs?: number
   return { config, codec, model, epoch: ckpt.epoch, history: ckpt.history };
 }
 
-async function prepareKernels(config: LMConfig): Promise<void> {
-  // The fused op runs on whichever kernel path is fastest here; measured once per process.
-  if (config.impl === 'fused') await selectKernelPath();
+async function prepareKernels(config: LMConfig, ckpt?: LoadedCheckpoint): Promise<void> {
+  // The fused op runs on whichever kernel path is fastest here (measured once, remembered); a
+  // resumed run asks for its checkpoint's path and is told when it cannot have it.
+  if (config.impl === 'fused') await selectKernelPath(ckpt ? { resumePath: ckpt.kernelPath } : {});
 }
 
 export const lmJobFactory: JobFactory = {
@@ -131,7 +138,7 @@ export const lmJobFactory: JobFactory = {
   async load(ckpt, overrides) {
     const loaded = loadLMFrom(ckpt, { epochs: overrides.epochs });
     try {
-      await prepareKernels(loaded.config);
+      await prepareKernels(loaded.config, ckpt);
       const data: LMData = await loadLMData(loaded.config);
       const rebuilt = data.codec.vocab.idxToToken;
       const saved = loaded.codec.vocab.idxToToken;

@@ -1,5 +1,5 @@
 /**
- * Machine translation (d2l 9.5–9.8): what the UI, the worker and the CLI use.
+ * Machine translation (d2l 9.5–9.8): what the UI, the training process and the CLI use.
  *
  *   translate(checkpointDir, 'go .', { beam: 3, alpha: 0.75, maxLen: 10, tree: true })
  *     → { translations: [{ text, score, … }], unknown: [{ token, index }], tree?: { nodes } }
@@ -9,8 +9,9 @@ import type { TranslateOptions, TranslateResult } from './translator';
 
 export * from './nmt-data';
 export * from './mt-config';
-export { Seq2Seq, Seq2SeqEncoder, Seq2SeqDecoder, type Seq2SeqConfig } from './seq2seq';
-export { EncoderDecoder, type Encoder, type Decoder } from './encoder-decoder';
+export { Seq2Seq, Seq2SeqEncoder, Seq2SeqDecoder, seq2seqArchitecture, type Seq2SeqConfig } from './seq2seq';
+export { EncoderDecoder, type Encoder, type Decoder, type IncrementalDecoder, type TranslatorModel } from './encoder-decoder';
+export { TRANSLATORS, TRANSLATOR_NAMES, translatorArchitecture, type TranslatorArchitecture } from './registry';
 export { sequenceMask, maskedSoftmaxCELoss } from './loss';
 export { Seq2SeqTrainer, trainSeq2seq, type MtEpochMetrics } from './train';
 export { Translator, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';

@@ -11,7 +11,9 @@ import { SeqlabError } from '../util/errors';
 import { Vocab } from '../text/vocab';
 import { hasCheckpoint, loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson } from '../training/checkpoint';
 import { MT_JOB, resolveMtConfig, type MtConfig } from './mt-config';
-import { Seq2Seq, seq2seqParamNames, type Seq2SeqConfig } from './seq2seq';
+import type { TranslatorModel } from './encoder-decoder';
+import { translatorArchitecture } from './registry';
+import type { Seq2SeqConfig } from './seq2seq/model';
 import { Translator } from './translator';
 
 export const MT_CHECKPOINT_VERSION = 1;
@@ -26,7 +28,7 @@ export interface MtConfigFile {
 /** The parts of a trainer a checkpoint needs (kept structural to avoid an import cycle). */
 export interface MtSavable {
   config: MtConfig;
-  model: Seq2Seq;
+  model: TranslatorModel;
   optimizer: tf.AdamOptimizer;
   data: { srcVocab: Vocab; tgtVocab: Vocab };
 }
@@ -94,18 +96,17 @@ export function readMtFiles(root: string): MtFiles {
   return { dir, config, model, srcVocab, tgtVocab, epoch };
 }
 
-/** Rebuilds the model with the saved weights. */
-export function loadMtModel(files: MtFiles): Seq2Seq {
+/** Rebuilds the model by its architecture name (config.model; 'seq2seq' before it was stored) with the saved weights. */
+export function loadMtModel(files: MtFiles): TranslatorModel {
   const weights = loadTensors(files.dir);
-  const model = new Seq2Seq(files.model, files.config.seed);
+  const model = translatorArchitecture(files.config.model).create(files.model, files.config.seed);
   try {
-    const names = seq2seqParamNames(files.model);
-    model.variables().forEach((v, i) => {
-      const w = weights.get(names[i]);
-      if (!w) throw new SeqlabError(`The checkpoint is incomplete: weight ${names[i]} is missing.`, 'checkpoint');
-      if (w.shape.join('x') !== v.shape.join('x')) throw new SeqlabError(`The checkpoint is corrupted: ${names[i]} has shape [${w.shape}], expected [${v.shape}].`, 'checkpoint');
+    for (const [name, v] of model.namedVariables()) {
+      const w = weights.get(name);
+      if (!w) throw new SeqlabError(`The checkpoint is incomplete: weight ${name} is missing.`, 'checkpoint');
+      if (w.shape.join('x') !== v.shape.join('x')) throw new SeqlabError(`The checkpoint is corrupted: ${name} has shape [${w.shape}], expected [${v.shape}].`, 'checkpoint');
       v.assign(tf.tensor(w.data, w.shape));
-    });
+    }
   } catch (err) {
     model.dispose();
     throw err;

@@ -7,13 +7,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random';
 import { SeqlabError } from '../util/errors';
-import type { EpochMetrics } from '../training/protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import { corpusBleu, type CorpusBleu } from '../metrics/bleu';
 import { gradClipping } from '../training/grad-clipping';
 import { maskedSoftmaxCELoss } from './loss';
 import type { MtConfig } from './mt-config';
 import { BOS, loadDataNmt, nmtBatches, splitPairs, type NmtData } from './nmt-data';
-import { Seq2Seq, type Seq2SeqConfig } from './seq2seq';
+import type { TranslatorModel } from './encoder-decoder';
+import { translatorArchitecture } from './registry';
+import type { Seq2SeqConfig } from './seq2seq/model';
 import { Translator } from './translator';
 
 export interface MtEpochMetrics extends EpochMetrics {
@@ -36,7 +38,7 @@ export function seq2seqConfigOf(c: MtConfig, data: Pick<NmtData, 'srcVocab' | 't
 }
 
 export class Seq2SeqTrainer {
-  readonly model: Seq2Seq;
+  readonly model: TranslatorModel;
   readonly optimizer: tf.AdamOptimizer;
   readonly trainRows: number[];
   readonly validRows: number[];
@@ -44,9 +46,9 @@ export class Seq2SeqTrainer {
   constructor(
     readonly config: MtConfig,
     readonly data: NmtData,
-    model?: Seq2Seq,
+    model?: TranslatorModel,
   ) {
-    this.model = model ?? new Seq2Seq(seq2seqConfigOf(config, data), config.seed);
+    this.model = model ?? translatorArchitecture(config.model).create(seq2seqConfigOf(config, data), config.seed);
     // PyTorch's Adam defaults (β 0.9/0.999, ε 1e-8); tfjs would otherwise use ε 1e-7.
     this.optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-8);
     const split = splitPairs(data.source.length, config.validFraction, config.seed);

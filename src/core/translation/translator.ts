@@ -1,17 +1,16 @@
 /**
  * Translating one sentence with a trained seq2seq model (d2l's predict_seq2seq, plus beam
  * search): the source is preprocessed like the training data, unknown words are mapped to
- * `<unk>` and reported, the encoder runs once, and the decoders drive the decoder one step
- * at a time through a StepFn over per-layer hidden states.
+ * `<unk>` and reported, the model encodes it once, and greedy or beam search drives its
+ * decoder one step at a time (TranslatorModel.startDecoding; the state is the model's own).
  */
-import * as tf from '@tensorflow/tfjs';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { UNK, type Vocab } from '../text/vocab';
 import { beamSearch, type BeamNode, type BeamTree } from '../decoding/beam';
 import { greedySearch } from '../decoding/greedy';
-import { DEFAULT_ALPHA, type Hypothesis, type StepFn } from '../decoding/types';
+import { DEFAULT_ALPHA, type Hypothesis } from '../decoding/types';
+import type { TranslatorModel } from './encoder-decoder';
 import { BOS, EOS, NMT_RESERVED, PAD, preprocessNmt, truncatePad } from './nmt-data';
-import type { Seq2Seq } from './seq2seq';
 
 export interface TranslateOptions {
   /** beam size k; 1 (default) = greedy search */
@@ -59,9 +58,6 @@ export interface TranslateResult {
   tree?: Omit<BeamTree, 'nodes'> & { nodes: TreeNodeOut[] };
 }
 
-/** Decoder state per hypothesis: one hidden vector per layer. */
-type HiddenState = Float32Array[];
-
 const RESERVED = new Set([UNK, ...NMT_RESERVED]);
 
 /** Splits a sentence the way the training pairs were split; reserved markers typed by a user count as unknown. */
@@ -71,7 +67,7 @@ export function sourceTokens(sentence: string): string[] {
 
 export class Translator {
   constructor(
-    readonly model: Seq2Seq,
+    readonly model: TranslatorModel,
     readonly srcVocab: Vocab,
     readonly tgtVocab: Vocab,
     readonly numSteps: number,
@@ -99,36 +95,6 @@ export class Translator {
     return { ids: truncatePad([...ids, this.srcVocab.indexOf(EOS)], this.numSteps, this.srcVocab.indexOf(PAD)), source, unknown, truncated };
   }
 
-  /** Encodes the source once and returns the decoders' initial state and step function. */
-  decoderFor(srcIds: number[]): { init: HiddenState; step: StepFn<HiddenState>; dispose(): void } {
-    const { numHiddens: H, numLayers: L } = this.model.config;
-    const { init, context } = tf.tidy(() => {
-      const enc = this.model.encoder.forward(tf.tensor2d([srcIds], [1, srcIds.length], 'int32'), { training: false });
-      const init = enc.state.map((s) => Float32Array.from(s.dataSync()));
-      return { init, context: tf.keep(enc.state[L - 1]) };
-    });
-    const step: StepFn<HiddenState> = (states, tokens) =>
-      tf.tidy(() => {
-        const n = states.length;
-        const hidden = Array.from({ length: L }, (_, l) => {
-          const buf = new Float32Array(n * H);
-          states.forEach((s, i) => buf.set(s[l], i * H));
-          return tf.tensor2d(buf, [n, H]);
-        });
-        const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
-        const r = this.model.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
-        const V = r.output.shape[2];
-        const logp = tf.logSoftmax(r.output.reshape([n, V])).dataSync() as Float32Array;
-        const hs = r.state.hidden.map((h) => h.dataSync() as Float32Array);
-        return {
-          logProbs: Array.from({ length: n }, (_, i) => logp.subarray(i * V, (i + 1) * V)),
-          states: Array.from({ length: n }, (_, i) => hs.map((h) => h.slice(i * H, (i + 1) * H))),
-        };
-      });
-    // The context tensor lives as long as this decoder; `dispose` frees it.
-    return { init, step, dispose: () => context.dispose() };
-  }
-
   translate(sentence: string, opts: TranslateOptions = {}): TranslateResult {
     const beam = opts.beam ?? 1;
     assertPositiveInt(beam, 'beam size');
@@ -137,7 +103,7 @@ export class Translator {
     if (maxLen > 1000) throw new SeqlabError(`max length ${maxLen} is too long; use at most 1000 tokens.`);
     const alpha = opts.alpha ?? DEFAULT_ALPHA;
     const enc = this.encodeSource(sentence);
-    const dec = this.decoderFor(enc.ids);
+    const dec = this.model.startDecoding(enc.ids);
     const decodeOpts = { bos: this.tgtVocab.indexOf(BOS), eos: this.tgtVocab.indexOf(EOS), maxLen, alpha };
     try {
       if (beam === 1 && !opts.tree) {
