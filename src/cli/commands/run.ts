@@ -8,7 +8,7 @@ import { join, resolve, dirname } from 'node:path';
 import { readTextFile } from '../../core/data/corpus';
 import { parseExperimentOrThrow, parseOverrides, resultsDirFor, trainingConfig, writeRunResult, writeSummary, type ExpandedRun } from '../../core/experiments';
 import { setDefaultResolveOptions } from '../../core/training/lm-data';
-import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
+import type { EpochMetrics, RunEvent } from '../../protocol/training';
 import { createJob, Run } from '../../core/training/run';
 import '../../core/training/jobs';
 import { SeqlabError } from '../../core/util/errors';

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/fs';
-import type { EpochMetrics } from '../training/protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import type { ExpandedRun, Value } from './expand';
 import { experimentBaseName } from './format';
 import type { ParsedExperiment } from './parse';

@@ -21,7 +21,7 @@ import {
   type QueuedRunState,
   type RunOutcome,
 } from '../../core/experiments';
-import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
+import type { EpochMetrics, RunEvent } from '../../protocol/training';
 import { writeFileAtomic } from '../../core/util/fs';
 import type { RunRecord } from '../../protocol/runs';
 import { log, messageOf } from '../errors';
