@@ -1,8 +1,8 @@
 // `npm test`: tools → build → unit → extension host → UI, each a child process in its own
-// process group with a hard timeout. Each suite prints "N passed, N failed" at its end;
+// process group with a hard timeout. Each suite prints "N passed, N failed, N skipped" at its end;
 // this script adds per-phase and total wall times, checks that no process the harness
 // started (marked SEQLAB_OWNED_BY=<run id>) survived, and exits non-zero if anything failed.
-// Usage: node scripts/test.mjs [unit|host|ui ...]   (default: all suites)
+// Usage: node scripts/test.mjs [unit|faults|host|ui ...]   (default: all suites)
 // Env: SEQLAB_SELFTEST_FAIL=1 adds a deliberately failing extension-host test.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -20,11 +20,13 @@ const phases = [
   { name: 'tools', args: [...tsx, 'test/harness/tools-cli.mts'], timeout: 20 * min },
   { name: 'build', args: ['scripts/build.mjs'], timeout: 5 * min },
   { name: 'unit', args: ['scripts/test-unit.mjs'], timeout: 15 * min, suite: true },
+  // Kills, full disk, corrupted and swapped checkpoints, two writers, property tests (≤ 3 min).
+  { name: 'faults', args: ['scripts/test-unit.mjs', '--suite', 'faults'], timeout: 10 * min, suite: true },
   { name: 'host', args: [...tsx, 'test/host/run.mts'], timeout: 10 * min, suite: true },
   { name: 'ui', args: [...tsx, 'test/ui/run.mts'], timeout: 10 * min, suite: true },
 ];
 const only = process.argv.slice(2);
-const needsVsCode = only.length === 0 || only.some((n) => n !== 'unit');
+const needsVsCode = only.length === 0 || only.some((n) => n !== 'unit' && n !== 'faults');
 const selected = phases.filter((p) => (p.suite ? only.length === 0 || only.includes(p.name) : p.name !== 'tools' || needsVsCode));
 
 let current;
@@ -51,7 +53,7 @@ function runPhase(p) {
     current = spawn(process.execPath, p.args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     current.stdout.on('data', (b) => {
       process.stdout.write(b);
-      const m = String(b).match(/^\d+ passed, \d+ failed$/gm);
+      const m = String(b).match(/^\d+ passed, \d+ failed(?:, \d+ skipped)?$/gm);
       if (m) summary = m.at(-1);
     });
     // A phase stops its own children; on timeout we stop its whole group from here.
@@ -90,7 +92,7 @@ const total = (Date.now() - t0) / 1000;
 console.log('\nSummary');
 for (const r of results) {
   const why = r.timedOut ? 'timed out' : r.ok ? 'ok' : `failed (exit ${r.code})`;
-  console.log(`  ${r.name.padEnd(6)} ${why.padEnd(18)} ${(r.summary || '').padEnd(22)} ${r.secs.toFixed(1).padStart(6)} s`);
+  console.log(`  ${r.name.padEnd(6)} ${why.padEnd(18)} ${(r.summary || '').padEnd(34)} ${r.secs.toFixed(1).padStart(6)} s`);
 }
 const failed = results.filter((r) => !r.ok).length + (selected.length - results.length);
 const stray = findOwned(runId);
@@ -100,13 +102,15 @@ console.log(`  total  ${failed || stray.length ? 'FAILED' : 'ok'} in ${total.toF
 // without its own count line counts as one failure.
 let passed = 0;
 let failedTests = 0;
+let skipped = 0;
 for (const r of results.filter((x) => phases.find((p) => p.name === x.name)?.suite)) {
-  const m = /^(\d+) passed, (\d+) failed$/.exec(r.summary);
+  const m = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/.exec(r.summary);
   if (m) {
     passed += Number(m[1]);
     failedTests += Number(m[2]);
+    skipped += Number(m[3] ?? 0);
   }
   if (!r.ok && (!m || Number(m[2]) === 0)) failedTests += 1;
 }
-console.log(`all: ${passed} passed, ${failedTests + (selected.length - results.length)} failed`);
+console.log(`all: ${passed} passed, ${failedTests + (selected.length - results.length)} failed, ${skipped} skipped`);
 process.exit(failed || stray.length ? 1 : 0);

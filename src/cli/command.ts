@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SeqlabError } from '../core/util/errors';
+import { assertWithinLimit, type LimitName } from '../core/util/limits';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -81,6 +82,19 @@ export function int(args: ParsedArgs, name: string, fallback?: number): number {
   const n = num(args, name, fallback);
   if (!Number.isInteger(n)) throw new SeqlabError(`--${name} must be a whole number, got ${n}.`, 'usage');
   return n;
+}
+
+/** A count option: a whole number from `min` up to its limit in core/util/limits.ts. */
+export function count(args: ParsedArgs, name: string, limit: LimitName, fallback?: number, min = 1): number {
+  const n = int(args, name, fallback);
+  if (n < min) throw new SeqlabError(`--${name} must be ${min === 0 ? '0 or more' : `at least ${min}`}, got ${n}.`, 'usage');
+  assertWithinLimit(limit, n, `--${name}`);
+  return n;
+}
+
+/** An optional count option: undefined when absent. */
+export function optCount(args: ParsedArgs, name: string, limit: LimitName, min = 1): number | undefined {
+  return args.values[name] === undefined ? undefined : count(args, name, limit, undefined, min);
 }
 
 export function oneOf<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], fallback?: T): T {

@@ -4,7 +4,7 @@ import { DEFAULT_BPE_MERGES, indexCorpus, loadCorpusText, type CorpusText, type 
 import type { PreprocessMode } from '../core/text/preprocess';
 import type { TokenKind } from '../core/text/tokenizer';
 import type { ResolveOptions } from '../core/data/resolve';
-import { int, oneOf, optStr, str, type ParsedArgs } from './command';
+import { count, oneOf, optStr, str, type ParsedArgs } from './command';
 
 /** Options shared by every command that reads a corpus. */
 export const corpusOptions = {
@@ -37,8 +37,8 @@ export async function indexCorpusArg(args: ParsedArgs, fallbackToken: TokenKind 
   const corpus = await readCorpusArg(args);
   return indexCorpus(corpus, {
     token: oneOf(args, 'token', TOKEN_KINDS, fallbackToken),
-    minFreq: int(args, 'min-freq', 0),
-    bpeMerges: int(args, 'bpe-merges', DEFAULT_BPE_MERGES),
+    minFreq: count(args, 'min-freq', 'minFreq', 0, 0),
+    bpeMerges: count(args, 'bpe-merges', 'bpeMerges', DEFAULT_BPE_MERGES, 0),
     reserved,
   });
 }

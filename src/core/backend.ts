@@ -12,6 +12,16 @@ export interface BackendInfo {
   requested: BackendChoice;
   /** Why a faster backend was skipped, for the status bar and `seqlab info`. */
   notes: string[];
+  /**
+   * Set when the backend the user asked for (node or wasm) could not start and another one runs
+   * instead: one sentence for a warning line, `seqlab info` and the run's engine label.
+   */
+  fallback?: string;
+}
+
+/** The backend as a run's info shows it: `cpu (node unavailable)` after a fallback. */
+export function backendLabel(info: BackendInfo): string {
+  return info.fallback ? `${info.name} (${info.requested} unavailable)` : info.name;
 }
 
 let current: BackendInfo | undefined;
@@ -89,10 +99,13 @@ export async function initBackend(opts: { backend?: BackendChoice } = {}): Promi
   let ok = false;
   if (requested === 'node' || requested === 'auto') ok = await tryNode(notes);
   if (!ok && (requested === 'wasm' || requested === 'auto')) ok = await tryWasm(notes);
-  if (!ok && requested !== 'auto' && requested !== 'cpu') notes.push(`Falling back to the cpu backend instead of ${requested}.`);
+  let fallback: string | undefined;
+  if (!ok && requested !== 'auto' && requested !== 'cpu') {
+    fallback = `The ${requested} backend is not available here (${notes.at(-1)?.replace(/\.$/, '') ?? 'it failed to start'}); Seqlab runs on the plain-JavaScript cpu backend instead, which is slower.`;
+  }
   if (!ok) await tf.setBackend('cpu');
   await tf.ready();
-  current = { name: tf.getBackend() as BackendName, requested, notes };
+  current = { name: tf.getBackend() as BackendName, requested, notes, ...(fallback ? { fallback } : {}) };
   return current;
 }
 

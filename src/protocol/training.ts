@@ -104,6 +104,7 @@ export const EventSchema = z.discriminatedUnion('type', [
     type: z.literal('ready'),
     backend: z.string(),
     kernel: z.string().optional(),
+    /** Why this kernel path runs, and any fallback notice. */
     kernelNote: z.string().optional(),
     /** How the job's model computes (e.g. "fused kernel"; a different strategy than configured says why). */
     computation: z.string().optional(),

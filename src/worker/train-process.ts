@@ -7,12 +7,15 @@
  */
 import { TrainingSession } from '../core/training/session';
 import type { RunEvent } from '../protocol/training';
+import { watchParent } from '../core/util/parent-watch';
 
 if (!process.send) throw new Error('train-process must be started with child_process.fork (see TrainingProcess).');
 
 // SEQLAB_TEST_HOLD_LAST_EPOCH_MS: the UI tests' tiny runs would otherwise finish before the
 // dashboard that watches them has loaded.
-const session = new TrainingSession((e: RunEvent) => process.send?.(e), { holdLastEpochMs: Number(process.env.SEQLAB_TEST_HOLD_LAST_EPOCH_MS) || 0 });
+const session = new TrainingSession((e: RunEvent) => {
+  if (process.connected) process.send?.(e);
+}, { holdLastEpochMs: Number(process.env.SEQLAB_TEST_HOLD_LAST_EPOCH_MS) || 0 });
 // Commands are handled in order, so a `stop` right after `start` finds the run it stops.
 let queue: Promise<void> = Promise.resolve();
 process.on('message', (raw: unknown) => {
@@ -22,5 +25,6 @@ process.on('message', (raw: unknown) => {
     if (isShutdown) process.exit(0);
   });
 });
-// The host went away: nothing to report to any more.
-process.on('disconnect', () => process.exit(0));
+// The host went away (closed, crashed or killed): stop the run at its next batch (the last
+// checkpoint stays) and end, instead of training on unseen as an orphan.
+watchParent(() => void session.shutdown().finally(() => process.exit(0)), { exitCode: 0 });

@@ -85,8 +85,8 @@ async function main(): Promise<number> {
   installSignalHandlers();
   const timeoutMs = Number(process.env.SEQLAB_HOST_TIMEOUT ?? 600) * 1000;
   let port: number | undefined;
-  let result: { passed: number; failed: number } | undefined;
-  const seen = { passed: 0, failed: 0 };
+  let result: { passed: number; failed: number; pending?: number } | undefined;
+  const seen = { passed: 0, failed: 0, pending: 0 };
   let code = 1;
   try {
     await withTimeout((async () => {
@@ -114,6 +114,7 @@ async function main(): Promise<number> {
           const plain = stripVTControlCharacters(line);
           if (/^\s*(✔|✓)/.test(plain)) seen.passed++;
           else if (/^\s*\d+\) /.test(plain)) seen.failed++;
+          else if (/^\s+- /.test(plain)) seen.pending++;
         }
         else if (type === 'error' || process.env.SEQLAB_VERBOSE === '1') log(`workbench ${type}: ${line}`);
       });
@@ -144,7 +145,9 @@ async function main(): Promise<number> {
   const passed = result?.passed ?? seen.passed;
   const failed = result?.failed ?? Math.max(seen.failed, 1);
   if (code !== 0 && failed === 0) log('no test failed, but the run did not finish cleanly');
-  console.log(`${passed} passed, ${failed} failed`);
+  // Pending (skipped) tests count as skipped, so a suite that skips itself does not look clean.
+  const skipped = result?.pending ?? seen.pending;
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return code !== 0 || failed > 0 ? 1 : 0;
 }
 

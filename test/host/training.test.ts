@@ -84,11 +84,13 @@ suite('Training runs', function () {
     console.log(`      tokenize latency while training: median ${median.toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
     assert.ok(a.services.registry.get(id)?.status === 'running', 'the run should still be training during the measurement');
     assert.ok(median < 250, `tokenize took ${median} ms (median) while training`);
+    // Stop only once there is a checkpoint, so the resume below always runs (it used to return early).
+    await waitFor('the first checkpoint', () => Boolean(a.services.registry.get(id)?.checkpoint), 120_000);
     await vscode.commands.executeCommand('seqlab.runs.stop', id);
     const stopped = await finished(a, id);
     assert.equal(stopped.status, 'stopped');
     const before = stopped.epoch;
-    if (!stopped.checkpoint) return; // stopped before the first checkpoint: nothing to resume
+    assert.ok(stopped.checkpoint, 'the stopped run keeps its checkpoint');
     await vscode.commands.executeCommand('seqlab.runs.resume', id);
     await waitFor('the resumed run to add an epoch', () => (a.services.registry.get(id)?.epoch ?? 0) > before, 60_000);
     await vscode.commands.executeCommand('seqlab.runs.stop', id);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
 import { readCheckpoint, writeCheckpoint, loadTensors } from '../../src/core/training/checkpoint';
+import { CHECKSUMS_FILE, writeChecksums } from '../../src/core/training/checkpoint-sums';
 import { loadLMCheckpoint } from '../../src/core/training/lm-job';
 import { createJob, Run } from '../../src/core/training/run';
 import type { EpochMetrics, RunEvent } from '../../src/protocol/training';
@@ -49,6 +50,7 @@ describe('checkpoints', () => {
       lm.model.dispose();
     }
     assert.deepEqual(readdirSync(dir).sort(), ['checkpoint.json', 'epoch-000002']);
+    assert.ok(readdirSync(ckpt.dir).includes(CHECKSUMS_FILE));
   });
 
   test('resume continues the epoch count and the curve exactly where an uninterrupted run would be', async () => {
@@ -69,7 +71,7 @@ describe('checkpoints', () => {
     await train({ ...adam, epochs: 2 }, dir);
     assert.ok(existsSync(join(readCheckpoint(dir).dir, 'optimizer.json')));
     const before = tf.memory().numTensors;
-    const resumed = await train({ epochs: 3 }, dir, true);
+    const resumed = await train({ ...adam, epochs: 3 }, dir, true);
     assert.equal(tf.memory().numTensors, before);
     assert.deepEqual(resumed.history.map((h) => h.loss), straight.history.map((h) => h.loss));
   });
@@ -89,10 +91,11 @@ describe('checkpoints', () => {
     lm.model.dispose();
   });
 
-  test('corrupted, missing or mismatched checkpoints give one clear sentence', async () => {
+  test('corrupted, missing or mismatched checkpoints give one clear sentence and leak no tensors', async () => {
     const dir = tmp();
     await train({ epochs: 1 }, dir);
     const inner = readCheckpoint(dir).dir;
+    const tensorsBefore = tf.memory().numTensors;
     assert.throws(() => loadLMCheckpoint(join(dir, 'nope')), /There is no checkpoint folder/);
     assert.throws(() => loadLMCheckpoint(inner), /holds no Seqlab checkpoint/);
     // Flip one byte of the weights.
@@ -100,24 +103,56 @@ describe('checkpoints', () => {
     bin[10] ^= 0xff;
     writeFileSync(join(inner, 'weights.bin'), bin);
     assert.throws(() => loadTensors(inner), /weights.bin does not match its checksum/);
+    assert.throws(() => loadLMCheckpoint(dir), /weights.bin does not match its checksum/);
     bin[10] ^= 0xff;
     writeFileSync(join(inner, 'weights.bin'), bin);
-    // A config that no longer fits the weights.
+    // A config edited after the save: its checksum refuses it.
     const cfgPath = join(inner, 'config.json');
     const good = readFileSync(cfgPath, 'utf8');
     const cfg = JSON.parse(good);
     cfg.config.hidden = 16;
     writeFileSync(cfgPath, JSON.stringify(cfg));
+    assert.throws(() => loadLMCheckpoint(dir), /config.json does not match its checksum/);
+    // The same config with matching checksums (written by a buggy save): the shape check still refuses it.
+    writeChecksums(inner);
     assert.throws(() => loadLMCheckpoint(dir), /do not fit this model: l0.fw.wx is \[28,32\], the model needs \[28,64\]/);
     writeFileSync(cfgPath, '{"config": ');
+    writeChecksums(inner);
     assert.throws(() => loadLMCheckpoint(dir), /config.json is not valid JSON/);
     writeFileSync(cfgPath, good);
+    writeChecksums(inner);
     rmSync(join(inner, 'vocab.json'));
     assert.throws(() => loadLMCheckpoint(dir), /vocab.json is missing/);
+    rmSync(join(inner, CHECKSUMS_FILE));
+    assert.throws(() => loadLMCheckpoint(dir), /has no checksums.json/);
     writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ format: 'seqlab-checkpoint', version: 1, job: 'seq2seq', epoch: 1, current: 'epoch-000001' }));
     assert.throws(() => loadLMCheckpoint(dir), /was written by a "seq2seq" job, not a "lm" job/);
     await assert.rejects(createJob({ config: {}, checkpointDir: tmp(), resume: true }), /no checkpoint to resume/);
     assert.equal(existsSync(inner), true);
-    assert.equal(tf.memory().numTensors >= 0, true);
+    // Every refused load freed what it had built.
+    assert.equal(tf.memory().numTensors, tensorsBefore);
+  });
+
+  test('two swapped vocabulary tokens are refused by the checksum (generate, resume)', async () => {
+    const dir = tmp();
+    await train({ epochs: 1 }, dir);
+    const inner = readCheckpoint(dir).dir;
+    const path = join(inner, 'vocab.json');
+    const vocab = JSON.parse(readFileSync(path, 'utf8'));
+    const tokens: string[] = vocab.idxToToken;
+    [tokens[2], tokens[3]] = [tokens[3], tokens[2]];
+    writeFileSync(path, JSON.stringify(vocab));
+    assert.throws(() => loadLMCheckpoint(dir), /The checkpoint is corrupted: vocab.json does not match its checksum/);
+    await assert.rejects(createJob({ config: { job: 'lm' }, checkpointDir: dir, resume: true }), /vocab.json does not match its checksum/);
+  });
+
+  test('a failing first save does not claim a previous checkpoint', () => {
+    const dir = tmp();
+    assert.throws(
+      () => writeCheckpoint(dir, 'lm', 1, [], () => {
+        throw new Error('ENOSPC: no space left on device');
+      }),
+      /failed \(ENOSPC: no space left on device\); no checkpoint was saved\./,
+    );
   });
 });

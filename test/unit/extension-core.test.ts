@@ -2,8 +2,9 @@
 // data, and the run registry's persistence.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { charTokenizer, wordTokenizer } from '../../src/core/text/tokenizer';
 import { Vocab } from '../../src/core/text/vocab';
@@ -102,6 +103,38 @@ describe('RunRegistry', () => {
     assert.equal(live.addMetrics(r.id, { epoch: 1, train: 3, valid: null }), undefined);
     assert.deepEqual(events, ['deleted']);
     assert.throws(() => live.require(r.id), /no longer exists/);
+  });
+
+  test('two windows on one runs.json: neither loses the other\'s runs, metrics or deletions', () => {
+    const a = registry();
+    const b = new RunRegistry(a.dir);
+    const x = a.add({ kind: 'language-model', name: 'x', data: 'timemachine', model: MODEL, hyper: {}, epochs: 2, metric: 'perplexity' });
+    const y = b.add({ kind: 'language-model', name: 'y', data: 'timemachine', model: MODEL, hyper: {}, epochs: 2, metric: 'perplexity' });
+    assert.deepEqual(new RunRegistry(a.dir).list().map((r) => r.name).sort(), ['x', 'y']);
+    assert.ok(b.get(x.id), 'b adopted the run a added');
+    a.addMetrics(x.id, { epoch: 1, train: 5, valid: 6 });
+    b.addMetrics(y.id, { epoch: 1, train: 7, valid: 8 }); // b's copy of x is older: must not overwrite a's metrics
+    assert.deepEqual(new RunRegistry(a.dir).require(x.id).history.map((p) => p.train), [5]);
+    a.delete(x.id);
+    b.addMetrics(y.id, { epoch: 2, train: 6, valid: 7 });
+    const after = new RunRegistry(a.dir);
+    assert.equal(after.get(x.id), undefined, 'a deleted run stays deleted');
+    assert.deepEqual(after.require(y.id).history.map((p) => p.epoch), [1, 2]);
+  });
+
+  test('a run another live window trains is not marked interrupted; a dead window\'s run is', () => {
+    const reg = registry();
+    const r = reg.add({ kind: 'language-model', name: 'x', data: 'timemachine', model: MODEL, hyper: {}, epochs: 2, metric: 'perplexity' });
+    reg.setStatus(r.id, 'running');
+    const marker = join(reg.dir, 'live', `${r.id}.json`);
+    assert.equal(JSON.parse(readFileSync(marker, 'utf8')).pid, process.pid);
+    // The marker as another window (a live process: our parent) would leave it.
+    writeFileSync(marker, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'now' }));
+    assert.equal(new RunRegistry(reg.dir).require(r.id).status, 'running');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(marker, JSON.stringify({ pid: dead, host: hostname(), started: 'then' }));
+    assert.equal(new RunRegistry(reg.dir).require(r.id).status, 'interrupted');
+    assert.equal(existsSync(marker), false, 'the dead window\'s marker is removed');
   });
 
   test('a corrupt file is kept aside with a warning and nothing valid is lost', () => {

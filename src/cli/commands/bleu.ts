@@ -1,7 +1,7 @@
 import { bleuDetail, corpusBleu } from '../../core/metrics/bleu';
 import { readTextFile } from '../../core/data/corpus';
 import { SeqlabError } from '../../core/util/errors';
-import { defineCommand, flag, int, jsonOption, optStr } from '../command';
+import { count, defineCommand, flag, jsonOption, optStr } from '../command';
 
 export const bleuCommand = defineCommand({
   name: 'bleu',
@@ -16,10 +16,15 @@ export const bleuCommand = defineCommand({
     ...jsonOption,
   },
   async run(args, io) {
-    const k = int(args, 'k', 2);
+    const k = count(args, 'k', 'bleuK', 2);
     const json = flag(args, 'json');
     const predFile = optStr(args, 'pred-file');
     const labelFile = optStr(args, 'label-file');
+    const predText = optStr(args, 'pred');
+    const labelText = optStr(args, 'label');
+    if ((predFile || labelFile) && (predText !== undefined || labelText !== undefined)) {
+      throw new SeqlabError('Give either --pred and --label or --pred-file and --label-file, not both.', 'usage');
+    }
     if (predFile || labelFile) {
       if (!predFile || !labelFile) throw new SeqlabError('Give both --pred-file and --label-file.', 'usage');
       const lines = (f: string) => readTextFile(f).replace(/\r?\n$/, '').split(/\r?\n/);
@@ -28,8 +33,8 @@ export const bleuCommand = defineCommand({
       else io.out(`corpus BLEU ${r.corpus.toFixed(4)}  (mean sentence BLEU ${r.meanSentence.toFixed(4)} over ${r.sentences.length} pairs)`);
       return;
     }
-    const pred = optStr(args, 'pred');
-    const label = optStr(args, 'label');
+    const pred = predText;
+    const label = labelText;
     if (pred === undefined || label === undefined) throw new SeqlabError('Give --pred and --label (or --pred-file and --label-file).', 'usage');
     const r = bleuDetail(pred, label, k);
     if (json) io.out(JSON.stringify({ bleu: r.score, brevityPenalty: r.brevityPenalty, precisions: r.precisions, predLength: r.predLength, labelLength: r.labelLength }));

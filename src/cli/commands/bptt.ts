@@ -1,7 +1,7 @@
 import type { CellKind } from '../../core/models/cells';
 import { hiddenGradientNorms } from '../../core/training/bptt';
 import { loadLMCheckpoint } from '../../core/training/lm-job';
-import { defineCommand, flag, int, jsonOption, num, oneOf, optStr } from '../command';
+import { count, defineCommand, flag, int, jsonOption, num, oneOf, optStr } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 import { corpusOptions, indexCorpusArg } from '../corpus-options';
 
@@ -22,7 +22,7 @@ export const bpttCommand = defineCommand({
     ...jsonOption,
   },
   async run(args, io) {
-    await initBackendArg(args);
+    await initBackendArg(args, io);
     const which = oneOf(args, 'model', ['rnn', 'gru', 'lstm', 'all'] as const, 'all');
     const ckptDir = optStr(args, 'checkpoint');
     const lm = ckptDir ? loadLMCheckpoint(ckptDir, { impl: 'scratch' }) : null;
@@ -33,9 +33,9 @@ export const bpttCommand = defineCommand({
       for (const kind of kinds) {
         const r = hiddenGradientNorms({
           kind,
-          steps: int(args, 'steps', 50),
-          hidden: int(args, 'hidden', 32),
-          batch: int(args, 'batch', 8),
+          steps: count(args, 'steps', 'bpttSteps', 50),
+          hidden: count(args, 'hidden', 'bpttHidden', 32),
+          batch: count(args, 'batch', 'bpttBatch', 8),
           initStd: args.values['init-std'] === undefined ? undefined : num(args, 'init-std'),
           seed: int(args, 'seed', 0),
           ids,

@@ -1,7 +1,7 @@
 import { predictIds } from '../../core/models/predict';
 import { loadLMCheckpoint } from '../../core/training/lm-job';
 import { SeqlabError } from '../../core/util/errors';
-import { defineCommand, flag, int, jsonOption, num, oneOf, str } from '../command';
+import { count, defineCommand, flag, int, jsonOption, num, oneOf, optCount, str } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 
 export const generateCommand = defineCommand({
@@ -20,11 +20,11 @@ export const generateCommand = defineCommand({
     ...jsonOption,
   },
   async run(args, io) {
-    await initBackendArg(args);
+    await initBackendArg(args, io);
     const prefix = str(args, 'prefix', 'time traveller');
-    const length = int(args, 'length', 50);
+    const length = count(args, 'length', 'generateLength', 50, 0);
     const temperature = args.values.temperature === undefined ? undefined : num(args, 'temperature');
-    const topK = args.values['top-k'] === undefined ? undefined : int(args, 'top-k');
+    const topK = optCount(args, 'top-k', 'topK');
     const impl = args.values.impl === undefined ? undefined : oneOf(args, 'impl', ['scratch', 'fused', 'layers'] as const);
     const lm = loadLMCheckpoint(str(args, 'checkpoint'), { impl });
     try {

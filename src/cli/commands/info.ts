@@ -24,6 +24,7 @@ export const infoCommand = defineCommand({
     }
     if (flag(args, 'json')) return io.out(JSON.stringify({ backend, kernel, datasets }));
     io.out(`backend: ${backend.name} (requested ${backend.requested})`);
+    if (backend.fallback) io.out(`  fallback: ${backend.fallback}`);
     for (const n of backend.notes) io.out(`  ${n}`);
     io.out(`recurrent kernel: ${kernel.path} (available: ${kernel.available.join(', ')})`);
     for (const n of kernel.notes) io.out(`  ${n}`);

@@ -4,7 +4,7 @@ import type { Tokenizer } from '../../core/text/tokenizer';
 import { DEFAULT_EPSILON, DEFAULT_SPLIT, NgramModel, assertEpsilon, assertOrder, splitForNgrams } from '../../core/ngram';
 import { SeqlabError } from '../../core/util/errors';
 import { Rng } from '../../core/util/random';
-import { defineCommand, flag, int, jsonOption, num, oneOf, optStr } from '../command';
+import { defineCommand, flag, int, jsonOption, num, oneOf, optCount, optStr } from '../command';
 import { corpusOptions, indexCorpusArg } from '../corpus-options';
 
 export const ngramLmCommand = defineCommand({
@@ -30,8 +30,7 @@ export const ngramLmCommand = defineCommand({
     assertOrder(n);
     assertEpsilon(epsilon);
     if (!(split > 0 && split <= 1)) throw new SeqlabError(`--split must be in (0, 1], got ${split}.`, 'usage');
-    const generate = args.values.generate === undefined ? undefined : int(args, 'generate');
-    if (generate !== undefined && generate < 0) throw new SeqlabError(`--generate must be 0 or more tokens, got ${generate}.`, 'usage');
+    const generate = optCount(args, 'generate', 'ngramGenerate', 0);
     const prefix = optStr(args, 'prefix') ?? '';
     const seed = int(args, 'seed', 0);
     const mode = oneOf<PreprocessMode>(args, 'mode', ['textbook', 'raw'], 'textbook');

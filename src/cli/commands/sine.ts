@@ -1,5 +1,5 @@
 import { sineExperiment } from '../../core/models/sine-mlp';
-import { defineCommand, flag, int, jsonOption, num } from '../command';
+import { count, defineCommand, flag, int, jsonOption, num } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 
 export const sineCommand = defineCommand({
@@ -8,8 +8,8 @@ export const sineCommand = defineCommand({
   usage: '[--tau 4] [--epochs 5] [--lr 0.01] [--seed S] [--series] [--backend …] [--json]',
   options: { tau: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, series: { type: 'boolean' }, ...backendOption, ...jsonOption },
   async run(args, io) {
-    await initBackendArg(args);
-    const r = sineExperiment({ tau: int(args, 'tau', 4), epochs: int(args, 'epochs', 5), lr: num(args, 'lr', 0.01), seed: int(args, 'seed', 0) });
+    await initBackendArg(args, io);
+    const r = sineExperiment({ tau: count(args, 'tau', 'tau', 4), epochs: count(args, 'epochs', 'sineEpochs', 5), lr: num(args, 'lr', 0.01), seed: int(args, 'seed', 0) });
     const summary = { tau: r.tau, trainMse: r.trainMse, onestepMse: r.onestepMse, multistepMse: r.multistepMse, kStepMse: r.kStepMse, losses: r.losses };
     if (flag(args, 'json')) {
       // --series adds every curve (for plotting); the summary alone is a few numbers.

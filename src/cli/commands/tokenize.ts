@@ -5,7 +5,7 @@ import { tokenizeText } from '../../core/text/tokenize-text';
 import { Vocab } from '../../core/text/vocab';
 import { SeqlabError } from '../../core/util/errors';
 import type { PreprocessMode } from '../../core/text/preprocess';
-import { defineCommand, flag, int, jsonOption, oneOf, optStr, type ParsedArgs } from '../command';
+import { count, defineCommand, flag, jsonOption, oneOf, optStr, type ParsedArgs } from '../command';
 import { cliResolveOptions, TOKEN_KINDS } from '../corpus-options';
 
 export const tokenizeCommand = defineCommand({
@@ -39,7 +39,7 @@ export const tokenizeCommand = defineCommand({
     const vocabCorpus = optStr(args, 'vocab-corpus');
     const vocabSource = vocabCorpus ? await loadCorpusText(vocabCorpus, { ...cliResolveOptions(args), mode }) : { text, mode };
     const vocab = Vocab.build(flattenTokens(tokenizeDocument(vocabSource.text, tokenizer, mode)).map((t) => t.text));
-    const r = tokenizeText(text, tokenizer, vocab, mode, { maxChars: Infinity, what: 'the input' });
+    const r = tokenizeText(text, tokenizer, vocab, mode, { maxChars: Infinity, what: 'the input', rawHint: 'pass --mode raw' });
     if (flag(args, 'json')) {
       return io.out(JSON.stringify({ tokens: r.tokens.map((t) => t.text), ids: r.tokens.map((t) => t.id), offsets: r.tokens.map((t) => [t.start, t.end]), unknown: r.unknownTypes }));
     }
@@ -52,7 +52,7 @@ async function bpeTokenizerArg(args: ParsedArgs): Promise<Tokenizer> {
   const model = optStr(args, 'bpe-model');
   if (model) return BpeTokenizer.fromJSON(parseJson(readTextFile(model), model));
   const corpus = await loadCorpusText(optStr(args, 'bpe-corpus') ?? 'timemachine', { ...cliResolveOptions(args), mode: 'raw' });
-  return BpeTokenizer.train(corpus.text, int(args, 'bpe-merges', DEFAULT_BPE_MERGES));
+  return BpeTokenizer.train(corpus.text, count(args, 'bpe-merges', 'bpeMerges', DEFAULT_BPE_MERGES, 0));
 }
 
 function parseJson(text: string, what: string): unknown {

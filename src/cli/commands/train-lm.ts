@@ -2,9 +2,11 @@ import { setDefaultResolveOptions } from '../../core/training/lm-data';
 import { createJob, Run } from '../../core/training/run';
 import type { RunEvent } from '../../protocol/training';
 import '../../core/training/jobs';
+import { prepareOutDir } from '../../core/training/out-dir';
+import { SeqlabError } from '../../core/util/errors';
 import { INITIALIZERS, LANGUAGE_MODEL_NAMES } from '../../core/models/registry';
 import { IMPLS } from '../../core/models/recurrent/strategy';
-import { defineCommand, flag, int, jsonOption, num, oneOf, optStr, str, type ParsedArgs } from '../command';
+import { defineCommand, flag, int, jsonOption, num, oneOf, optStr, str, type CliIO, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions, corpusOptions, TOKEN_KINDS } from '../corpus-options';
 
@@ -53,7 +55,7 @@ export const trainLmCommand = defineCommand({
     '--corpus timemachine|PATH --token char|word --model rnn|gru|lstm [--impl fused|scratch|layers] [--init d2l|pytorch] [--layers L] [--bidirectional] ' +
     '--hidden H --batch B --steps T --lr LR --epochs E --partition sequential|random --clip C --seed S [--optimizer sgd|adam] ' +
     '[--truncation full|fixed|random --trunc-k K] [--split 0.9] [--max-tokens N] [--embedding E] [--prefix TEXT] ' +
-    '[--out DIR [--resume] [--checkpoint-every N]] [--backend auto|node|wasm|cpu] [--json]',
+    '[--out DIR [--resume | --force] [--checkpoint-every N]] [--backend auto|node|wasm|cpu] [--json]',
   options: {
     ...corpusOptions,
     model: { type: 'string' },
@@ -79,6 +81,7 @@ export const trainLmCommand = defineCommand({
     'sample-length': { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'boolean' },
+    force: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
     ...backendOption,
     ...jsonOption,
@@ -87,41 +90,55 @@ export const trainLmCommand = defineCommand({
     const json = flag(args, 'json');
     const out = optStr(args, 'out');
     const resume = flag(args, 'resume');
+    if (resume && !out) throw new SeqlabError('--resume needs --out DIR, the folder holding the checkpoint.', 'usage');
     const config = lmConfigFromArgs(args);
-    const backend = await initBackendArg(args);
-    setDefaultResolveOptions(cliResolveOptions(args));
-    const { job, epoch, history } = await createJob({ config, checkpointDir: out, resume });
-    if (!json) io.err(`training on the ${backend.name} backend (${job.computation?.() ?? 'default computation'})${resume ? `, resuming after epoch ${epoch}` : ''}`);
-    let lastSample: { prefix: string; text: string } | undefined;
-    const emit = (e: RunEvent) => {
-      if (e.type === 'metrics') {
-        const line = { epoch: e.epoch, perplexity: e.perplexity, valPerplexity: e.valPerplexity, tokensPerSecond: Math.round(e.tokensPerSecond), loss: e.loss, elapsedMs: Math.round(e.elapsedMs) };
-        if (json) io.out(JSON.stringify(line));
-        else {
-          const val = e.valPerplexity === null ? '' : `  valid ${e.valPerplexity.toFixed(2)}`;
-          io.out(`epoch ${e.epoch}  perplexity ${e.perplexity!.toFixed(2)}${val}  ${Math.round(e.tokensPerSecond).toLocaleString('en-US')} tokens/s`);
-        }
-      } else if (e.type === 'sample') {
-        lastSample = { prefix: e.prefix, text: e.text };
-        if (!json && (e.epoch % 10 === 0 || e.epoch === job.epochs)) io.out(`  ${e.text}`);
-      } else if (e.type === 'checkpoint' && !json) {
-        io.err(`  checkpoint: ${e.dir} (epoch ${e.epoch})`);
-      }
-    };
-    const run = new Run(job, { runId: 'cli', checkpointDir: out, startEpoch: epoch, history, emit });
-    const onAbort = () => run.stop();
-    io.signal.addEventListener('abort', onAbort);
+    // Before the backend and the corpus: a wrong --out fails at once, not after all epochs.
+    const notes: string[] = [];
+    const lock = out ? prepareOutDir(out, { resume, force: flag(args, 'force') }, notes) : undefined;
     try {
-      const reason = await run.execute();
-      const last = run.history.at(-1);
-      if (json) {
-        io.out(JSON.stringify({ done: reason, epoch: run.epoch, perplexity: last?.perplexity ?? null, valPerplexity: last?.valPerplexity ?? null, sample: lastSample?.text ?? null, prefix: lastSample?.prefix ?? null, checkpoint: out ?? null }));
-      } else if (reason === 'stopped') {
-        io.err(`stopped during epoch ${run.epoch + 1}; ${out ? `the checkpoint in ${out} holds epoch ${run.epoch - (run.epoch % Math.max(1, job.checkpointEvery))}` : 'nothing was saved (no --out)'}.`);
-      }
+      await trainLm(args, io, { json, out, resume, config, notes });
     } finally {
-      io.signal.removeEventListener('abort', onAbort);
-      job.dispose();
+      lock?.release();
     }
   },
 });
+
+async function trainLm(args: ParsedArgs, io: CliIO, o: { json: boolean; out?: string; resume: boolean; config: Record<string, unknown>; notes: string[] }): Promise<void> {
+  const { json, out, resume, config } = o;
+  const backend = await initBackendArg(args, io);
+  setDefaultResolveOptions(cliResolveOptions(args));
+  const { job, epoch, history, notes } = await createJob({ config, checkpointDir: out, resume });
+  for (const n of [...o.notes, ...notes]) io.err(n);
+  if (!json) io.err(`training on the ${backend.name} backend (${job.computation?.() ?? 'default computation'})${resume ? `, resuming after epoch ${epoch}` : ''}`);
+  let lastSample: { prefix: string; text: string } | undefined;
+  const emit = (e: RunEvent) => {
+    if (e.type === 'metrics') {
+      const line = { epoch: e.epoch, perplexity: e.perplexity, valPerplexity: e.valPerplexity, tokensPerSecond: Math.round(e.tokensPerSecond), loss: e.loss, elapsedMs: Math.round(e.elapsedMs) };
+      if (json) io.out(JSON.stringify(line));
+      else {
+        const val = e.valPerplexity === null ? '' : `  valid ${e.valPerplexity.toFixed(2)}`;
+        io.out(`epoch ${e.epoch}  perplexity ${e.perplexity!.toFixed(2)}${val}  ${Math.round(e.tokensPerSecond).toLocaleString('en-US')} tokens/s`);
+      }
+    } else if (e.type === 'sample') {
+      lastSample = { prefix: e.prefix, text: e.text };
+      if (!json && (e.epoch % 10 === 0 || e.epoch === job.epochs)) io.out(`  ${e.text}`);
+    } else if (e.type === 'checkpoint' && !json) {
+      io.err(`  checkpoint: ${e.dir} (epoch ${e.epoch})`);
+    }
+  };
+  const run = new Run(job, { runId: 'cli', checkpointDir: out, startEpoch: epoch, history, emit });
+  const onAbort = () => run.stop();
+  io.signal.addEventListener('abort', onAbort);
+  try {
+    const reason = await run.execute();
+    const last = run.history.at(-1);
+    if (json) {
+      io.out(JSON.stringify({ done: reason, epoch: run.epoch, perplexity: last?.perplexity ?? null, valPerplexity: last?.valPerplexity ?? null, sample: lastSample?.text ?? null, prefix: lastSample?.prefix ?? null, checkpoint: out ?? null }));
+    } else if (reason === 'stopped') {
+      io.err(`stopped during epoch ${run.epoch + 1}; ${out ? `the checkpoint in ${out} holds epoch ${run.epoch - (run.epoch % Math.max(1, job.checkpointEvery))}` : 'nothing was saved (no --out)'}.`);
+    }
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+    job.dispose();
+  }
+}

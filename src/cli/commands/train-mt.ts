@@ -1,14 +1,15 @@
 import { bleu } from '../../core/metrics/bleu';
 import { Run } from '../../core/training/run';
 import type { EpochMetrics, RunEvent } from '../../protocol/training';
-import { hasCheckpoint, readCheckpoint } from '../../core/training/checkpoint';
+import { readCheckpoint } from '../../core/training/checkpoint';
+import { prepareOutDir } from '../../core/training/out-dir';
+import { checkResumeOptions } from '../../core/training/resume-options';
 import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/translation/mt-config';
 import { readMtFiles } from '../../core/translation/mt-checkpoint';
 import { TRANSLATOR_NAMES } from '../../core/translation/registry';
 import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt-job';
-import { SeqlabError } from '../../core/util/errors';
 import { disposeKernels, kernelInfo } from '../../core/kernels';
-import { defineCommand, flag, int, jsonOption, num, oneOf, str, type ParsedArgs } from '../command';
+import { count, defineCommand, flag, int, jsonOption, num, oneOf, str, type CliIO, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions } from '../corpus-options';
 
@@ -20,19 +21,19 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
   put('preset', 'preset', () => oneOf(args, 'preset', Object.keys(MT_PRESETS)));
   put('pairs', 'pairs', () => str(args, 'pairs'));
   put('model', 'model', () => oneOf(args, 'model', TRANSLATOR_NAMES));
-  put('numExamples', 'num-examples', () => (str(args, 'num-examples') === 'all' ? null : int(args, 'num-examples')));
-  put('numSteps', 'steps', () => int(args, 'steps'));
-  put('embedSize', 'embed', () => int(args, 'embed'));
-  put('numHiddens', 'hidden', () => int(args, 'hidden'));
-  put('numLayers', 'layers', () => int(args, 'layers'));
+  put('numExamples', 'num-examples', () => (str(args, 'num-examples') === 'all' ? null : count(args, 'num-examples', 'numExamples')));
+  put('numSteps', 'steps', () => count(args, 'steps', 'steps'));
+  put('embedSize', 'embed', () => count(args, 'embed', 'embedding'));
+  put('numHiddens', 'hidden', () => count(args, 'hidden', 'hidden'));
+  put('numLayers', 'layers', () => count(args, 'layers', 'layers'));
   put('dropout', 'dropout', () => num(args, 'dropout'));
   put('lr', 'lr', () => num(args, 'lr'));
-  put('epochs', 'epochs', () => int(args, 'epochs'));
-  put('batchSize', 'batch', () => int(args, 'batch'));
+  put('epochs', 'epochs', () => count(args, 'epochs', 'epochs', undefined, 0));
+  put('batchSize', 'batch', () => count(args, 'batch', 'batch'));
   put('seed', 'seed', () => int(args, 'seed'));
   put('validFraction', 'valid', () => num(args, 'valid'));
-  put('evalEvery', 'eval-every', () => int(args, 'eval-every'));
-  put('checkpointEvery', 'checkpoint-every', () => int(args, 'checkpoint-every'));
+  put('evalEvery', 'eval-every', () => count(args, 'eval-every', 'evalEvery', undefined, 0));
+  put('checkpointEvery', 'checkpoint-every', () => count(args, 'checkpoint-every', 'checkpointEvery', undefined, 0));
   put('dataDirectory', 'data-dir', () => str(args, 'data-dir'));
   return c;
 }
@@ -42,7 +43,7 @@ export const trainMtCommand = defineCommand({
   summary: "Train the book's GRU encoder–decoder on English–French pairs (d2l 9.5–9.7) and save a translator.",
   usage:
     '--pairs fra-eng|PATH [--model seq2seq] [--preset textbook|quick|full-small|full-large] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ' +
-    '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume] ' +
+    '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume | --force] ' +
     '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--json]',
   options: {
     pairs: { type: 'string' },
@@ -62,6 +63,7 @@ export const trainMtCommand = defineCommand({
     'eval-every': { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'boolean' },
+    force: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
     ...backendOption,
     'data-dir': { type: 'string' },
@@ -72,65 +74,81 @@ export const trainMtCommand = defineCommand({
     const out = str(args, 'out');
     const resume = flag(args, 'resume');
     const raw = mtConfigFromArgs(args);
-    const backend = await initBackendArg(args);
-    const resolve = cliResolveOptions(args);
-    let job;
-    let startEpoch = 0;
-    let history: EpochMetrics[] = [];
-    if (resume) {
-      if (!hasCheckpoint(out)) throw new SeqlabError(`There is no checkpoint to resume in ${out}.`, 'checkpoint');
-      const files = readMtFiles(out);
-      const epochs = raw.epochs as number | undefined;
-      job = await loadMtJob(out, await readPairsText(files.config.pairs, resolve), { epochs });
-      startEpoch = files.epoch ?? 0;
-      history = readCheckpoint(out, 'mt').history;
-    } else {
-      if (hasCheckpoint(out)) throw new SeqlabError(`${out} already holds a checkpoint; pass --resume to continue it or choose another --out folder.`, 'checkpoint');
-      const config = resolveMtConfig(raw);
-      job = await createMtJob(config, await readPairsText(config.pairs, resolve));
-    }
-    const t = job.trainer;
-    if (!json) {
-      io.err(`training on the ${backend.name} backend (recurrent kernel: ${kernelInfo().path}): ${t.data.source.length} pairs (${t.trainRows.length} train, ${t.validRows.length} held out), vocabularies ${t.data.srcVocab.size}/${t.data.tgtVocab.size}${resume ? `, resuming after epoch ${startEpoch}` : ''}`);
-    }
-    const started = performance.now();
-    const emit = (e: RunEvent) => {
-      if (e.type === 'metrics') {
-        const line = { epoch: e.epoch, loss: e.loss, tokenLoss: e.extra?.tokenLoss ?? null, bleu: e.extra?.bleu ?? null, tokensPerSecond: Math.round(e.tokensPerSecond), elapsedMs: Math.round(e.elapsedMs) };
-        if (json) io.out(JSON.stringify(line));
-        else if (e.epoch % 10 === 0 || e.epoch === job.epochs || e.extra?.bleu != null) {
-          const b = e.extra?.bleu != null ? `  held-out BLEU ${e.extra.bleu.toFixed(3)}` : '';
-          io.out(`epoch ${e.epoch}  loss ${e.loss.toFixed(4)}${b}  ${Math.round(e.tokensPerSecond).toLocaleString('en-US')} tokens/s`);
-        }
-      } else if (e.type === 'checkpoint' && !json) {
-        io.err(`  checkpoint: ${e.dir} (epoch ${e.epoch})`);
-      }
-    };
-    const run = new Run(job, { runId: 'cli', checkpointDir: out, startEpoch, history, emit });
-    const onAbort = () => run.stop();
-    io.signal.addEventListener('abort', onAbort);
+    // Before the backend and the data: a wrong --out fails at once, not after all epochs.
+    const notes: string[] = [];
+    const lock = prepareOutDir(out, { resume, force: flag(args, 'force') }, notes);
     try {
-      const reason = await run.execute();
-      const seconds = (performance.now() - started) / 1000;
-      const tr = t.translator();
-      const examples = t.config.pairs === 'fra-eng'
-        ? TEXTBOOK_SENTENCES.map(([src, label]) => {
-            const pred = tr.translate(src).translations[0].text;
-            return { source: src, pred, label, bleu: bleu(pred, label, 2) };
-          })
-        : [];
-      const last = run.history.at(-1);
-      if (json) {
-        io.out(JSON.stringify({ done: reason, epoch: run.epoch, seconds: Math.round(seconds * 10) / 10, loss: last?.loss ?? null, bleu: last?.extra?.bleu ?? null, examples, checkpoint: out, backend: backend.name, kernel: kernelInfo().path }));
-      } else {
-        io.out(`${reason} after epoch ${run.epoch} in ${seconds.toFixed(1)} s; checkpoint in ${out}`);
-        for (const x of examples) io.out(`${x.source} => ${x.pred}, bleu ${x.bleu.toFixed(3)}`);
-      }
+      await trainMt(args, io, { json, out, resume, raw, notes });
     } finally {
-      io.signal.removeEventListener('abort', onAbort);
-      job.dispose();
-      // Kernel worker threads would keep the process alive.
-      disposeKernels();
+      lock.release();
     }
   },
 });
+
+/** What `train-mt --resume` may change: the translator's loader takes a new epoch count (and the data is found anew). */
+const MT_RESUMABLE = ['epochs', 'dataDirectory'];
+
+async function trainMt(args: ParsedArgs, io: CliIO, o: { json: boolean; out: string; resume: boolean; raw: Record<string, unknown>; notes: string[] }): Promise<void> {
+  const { json, out, resume, raw, notes } = o;
+  const backend = await initBackendArg(args, io);
+  const resolve = cliResolveOptions(args);
+  let job;
+  let startEpoch = 0;
+  let history: EpochMetrics[] = [];
+  if (resume) {
+    const files = readMtFiles(out);
+    const { applied } = checkResumeOptions(files.config as unknown as Record<string, unknown>, raw, MT_RESUMABLE);
+    if (applied.length > 0) notes.push(`Resuming with ${applied.join(', ')}.`);
+    const epochs = raw.epochs as number | undefined;
+    job = await loadMtJob(out, await readPairsText(files.config.pairs, resolve), { epochs });
+    startEpoch = files.epoch ?? 0;
+    history = readCheckpoint(out, 'mt').history;
+  } else {
+    const config = resolveMtConfig(raw);
+    job = await createMtJob(config, await readPairsText(config.pairs, resolve));
+  }
+  const t = job.trainer;
+  for (const n of notes) io.err(n);
+  if (!json) {
+    io.err(`training on the ${backend.name} backend (recurrent kernel: ${kernelInfo().path}): ${t.data.source.length} pairs (${t.trainRows.length} train, ${t.validRows.length} held out), vocabularies ${t.data.srcVocab.size}/${t.data.tgtVocab.size}${resume ? `, resuming after epoch ${startEpoch}` : ''}`);
+  }
+  const started = performance.now();
+  const emit = (e: RunEvent) => {
+    if (e.type === 'metrics') {
+      const line = { epoch: e.epoch, loss: e.loss, tokenLoss: e.extra?.tokenLoss ?? null, bleu: e.extra?.bleu ?? null, tokensPerSecond: Math.round(e.tokensPerSecond), elapsedMs: Math.round(e.elapsedMs) };
+      if (json) io.out(JSON.stringify(line));
+      else if (e.epoch % 10 === 0 || e.epoch === job.epochs || e.extra?.bleu != null) {
+        const b = e.extra?.bleu != null ? `  held-out BLEU ${e.extra.bleu.toFixed(3)}` : '';
+        io.out(`epoch ${e.epoch}  loss ${e.loss.toFixed(4)}${b}  ${Math.round(e.tokensPerSecond).toLocaleString('en-US')} tokens/s`);
+      }
+    } else if (e.type === 'checkpoint' && !json) {
+      io.err(`  checkpoint: ${e.dir} (epoch ${e.epoch})`);
+    }
+  };
+  const run = new Run(job, { runId: 'cli', checkpointDir: out, startEpoch, history, emit });
+  const onAbort = () => run.stop();
+  io.signal.addEventListener('abort', onAbort);
+  try {
+    const reason = await run.execute();
+    const seconds = (performance.now() - started) / 1000;
+    const tr = t.translator();
+    const examples = t.config.pairs === 'fra-eng'
+      ? TEXTBOOK_SENTENCES.map(([src, label]) => {
+          const pred = tr.translate(src).translations[0].text;
+          return { source: src, pred, label, bleu: bleu(pred, label, 2) };
+        })
+      : [];
+    const last = run.history.at(-1);
+    if (json) {
+      io.out(JSON.stringify({ done: reason, epoch: run.epoch, seconds: Math.round(seconds * 10) / 10, loss: last?.loss ?? null, bleu: last?.extra?.bleu ?? null, examples, checkpoint: out, backend: backend.name, kernel: kernelInfo().path }));
+    } else {
+      io.out(`${reason} after epoch ${run.epoch} in ${seconds.toFixed(1)} s; checkpoint in ${out}`);
+      for (const x of examples) io.out(`${x.source} => ${x.pred}, bleu ${x.bleu.toFixed(3)}`);
+    }
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+    job.dispose();
+    // Kernel worker threads would keep the process alive.
+    disposeKernels();
+  }
+}

@@ -1,6 +1,6 @@
 import { loadTranslator } from '../../core/translation/mt-checkpoint';
 import { SeqlabError } from '../../core/util/errors';
-import { defineCommand, flag, int, jsonOption, num, optStr, str } from '../command';
+import { count, defineCommand, flag, jsonOption, num, optCount, str } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 
 export const translateCommand = defineCommand({
@@ -22,13 +22,13 @@ export const translateCommand = defineCommand({
     const dir = str(args, 'checkpoint');
     if (args.positionals.length === 0) throw new SeqlabError('Give a sentence to translate, e.g. seqlab translate --checkpoint DIR "go ."', 'usage');
     const opts = {
-      beam: int(args, 'beam', 1),
+      beam: count(args, 'beam', 'beam', 1),
       alpha: num(args, 'alpha', 0.75),
-      maxLen: optStr(args, 'max-len') === undefined ? undefined : int(args, 'max-len'),
+      maxLen: optCount(args, 'max-len', 'maxLen'),
       tree: flag(args, 'tree'),
-      treeChildren: optStr(args, 'tree-children') === undefined ? undefined : int(args, 'tree-children'),
+      treeChildren: optCount(args, 'tree-children', 'treeChildren'),
     };
-    await initBackendArg(args);
+    await initBackendArg(args, io);
     const translator = loadTranslator(dir);
     for (const sentence of args.positionals) {
       const r = translator.translate(sentence, opts);

@@ -1,6 +1,8 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { SeqlabError } from '../util/errors';
+import { assertWithinLimit } from '../util/limits';
 import { BpeTokenizer } from '../text/bpe';
+import { firstInvalidUtf8 } from '../text/utf8';
 import type { PreprocessMode } from '../text/preprocess';
 import { charTokenizer, flattenTokens, tokenizeDocument, wordTokenizer, type TokenKind, type Tokenizer, type TokenizedLine } from '../text/tokenizer';
 import { Vocab } from '../text/vocab';
@@ -64,13 +66,17 @@ export function readTextFile(path: string, maxBytes = MAX_CORPUS_BYTES): string 
   return buf.toString('utf8').replace(/^\uFEFF/, '');
 }
 
-/** Binary: a NUL byte, or mostly bytes that are not valid UTF-8 text. */
+/**
+ * Refuses what is not UTF-8 text, over the whole buffer: a NUL byte anywhere (binary), or any
+ * byte that is not valid UTF-8, named by its offset.
+ */
 export function assertText(buf: Uint8Array, what: string): void {
-  const head = buf.subarray(0, 64 * 1024);
-  if (head.includes(0)) throw new SeqlabError(`${what} looks like a binary file, not text.`, 'binary-file');
-  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(head);
-  const bad = decoded.split('\uFFFD').length - 1;
-  if (bad > 8 && bad > decoded.length / 100) throw new SeqlabError(`${what} is not UTF-8 text.`, 'binary-file');
+  if (buf.includes(0)) throw new SeqlabError(`${what} looks like a binary file, not text (it contains a NUL byte at offset ${buf.indexOf(0)}).`, 'binary-file');
+  const bad = firstInvalidUtf8(buf);
+  if (bad >= 0) {
+    const hex = buf[bad].toString(16).toUpperCase().padStart(2, '0');
+    throw new SeqlabError(`${what} is not UTF-8 text: the byte 0x${hex} at offset ${bad.toLocaleString('en-US')} is not valid UTF-8; convert the file to UTF-8 first (e.g. iconv -f latin1 -t utf-8).`, 'not-utf8');
+  }
 }
 
 export interface TokenizerOptions {
@@ -127,9 +133,11 @@ export function indexCorpus(corpus: CorpusText, opts: TokenizerOptions & { minFr
 
 /** `range:N` is the textbook's toy corpus 0…N−1 for showing how partitioning works. */
 export function parseRangeCorpus(spec: string): number[] | undefined {
-  const m = /^range:(\d+)$/.exec(spec);
+  const m = /^range:(.*)$/.exec(spec);
   if (!m) return undefined;
+  // Any number is a range (range:1e12 is a too-large range, not a file called "range:1e12").
   const n = Number(m[1]);
-  if (n < 2) throw new SeqlabError('A range corpus needs at least 2 tokens (range:N with N ≥ 2).');
+  if (m[1].trim() === '' || !Number.isInteger(n) || n < 2) throw new SeqlabError(`A range corpus needs a whole number of at least 2 tokens (range:N with N ≥ 2), got "${m[1]}".`, 'usage');
+  assertWithinLimit('rangeTokens', n, `range:${m[1]}`);
   return Array.from({ length: n }, (_, i) => i);
 }

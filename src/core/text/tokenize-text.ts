@@ -32,6 +32,8 @@ export interface TokenizeTextOptions {
   maxChars?: number;
   /** what the text is, for the messages (default "the selection (or document)") */
   what?: string;
+  /** how the caller asks for raw preprocessing, for the message when nothing is left (default the VS Code setting) */
+  rawHint?: string;
 }
 
 export function tokenizeText(text: string, tokenizer: Tokenizer, vocab: Vocab, mode: PreprocessMode, opts: TokenizeTextOptions = {}): TokenizeResult {
@@ -48,7 +50,7 @@ export function tokenizeText(text: string, tokenizer: Tokenizer, vocab: Vocab, m
   if (tokens.length === 0) {
     throw new SeqlabError(
       mode === 'textbook'
-        ? 'The text has no tokens after the textbook preprocessing (it keeps only letters A–Z); set seqlab.tokenize.preprocess to "raw" for other text.'
+        ? `The text has no tokens after the textbook preprocessing (it keeps only letters A–Z); ${opts.rawHint ?? 'set seqlab.tokenize.preprocess to "raw"'} for other text.`
         : 'The text has no tokens.',
       'empty-input',
     );

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CELLS, splitGates, type CellKind, type CellState } from '../models/cells';
 import { RecurrentLM } from '../models/rnn-lm';
 import { tokenRows } from '../models/token-rows';
+import { assertWithinLimit } from '../util/limits';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { crossEntropy } from './lm-trainer';
@@ -56,6 +57,10 @@ export function hiddenGradientNorms(opts: BpttOptions): BpttResult {
   const { kind, steps = 50, hidden = 32, batch = 8, seed = 0 } = opts;
   assertPositiveInt(steps, 'The number of time steps');
   assertPositiveInt(hidden, 'The number of hidden units');
+  // The extension's BPTT panel reaches this without the CLI's option checks.
+  assertWithinLimit('bpttSteps', steps);
+  assertWithinLimit('bpttHidden', hidden);
+  assertWithinLimit('bpttBatch', batch);
   assertPositiveInt(batch, 'The batch size');
   const V = opts.model?.config.vocabSize ?? opts.vocabSize ?? 28;
   const H = opts.model?.config.hidden ?? hidden;

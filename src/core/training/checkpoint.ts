@@ -8,6 +8,7 @@
  *     config.json, vocab.json  written by the job
  *     weights.json, weights.bin   tensors: manifest (names, shapes, offsets, sha256) + float32 data
  *     optimizer.json, optimizer.bin   optimizer state, when the optimizer has one (Adam)
+ *     checksums.json           SHA-256 of every file above, verified on every read (./checkpoint-sums.ts)
  *
  * A save writes a fresh folder under a temporary name, renames it into place, then replaces
  * the pointer with writeFileAtomic (temp + rename). A crash or stop at any moment leaves the
@@ -20,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SeqlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
 import type { EpochMetrics } from '../../protocol/training';
+import { verifyChecksumOf, verifyChecksums, writeChecksums } from './checkpoint-sums';
 import { isSelected, kernelInfo, PATH_ORDER } from '../kernels/select';
 import type { KernelPath } from '../kernels/types';
 
@@ -56,6 +58,7 @@ export function writeCheckpoint(root: string, job: string, epoch: number, histor
     throw new SeqlabError(`Cannot create the checkpoint folder ${root} (${(err as Error).message}).`, 'checkpoint');
   }
   if (!statSync(root).isDirectory()) throw new SeqlabError(`${root} is a file; checkpoints need a folder.`, 'checkpoint');
+  const hadCheckpoint = hasCheckpoint(root);
   const name = `epoch-${String(epoch).padStart(6, '0')}`;
   const tmp = join(root, `.tmp-${name}-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp);
@@ -64,6 +67,7 @@ export function writeCheckpoint(root: string, job: string, epoch: number, histor
     writeFileSync(join(tmp, 'history.json'), JSON.stringify(history));
     // the kernel path it trained on: a resume asks for the same one (bit-exact only there)
     writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ job, epoch, savedAt: new Date().toISOString(), kernelPath: isSelected() ? kernelInfo().path : undefined }));
+    writeChecksums(tmp);
     const final = join(root, name);
     // Re-saving the same epoch (e.g. the end of a run that just saved) replaces it; the old
     // pointer keeps naming a readable folder until the new pointer is in place.
@@ -76,7 +80,7 @@ export function writeCheckpoint(root: string, job: string, epoch: number, histor
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     if (err instanceof SeqlabError) throw err;
-    throw new SeqlabError(`Saving the checkpoint in ${root} failed (${(err as Error).message}); the previous checkpoint is unchanged.`, 'checkpoint');
+    throw new SeqlabError(`Saving the checkpoint in ${root} failed (${(err as Error).message}); ${hadCheckpoint ? 'the previous checkpoint is unchanged' : 'no checkpoint was saved'}.`, 'checkpoint');
   }
   // Older checkpoints and leftovers of interrupted saves.
   for (const entry of readdirSync(root)) {
@@ -113,6 +117,7 @@ export function readCheckpoint(root: string, expectJob?: string): LoadedCheckpoi
   if (expectJob && p.job !== expectJob) throw new SeqlabError(`The checkpoint in ${root} was written by a "${p.job}" job, not a "${expectJob}" job.`, 'checkpoint');
   const dir = join(root, p.current);
   if (!/^epoch-\d+$/.test(p.current) || !existsSync(dir)) throw new SeqlabError(`The checkpoint is incomplete: its folder ${p.current} is missing.`, 'checkpoint');
+  verifyChecksums(dir);
   const history = readJson(join(dir, 'history.json'), 'history.json');
   if (!Array.isArray(history)) throw new SeqlabError('The checkpoint is corrupted: history.json is not a list.', 'checkpoint');
   let kernelPath: KernelPath | null = null;
@@ -181,5 +186,6 @@ export function writeJson(dir: string, file: string, value: unknown): void {
 }
 
 export function readCheckpointJson(dir: string, file: string): unknown {
+  verifyChecksumOf(dir, file);
   return readJson(join(dir, file), file);
 }

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { SeqlabError } from '../util/errors';
+import { assertFitsInMemory, assertWithinLimit } from '../util/limits';
 import { IMPLS, type Impl } from '../models/recurrent/strategy';
 import { INITIALIZERS, LANGUAGE_MODEL_NAMES } from '../models/registry';
 import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber, renameLegacyKeys } from './config-fields';
@@ -67,6 +68,47 @@ export function parseLMConfig(raw: unknown): LMConfig {
   const r = LMConfigSchema.safeParse(renameLegacyKeys(raw ?? {}, LEGACY_KEYS));
   if (!r.success) throw new SeqlabError(formatConfigIssue('The training config', r.error));
   const c = r.data;
+  assertWithinLimit('hidden', c.hidden);
+  assertWithinLimit('layers', c.layers);
+  assertWithinLimit('batch', c.batch);
+  assertWithinLimit('steps', c.steps);
+  assertWithinLimit('epochs', c.epochs);
+  assertWithinLimit('embedding', c.embedding);
+  assertWithinLimit('truncK', c.truncK);
+  assertWithinLimit('sampleLength', c.sampleLength);
+  assertWithinLimit('checkpointEvery', c.checkpointEvery);
+  assertWithinLimit('bpeMerges', c.bpeMerges);
+  assertWithinLimit('maxTokens', c.maxTokens);
   if (c.truncation !== 'full' && c.impl === 'layers') throw new SeqlabError('Truncated BPTT needs --impl scratch or fused; the layers implementation trains with full BPTT.');
   return c;
+}
+
+/** Gate blocks per cell: the recurrent weights are this many H×H (and input×H) matrices. */
+const GATES = { rnn: 1, gru: 3, lstm: 4 } as const;
+
+/**
+ * Bytes a language model of this config takes while training, estimated from its shapes:
+ * weights, gradients and two optimizer moments (4 copies of the parameters), plus the
+ * activations BPTT keeps for one batch (every gate of every step of every layer, and the
+ * output layer's logits). Checked before anything is allocated, so a typo like --hidden 1e9
+ * is one sentence instead of a RangeError.
+ */
+export function estimateLMBytes(c: Pick<LMConfig, 'model' | 'hidden' | 'layers' | 'bidirectional' | 'embedding' | 'batch' | 'steps'>, vocabSize: number): number {
+  const g = GATES[c.model];
+  const dirs = c.bidirectional ? 2 : 1;
+  const H = c.hidden;
+  const input0 = c.embedding > 0 ? c.embedding : vocabSize;
+  let params = c.embedding > 0 ? vocabSize * c.embedding : 0;
+  for (let l = 0; l < c.layers; l++) {
+    const input = l === 0 ? input0 : H * dirs;
+    params += dirs * g * (input * H + H * H + H);
+  }
+  params += H * dirs * vocabSize + vocabSize;
+  const activations = c.batch * c.steps * (c.layers * dirs * (g + 2) * H + 2 * vocabSize);
+  return 4 * (4 * params + activations);
+}
+
+/** Refuses a config whose model would not fit in memory (see estimateLMBytes). */
+export function assertLMFits(c: LMConfig, vocabSize: number): void {
+  assertFitsInMemory(estimateLMBytes(c, vocabSize), `A ${c.model.toUpperCase()} with ${c.layers} layer(s) of ${c.hidden.toLocaleString('en-US')} hidden units, batch ${c.batch} × ${c.steps} steps and ${vocabSize.toLocaleString('en-US')} tokens`);
 }

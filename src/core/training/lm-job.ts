@@ -19,6 +19,7 @@ import { parseLMConfig, type LMConfig } from './lm-config';
 import { loadLMData, TextCodec, type LMData } from './lm-data';
 import { LMTrainer, modelConfigOf } from './lm-trainer';
 import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from '../../protocol/training';
+import { checkResumeOptions } from './resume-options';
 import { registerJob, type Job, type JobContext, type JobFactory } from './run';
 
 export const LM_JOB = 'lm';
@@ -101,12 +102,16 @@ export function loadLMCheckpoint(root: string, opts: { impl?: Impl } = {}): Load
   return loadLMFrom(ckpt, opts);
 }
 
-function loadLMFrom(ckpt: LoadedCheckpoint, opts: { impl?: Impl; epochs?: number }): LoadedLM {
+/** What `--resume` may change in a language model's config (see ./resume-options.ts). */
+export const LM_RESUMABLE = ['epochs', 'lr', 'clip', 'checkpointEvery', 'samplePrefix', 'sampleLength', 'dataDirectory'] as const;
+
+function loadLMFrom(ckpt: LoadedCheckpoint, opts: { impl?: Impl; epochs?: number; overrides?: Record<string, unknown> }): LoadedLM {
   const saved = readCheckpointJson(ckpt.dir, 'config.json') as { config?: unknown } | null;
   if (!saved || typeof saved !== 'object' || !saved.config) throw new SeqlabError('The checkpoint is corrupted: config.json has no config.', 'checkpoint');
   const raw = { ...(saved.config as Record<string, unknown>) };
   if (opts.impl) raw.impl = opts.impl;
   if (opts.epochs !== undefined) raw.epochs = opts.epochs;
+  Object.assign(raw, opts.overrides);
   const config = parseLMConfig(raw);
   const vocab = Vocab.fromJSON(readCheckpointJson(ckpt.dir, 'vocab.json'));
   const bpe = config.token === 'bpe' ? BpeTokenizer.fromJSON(readCheckpointJson(ckpt.dir, 'tokenizer.json')) : null;
@@ -135,8 +140,11 @@ export const lmJobFactory: JobFactory = {
     const data = await loadLMData(config);
     return new LMJob(new LMTrainer(config, data));
   },
-  async load(ckpt, overrides) {
-    const loaded = loadLMFrom(ckpt, { epochs: overrides.epochs });
+  async load(ckpt, given, notes = []) {
+    const saved = readCheckpointJson(ckpt.dir, 'config.json') as { config?: Record<string, unknown> } | null;
+    const { overrides, applied } = checkResumeOptions(saved?.config ?? {}, given, LM_RESUMABLE);
+    if (applied.length > 0) notes.push(`Resuming with ${applied.join(', ')}.`);
+    const loaded = loadLMFrom(ckpt, { overrides });
     try {
       await prepareKernels(loaded.config, ckpt);
       const data: LMData = await loadLMData(loaded.config);

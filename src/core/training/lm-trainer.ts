@@ -16,12 +16,17 @@ import { fusedCrossEntropy } from '../kernels/xent-op';
 import type { RecurrentKernel } from '../kernels/types';
 import { gradClipping } from './grad-clipping';
 import { loadOptimizerState, saveOptimizerState } from './optimizer-state';
-import type { LMConfig } from './lm-config';
+import { assertLMFits, type LMConfig } from './lm-config';
 import type { LMData } from './lm-data';
 import type { EpochMetrics, GenerateResult } from '../../protocol/training';
-import type { JobContext } from './run';
+import { divergedError, lossDiverged, type JobContext } from './run';
 
+/** trainStep's signal that its loss diverged; trainEpoch turns it into the sentence with epoch and step. */
+class StepDiverged extends Error {}
+
+/** The model a config describes; refuses one that would not fit in memory before it is built. */
 export function modelConfigOf(c: LMConfig, vocabSize: number): ModelConfig {
+  assertLMFits(c, vocabSize);
   return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed, init: c.init };
 }
 
@@ -105,9 +110,10 @@ export class LMTrainer {
       const loss = value.dataSync()[0];
       value.dispose();
       const clipped = gradClipping(grads, this.config.clip);
-      if (!Number.isFinite(loss) || !Number.isFinite(clipped.norm)) {
+      if (lossDiverged(loss) || !Number.isFinite(clipped.norm)) {
+        // Not applied: the weights stay as the last finite step left them.
         tf.dispose(Object.values(clipped.grads));
-        throw new SeqlabError('Training diverged (the loss is no longer finite); lower the learning rate or clip the gradients.', 'diverged');
+        throw new StepDiverged();
       }
       this.optimizer.applyGradients(clipped.grads);
       tf.dispose(Object.values(clipped.grads));
@@ -143,7 +149,14 @@ export class LMTrainer {
           if (state) disposeState(state);
           state = this.model.beginState(B);
         }
-        const r = this.trainStep(batches[i], state, truncationScales(this.config.truncation, this.config.truncK, T, truncRng));
+        let r: ReturnType<LMTrainer['trainStep']>;
+        try {
+          r = this.trainStep(batches[i], state, truncationScales(this.config.truncation, this.config.truncK, T, truncRng));
+        } catch (err) {
+          state = null; // trainStep disposed it
+          if (err instanceof StepDiverged) throw divergedError(epoch, i + 1);
+          throw err;
+        }
         state = r.state;
         lossSum += r.loss;
         normSum += r.norm;

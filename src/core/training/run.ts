@@ -19,6 +19,20 @@ import { SeqlabError } from '../util/errors';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult, RunEvent, RunState, StartCommand } from '../../protocol/training';
 
+/**
+ * A loss that no longer means anything: not finite, or so large that its perplexity exp(loss)
+ * overflows (`--lr 1e30` gave losses of 1e28 and perplexity Infinity, saved with exit 0).
+ */
+export function lossDiverged(loss: number): boolean {
+  return !Number.isFinite(loss) || !Number.isFinite(Math.exp(loss));
+}
+
+/** The one sentence a diverged run ends with; the last good checkpoint is kept. */
+export function divergedError(epoch: number, step: number | 'end'): SeqlabError {
+  const where = step === 'end' ? `at the end of epoch ${epoch}` : `at epoch ${epoch}, step ${step}`;
+  return new SeqlabError(`The loss diverged ${where}; lower the learning rate.`, 'diverged');
+}
+
 /** Thrown by `JobContext.between()` when a stop was requested; the Run catches it. */
 export class RunStopped extends Error {
   constructor() {
@@ -58,8 +72,12 @@ export interface Job {
 export interface JobFactory {
   readonly kind: string;
   create(config: Record<string, unknown>): Promise<Job>;
-  /** Rebuilds a job from a checkpoint; `overrides.epochs` extends or shortens the run. */
-  load(checkpoint: LoadedCheckpoint, overrides: { epochs?: number }): Promise<Job>;
+  /**
+   * Rebuilds a job from a checkpoint; `overrides` are the options given with the resume
+   * (`epochs` extends or shortens the run). A factory that checks them (./resume-options.ts)
+   * refuses changed model/data options and reports the applied ones in `notes`.
+   */
+  load(checkpoint: LoadedCheckpoint, overrides: { epochs?: number } & Record<string, unknown>, notes?: string[]): Promise<Job>;
 }
 
 const factories = new Map<string, JobFactory>();
@@ -75,7 +93,8 @@ export function jobFactory(kind: unknown): JobFactory {
 }
 
 /** Builds the job a start command asks for: fresh, or resumed from its checkpoint folder. */
-export async function createJob(cmd: Pick<StartCommand, 'config' | 'checkpointDir' | 'resume'>): Promise<{ job: Job; epoch: number; history: EpochMetrics[] }> {
+export async function createJob(cmd: Pick<StartCommand, 'config' | 'checkpointDir' | 'resume'>): Promise<{ job: Job; epoch: number; history: EpochMetrics[]; notes: string[] }> {
+  const notes: string[] = [];
   if (cmd.resume) {
     if (!cmd.checkpointDir) throw new SeqlabError('Resuming needs a checkpoint folder.');
     if (!hasCheckpoint(cmd.checkpointDir)) throw new SeqlabError(`There is no checkpoint to resume in ${cmd.checkpointDir}.`, 'checkpoint');
@@ -85,11 +104,11 @@ export async function createJob(cmd: Pick<StartCommand, 'config' | 'checkpointDi
       throw new SeqlabError(`The checkpoint in ${cmd.checkpointDir} was written by a "${ckpt.job}" job, not a "${String(cmd.config.job)}" job.`, 'checkpoint');
     }
     const epochs = typeof cmd.config.epochs === 'number' ? cmd.config.epochs : undefined;
-    const job = await factory.load(ckpt, { epochs });
-    return { job, epoch: ckpt.epoch, history: ckpt.history };
+    const job = await factory.load(ckpt, { ...cmd.config, epochs }, notes);
+    return { job, epoch: ckpt.epoch, history: ckpt.history, notes };
   }
   const job = await jobFactory(cmd.config.job).create(cmd.config);
-  return { job, epoch: 0, history: [] };
+  return { job, epoch: 0, history: [], notes };
 }
 
 export interface RunOptions {
@@ -162,6 +181,8 @@ export class Run {
       if (this.stopRequested) throw new RunStopped();
     },
     progress: (batch, batches, loss) => {
+      // Every job reports its batch losses here: a diverged one ends the run before it is saved.
+      if (loss !== undefined && lossDiverged(loss)) throw divergedError(this.epoch + 1, batch);
       this.opts.emit({ type: 'progress', runId: this.opts.runId, epoch: this.epoch + 1, batch, batches, loss });
     },
   };
@@ -185,6 +206,7 @@ export class Run {
         if (this.opts.holdLastEpochMs && this.epoch > 0 && this.epoch === this.job.epochs - 1) await new Promise((r) => setTimeout(r, this.opts.holdLastEpochMs));
         await this.ctx.between();
         const metrics = await this.job.trainEpoch(this.epoch + 1, this.ctx);
+        if (lossDiverged(metrics.loss)) throw divergedError(this.epoch + 1, 'end');
         this.epoch += 1;
         this.history.push(metrics);
         this.opts.emit({ type: 'metrics', runId, ...metrics });

@@ -4,7 +4,7 @@
  * it in-process. One run at a time; generate/activations requests are answered between batches
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
-import { initBackend, type BackendChoice } from '../backend';
+import { backendLabel, initBackend, type BackendChoice } from '../backend';
 import { bufferPool } from '../kernels/buffer-pool';
 import { disposeKernels, isSelected, kernelLabel, kernelNote, onKernelNotice, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
@@ -66,13 +66,14 @@ export class TrainingSession {
     this.emit({ type: 'state', runId: cmd.runId, state: 'starting' });
     if (cmd.backend || !this.backend) {
       this.backend = cmd.backend ?? 'auto';
-      this.backendName = (await initBackend({ backend: this.backend })).name;
+      // After a fallback (node → cpu) the run's info says so: "cpu (node unavailable)".
+      this.backendName = backendLabel(await initBackend({ backend: this.backend }));
     }
     // Measure (or recall) the fastest fused-kernel path before the job asks for it.
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice)
+    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice), and how the model computes
     const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, kernelNote: isSelected() ? kernelNote() : undefined, computation: job.computation?.() });
     ready();
     const stopNotices = onKernelNotice(ready);

@@ -2,18 +2,30 @@
  * The run registry: every training run with its settings, status, metrics history and last
  * checkpoint, kept in `runs.json` in the extension's global storage (written atomically), so
  * runs reappear after a window reload. No `vscode` here: unit tests drive it directly.
+ *
+ * Several windows share the file. Every save holds `runs.json.lock` (owner pid, stale locks of
+ * dead windows taken over), re-reads the file and merges per run: the newer `updated` wins,
+ * runs another window added are adopted, runs another window deleted are dropped. A window
+ * that trains a run marks it in `live/<id>.json` with its pid, so another window's load does
+ * not mark that run interrupted while its owner lives.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SeqlabError } from '../../core/util/errors';
 import { writeFileAtomic } from '../../core/util/fs';
+import { isStale, readLockInfo, withFileLock, type LockInfo } from '../../core/util/pid-lock';
 import { MAX_SAMPLES, RunRegistryFile, RunRecord, type MetricPoint, type RunStatus } from '../../protocol/runs';
 
 export type RunChange = { kind: 'added' | 'updated' | 'deleted'; run: RunRecord };
 
 export class RunRegistry {
   private runs = new Map<string, RunRecord>();
+  /** Ids this window saw in runs.json at its last read or write (to tell "deleted elsewhere" from "new here"). */
+  private known = new Set<string>();
+  /** Ids this window deleted, until its next save has removed them from the file. */
+  private deleted = new Set<string>();
   private listeners: ((c: RunChange) => void)[] = [];
   /** Problems met while loading (a corrupt file is kept aside, never silently dropped). */
   readonly loadWarnings: string[] = [];
@@ -25,6 +37,29 @@ export class RunRegistry {
   ) {
     mkdirSync(dir, { recursive: true });
     this.load();
+  }
+
+  private liveFile(id: string): string {
+    return join(this.dir, 'live', `${id}.json`);
+  }
+
+  /** Whether another process (another window) is training the run right now. */
+  private liveElsewhere(id: string): boolean {
+    const info = readLockInfo(this.liveFile(id));
+    return Boolean(info && info.pid !== process.pid && !isStale(info));
+  }
+
+  /** Keeps `live/<id>.json` in step with the run's status: present while this window trains it. */
+  private markLive(id: string, status: RunStatus | undefined): void {
+    if (status === undefined) return;
+    const path = this.liveFile(id);
+    if (status === 'running' || status === 'paused' || status === 'queued') {
+      mkdirSync(join(this.dir, 'live'), { recursive: true });
+      const info: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+      writeFileAtomic(path, JSON.stringify(info));
+    } else if (readLockInfo(path)?.pid === process.pid || isStale(readLockInfo(path))) {
+      rmSync(path, { force: true });
+    }
   }
 
   get file(): string {
@@ -62,10 +97,13 @@ export class RunRegistry {
     } else {
       for (const r of parsed.data.runs) this.runs.set(r.id, r);
     }
-    // A run that was training when the window closed has no training process any more.
+    this.known = new Set(this.runs.keys());
+    // A run that was training when the window closed has no training process any more (unless
+    // another window is training it: its live marker names a live pid).
     for (const r of this.runs.values()) {
-      if ((r.status === 'running' || r.status === 'paused' || r.status === 'queued') && !this.isLive(r.id)) {
+      if ((r.status === 'running' || r.status === 'paused' || r.status === 'queued') && !this.isLive(r.id) && !this.liveElsewhere(r.id)) {
         this.runs.set(r.id, { ...r, status: 'interrupted', updated: Date.now() });
+        this.markLive(r.id, 'interrupted');
       }
     }
     this.save();
@@ -77,9 +115,51 @@ export class RunRegistry {
     this.loadWarnings.push(`${why}; a copy was kept at ${backup}.`);
   }
 
+  /** Reads the runs that validate in runs.json (for merging; a corrupt file was set aside at load). */
+  private readDisk(): Map<string, RunRecord> {
+    const out = new Map<string, RunRecord>();
+    if (!existsSync(this.file)) return out;
+    try {
+      const raw = JSON.parse(readFileSync(this.file, 'utf8')) as { runs?: unknown };
+      for (const r of Array.isArray(raw?.runs) ? raw.runs : []) {
+        const p = RunRecord.safeParse(r);
+        if (p.success) out.set(p.data.id, p.data);
+      }
+    } catch {
+      /* half-written by a crashed older build: this save rewrites it from memory */
+    }
+    return out;
+  }
+
   private save(): void {
-    const data: RunRegistryFile = { version: 1, runs: [...this.runs.values()] };
-    writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+    withFileLock(`${this.file}.lock`, () => {
+      const disk = this.readDisk();
+      const changes: RunChange[] = [];
+      for (const [id, d] of disk) {
+        if (this.deleted.has(id)) continue;
+        const mine = this.runs.get(id);
+        if (!mine) {
+          // Added by another window, or deleted here before that window saved it again.
+          this.runs.set(id, d);
+          changes.push({ kind: 'added', run: d });
+        } else if (d.updated > mine.updated) {
+          this.runs.set(id, d);
+          changes.push({ kind: 'updated', run: d });
+        }
+      }
+      for (const [id, r] of [...this.runs]) {
+        if (!disk.has(id) && this.known.has(id)) {
+          // Deleted by another window since we last looked.
+          this.runs.delete(id);
+          changes.push({ kind: 'deleted', run: r });
+        }
+      }
+      const data: RunRegistryFile = { version: 1, runs: [...this.runs.values()] };
+      writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+      this.known = new Set(this.runs.keys());
+      this.deleted.clear();
+      for (const c of changes) this.emit(c);
+    });
   }
 
   onChange(fn: (c: RunChange) => void): { dispose(): void } {
@@ -110,6 +190,8 @@ export class RunRegistry {
     const id = init.id ?? `${init.model.cell}-${now.toString(36)}-${randomBytes(2).toString('hex')}`;
     const run = RunRecord.parse({ ...init, id, created: now, updated: now, status: 'queued', epoch: 0, latest: null, history: [], samples: [], checkpoint: null, error: null, engine: null });
     this.runs.set(id, run);
+    // Queued counts as live: another window opening now must not mark it interrupted.
+    this.markLive(id, 'queued');
     this.save();
     this.emit({ kind: 'added', run });
     return run;
@@ -118,8 +200,10 @@ export class RunRegistry {
   update(id: string, patch: Partial<Omit<RunRecord, 'id'>>): RunRecord | undefined {
     const cur = this.runs.get(id);
     if (!cur) return undefined; // deleted meanwhile: late events are dropped
-    const run = { ...cur, ...patch, updated: Date.now() };
+    // Strictly newer than any copy another window wrote, so the merge keeps this one.
+    const run = { ...cur, ...patch, updated: Math.max(Date.now(), cur.updated + 1) };
     this.runs.set(id, run);
+    this.markLive(id, patch.status);
     this.save();
     this.emit({ kind: 'updated', run });
     return run;
@@ -149,7 +233,9 @@ export class RunRegistry {
     const run = this.runs.get(id);
     if (!run) return undefined;
     this.runs.delete(id);
+    this.deleted.add(id);
     this.save();
+    rmSync(this.liveFile(id), { force: true });
     rmSync(this.checkpointDir(id), { recursive: true, force: true });
     this.emit({ kind: 'deleted', run });
     return run;
