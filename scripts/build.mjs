@@ -1,6 +1,7 @@
 // Bundles the extension host, the training process, the CLI and every webview with esbuild.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   absWorkingDir: root,
+  // jsonc-parser's "main" is a UMD build whose inner requires esbuild cannot follow: bundle its ESM build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const nodeEntries = {
@@ -79,3 +82,7 @@ if (watch) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyAssets();
 }
+
+// The experiment files' JSON Schema, generated from the run configs' zod schemas.
+const schema = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/experiment-schema.ts'], { cwd: root, stdio: 'inherit' });
+if (schema.status !== 0) throw new Error(`generating the experiment JSON Schema failed (${schema.status ?? schema.signal})`);

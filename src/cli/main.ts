@@ -49,7 +49,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 /** Commands that train: they run with the training young-generation size (see gc-tuning.ts). */
-const TRAINING_COMMANDS = new Set(['train-lm', 'train-mt']);
+const TRAINING_COMMANDS = new Set(['train-lm', 'train-mt', 'run']);
 
 /** Signals that stop a run cleanly (after the current batch; the last checkpoint stays). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

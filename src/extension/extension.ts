@@ -11,6 +11,9 @@ import { generateText } from './commands/generateText';
 import { exportRunToPyTorch, importPyTorchModel } from './interop/commands';
 import { datasetFolder, initData } from './data';
 import { guarded, lastShownError, log, outputChannel } from './errors';
+import { registerExperimentCommands } from './experiments/commands';
+import { ExperimentRunner } from './experiments/runner';
+import { offerWalkthroughOnFirstInstall, registerWalkthroughCommands } from './experiments/walkthrough';
 import { ComparePanel } from './runs/comparePanel';
 import { registerRunCommands } from './runs/commands';
 import { DashboardPanel } from './runs/dashboardPanel';
@@ -33,6 +36,8 @@ export interface SeqlabApi {
   /** Message trace and webview-reported errors of every open panel, by view type. */
   panelTraces(): { viewType: string; key: string; trace: string[]; webviewErrors: string[] }[];
   openPanels(): { vocabStats: number; dashboards: string[]; compare: boolean; heatmap: boolean; beamTree: boolean };
+  /** Experiment files' run queue and results. */
+  experiments: ExperimentRunner;
 }
 
 let services: Services | undefined;
@@ -58,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   services = s;
   const tree = new RunsTreeProvider(registry);
   const reg = (id: string, fn: (...a: never[]) => unknown) => vscode.commands.registerCommand(id, guarded(fn as (...a: unknown[]) => unknown));
+  const experiments = new ExperimentRunner(s, vscode.Uri.joinPath(context.globalStorageUri, 'experiments', 'queue.json').fsPath);
 
   context.subscriptions.push(
     outputChannel(),
@@ -90,8 +96,15 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     DashboardPanel.serializer(s),
     ComparePanel.serializer(s),
     HeatmapPanel.serializer(s),
+    experiments,
+    ...registerExperimentCommands(s, experiments),
+    ...registerWalkthroughCommands(context),
   );
+  // Runs queued from experiment files before the window closed continue now.
+  experiments.resume();
+  offerWalkthroughOnFirstInstall(context);
   return {
+    experiments,
     lastError: () => lastShownError,
     services: s,
     panelTraces: () =>

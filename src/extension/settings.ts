@@ -30,6 +30,8 @@ const cfg = () => vscode.workspace.getConfiguration('seqlab');
 
 export const settings = {
   backend: () => cfg().get<'auto' | 'node' | 'wasm' | 'cpu'>('backend', 'auto'),
+  /** Experiment runs training at once (default 1: a 2-core machine trains one run well). */
+  experimentConcurrency: () => Math.max(1, Math.round(cfg().get<number>('experiments.concurrency', 1))),
   dataDirectory: () => cfg().get<string>('dataDirectory', ''),
   hoverTranslation: () => cfg().get<boolean>('hoverTranslation', true),
   hoverLanguages: () => cfg().get<string[]>('hoverTranslation.languages', ['plaintext', 'markdown']),

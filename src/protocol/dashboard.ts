@@ -53,6 +53,8 @@ export const CompareToWebview = z.discriminatedUnion('type', [
     type: z.literal('runs'),
     metric: z.enum(['perplexity', 'loss']),
     runs: z.array(z.object({ id: z.string(), name: z.string(), history: z.array(MetricPoint) })),
+    /** Experiment runs' best values from their results folder (src/core/experiments/results.ts), for the results table. */
+    best: z.record(z.string(), z.object({ valPerplexity: z.number().nullable(), loss: z.number().nullable(), bleu: z.number().nullable() })).optional(),
   }),
 ]);
 export type CompareToWebview = z.infer<typeof CompareToWebview>;

@@ -29,6 +29,21 @@ export type MetricPoint = z.infer<typeof MetricPoint>;
 /** Samples a run keeps (the last ones): enough to see the text improve. */
 export const MAX_SAMPLES = 20;
 
+/** A run queued from an experiment file (src/core/experiments): what its results folder needs. */
+export const ExperimentLink = z.object({
+  /** The experiment file (absolute path) and the experiment's name. */
+  file: z.string(),
+  name: z.string(),
+  /** The run's folder in `<name>.seqlab-results/`, its entry in the file, its swept values. */
+  slug: z.string(),
+  entry: z.string(),
+  kind: z.enum(['lm', 'mt']),
+  swept: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** The resolved config, as the results folder records it. */
+  config: z.record(z.string(), z.unknown()),
+});
+export type ExperimentLink = z.infer<typeof ExperimentLink>;
+
 export const RunRecord = z.object({
   id: z.string().regex(/^[a-z0-9-]{4,64}$/),
   kind: RunKind,
@@ -42,7 +57,8 @@ export const RunRecord = z.object({
     bidirectional: z.boolean().default(false),
     token: z.enum(['char', 'word', 'bpe']).default('char'),
   }),
-  hyper: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  /** null: a translator's numExamples = every pair. */
+  hyper: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
   status: RunStatus,
   epoch: z.number().int().nonnegative(),
   epochs: z.number().int().positive(),
@@ -59,6 +75,8 @@ export const RunRecord = z.object({
   engine: z.string().nullable().default(null),
   created: z.number(),
   updated: z.number(),
+  /** Set for runs of an experiment file: the Runs view groups them, the results folder gets their results. */
+  experiment: ExperimentLink.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -43,6 +43,8 @@ async function main(): Promise<number> {
   try {
     await withTimeout((async () => {
       const vsix = packageVsix();
+      // The walkthrough opens by itself on a first activation; the UI tests open it themselves.
+      process.env.SEQLAB_TEST_NO_WALKTHROUGH ??= '1';
       const cs = await startCodeServer({ vsix: [vsix], verbose: process.env.SEQLAB_VERBOSE === '1' });
       port = cs.port;
       setUiContext({ browser: await launchBrowser(), workspaceUrl: cs.url(freshWorkspace()) });

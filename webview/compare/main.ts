@@ -36,14 +36,37 @@ function render(m: Extract<CompareToWebview, { type: 'runs' }>): void {
       ...(train ? [{ label: `${r.name} (train)`, x: r.history.map((p) => p.epoch), y: r.history.map((p) => p.train), dashed: true, colorIndex: i }] : []),
     ]),
   );
+  renderTable(m);
+}
+
+/** The results table: one row per run, sorted by the column last clicked (click again: reverse). */
+let sortBy = -1; // -1: in the order the runs were given
+let sortDir = 1;
+function renderTable(m: Extract<CompareToWebview, { type: 'runs' }>): void {
+  const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+  const rows = m.runs.map((r) => {
+    const valid = r.history.map((p) => p.valid).filter((v): v is number => v !== null);
+    const b = m.best?.[r.id];
+    return [r.name, r.history.length, valid.length ? Math.min(...valid) : null, r.history[r.history.length - 1]?.train ?? null, ...(m.best ? [b?.loss ?? null, b?.bleu ?? null] : [])] as (string | number | null)[];
+  });
+  const heads = ['run', 'epochs', `best validation ${m.metric}`, `last training ${m.metric}`, ...(m.best ? ['best loss', 'best BLEU'] : [])];
+  const key = (v: string | number | null) => (v === null ? Infinity : v);
+  if (sortBy >= 0) rows.sort((a, b) => {
+    const x = key(a[sortBy]);
+    const y = key(b[sortBy]);
+    return sortDir * (typeof x === 'string' || typeof y === 'string' ? String(x).localeCompare(String(y)) : x - y);
+  });
   table.replaceChildren(
-    el('tr', {}, el('th', {}, 'run'), el('th', { class: 'num' }, 'epochs'), el('th', { class: 'num' }, `best validation ${m.metric}`), el('th', { class: 'num' }, `last training ${m.metric}`)),
-    ...m.runs.map((r) => {
-      const valid = r.history.map((p) => p.valid).filter((v): v is number => v !== null);
-      const lastTrain = r.history[r.history.length - 1]?.train;
-      return el('tr', {}, el('td', {}, r.name), el('td', { class: 'num' }, String(r.history.length)),
-        el('td', { class: 'num' }, valid.length ? Math.min(...valid).toFixed(3) : '—'), el('td', { class: 'num' }, lastTrain != null ? lastTrain.toFixed(3) : '—'));
-    }),
+    el('tr', {}, ...heads.map((h, i) => {
+      const th = el('th', { class: i ? 'num sortable' : 'sortable', 'data-col': String(i), title: 'Sort by this column', ...(i === sortBy ? { 'data-sort': sortDir > 0 ? 'asc' : 'desc' } : {}) }, `${h}${i === sortBy ? (sortDir > 0 ? ' ▲' : ' ▼') : ''}`);
+      th.addEventListener('click', () => {
+        sortDir = i === sortBy ? -sortDir : 1;
+        sortBy = i;
+        renderTable(m);
+      });
+      return th;
+    })),
+    ...rows.map((row) => el('tr', {}, ...row.map((v, i) => el('td', i ? { class: 'num' } : {}, typeof v === 'number' ? (i === 1 ? String(v) : fmt(v, i === 4 ? 4 : 3)) : (v ?? '—'))))),
   );
 }
 

@@ -14,6 +14,7 @@ import { translateCommand } from './translate';
 import { bleuCommand } from './bleu';
 import { importCommand } from './import';
 import { exportCommand } from './export';
+import { runCommand } from './run';
 
 /** Every `seqlab` subcommand; a new command is a file in this folder plus one line here. */
-export const COMMANDS: CliCommand[] = [corpusStatsCommand, vocabCommand, tokenizeCommand, batchesCommand, infoCommand, ngramLmCommand, trainLmCommand, generateCommand, sineCommand, bpttCommand, trainMtCommand, translateCommand, bleuCommand, importCommand, exportCommand] as CliCommand[];
+export const COMMANDS: CliCommand[] = [corpusStatsCommand, vocabCommand, tokenizeCommand, batchesCommand, infoCommand, ngramLmCommand, trainLmCommand, generateCommand, sineCommand, bpttCommand, trainMtCommand, translateCommand, bleuCommand, importCommand, exportCommand, runCommand] as CliCommand[];

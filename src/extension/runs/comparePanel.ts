@@ -1,6 +1,7 @@
 /** Compare Runs: the perplexity (or loss) curves of several runs on one plot. */
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
+import { readRunResult, resultsDirFor } from '../../core/experiments/results';
 import { CompareState, CompareToHost, type CompareToWebview } from '../../protocol/dashboard';
 import { Panel } from '../panels/panel';
 import type { Services } from '../services';
@@ -45,7 +46,12 @@ export class ComparePanel extends Panel<CompareToWebview, CompareToHost> {
     const runs = this.runIds.map((id) => this.services.registry.get(id)).filter((r) => r !== undefined);
     const missing = this.runIds.length - runs.length;
     const metric = runs.every((r) => r.metric === 'loss') && runs.length ? 'loss' : 'perplexity';
-    this.post({ type: 'runs', metric, runs: runs.map((r) => ({ id: r.id, name: r.name, history: r.history })) });
+    // Runs of an experiment file: best loss and BLEU come from their results folder.
+    const best = Object.fromEntries(runs.flatMap((r) => {
+      const res = r.experiment ? readRunResult(resultsDirFor(r.experiment.file), r.experiment) : undefined;
+      return res ? [[r.id, res.best]] : [];
+    }));
+    this.post({ type: 'runs', metric, runs: runs.map((r) => ({ id: r.id, name: r.name, history: r.history })), ...(Object.keys(best).length ? { best } : {}) });
     if (missing) this.post({ type: 'notice', level: 'warning', text: `${missing} of the compared runs no longer exist.` });
   }
 

@@ -8,7 +8,7 @@ import { describeRun, modelLabel, type RunsNode } from './runsTree';
 export type RunArg = string | RunsNode | { runId?: string; id?: string } | undefined;
 
 export async function pickRun(registry: RunRegistry, arg: RunArg, opts: { title: string; filter?: (r: RunRecord) => boolean } = { title: 'Pick a run' }): Promise<RunRecord | undefined> {
-  const id = typeof arg === 'string' ? arg : arg && 'kind' in arg ? (arg.kind === 'run' ? arg.run.id : arg.runId) : (arg?.runId ?? arg?.id);
+  const id = typeof arg === 'string' ? arg : arg && 'kind' in arg ? (arg.kind === 'run' ? arg.run.id : arg.kind === 'detail' ? arg.runId : undefined) : (arg?.runId ?? arg?.id);
   if (id) return registry.require(id);
   const runs = registry.list().filter(opts.filter ?? (() => true));
   if (runs.length === 0) throw new SeqlabError('There are no suitable runs yet; start one with "Seqlab: Train Language Model…".', 'no-runs');

@@ -14,7 +14,11 @@ const ICONS: Record<RunRecord['status'], [string, string?]> = {
   interrupted: ['warning', 'charts.orange'],
 };
 
-export type RunsNode = { kind: 'run'; run: RunRecord } | { kind: 'detail'; runId: string; label: string; value: string };
+export type RunsNode =
+  | { kind: 'run'; run: RunRecord }
+  | { kind: 'detail'; runId: string; label: string; value: string }
+  /** The runs of one experiment file (src/extension/experiments), grouped. */
+  | { kind: 'experiment'; file: string; name: string };
 
 export function describeRun(r: RunRecord): string {
   const progress = `epoch ${r.epoch}/${r.epochs}`;
@@ -27,6 +31,20 @@ export function modelLabel(r: RunRecord): string {
   const layers = `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()}`;
   if (r.kind === 'translator') return `seq2seq encoder–decoder · ${layers} · ${m.hidden} hidden · ${m.token} tokens`;
   return `${layers} · ${m.hidden} hidden · ${m.token}`;
+}
+
+/** Top level of the tree: runs of an experiment file under one node, placed where its newest run is. */
+function groupByExperiment(runs: RunRecord[]): RunsNode[] {
+  const seen = new Set<string>();
+  const out: RunsNode[] = [];
+  for (const run of runs) {
+    if (!run.experiment) out.push({ kind: 'run', run });
+    else if (!seen.has(run.experiment.file)) {
+      seen.add(run.experiment.file);
+      out.push({ kind: 'experiment', file: run.experiment.file, name: run.experiment.name });
+    }
+  }
+  return out;
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
@@ -43,7 +61,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return this.registry.list().map((run) => ({ kind: 'run', run }));
+    if (!node) return groupByExperiment(this.registry.list());
+    if (node.kind === 'experiment') return this.experimentRuns(node.file).map((run) => ({ kind: 'run', run }));
     if (node.kind !== 'run') return [];
     const r = this.registry.get(node.run.id) ?? node.run;
     const rows: [string, string][] = [
@@ -58,7 +77,25 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return rows.map(([label, value]) => ({ kind: 'detail', runId: r.id, label, value }));
   }
 
+  /** An experiment's runs in the order they were queued. */
+  private experimentRuns(file: string): RunRecord[] {
+    return this.registry.list().filter((r) => r.experiment?.file === file).reverse();
+  }
+
   getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'experiment') {
+      const runs = this.experimentRuns(node.file);
+      const counts = new Map<string, number>();
+      for (const r of runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `experiment:${node.file}`;
+      item.description = `${runs.length} run${runs.length === 1 ? '' : 's'} · ${[...counts].map(([st, n]) => `${n} ${st}`).join(', ')}`;
+      item.tooltip = `Experiment ${node.name}\n${node.file}`;
+      item.iconPath = new vscode.ThemeIcon('beaker');
+      item.contextValue = 'experiment';
+      item.resourceUri = vscode.Uri.file(node.file);
+      return item;
+    }
     if (node.kind === 'detail') {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.description = node.value;
