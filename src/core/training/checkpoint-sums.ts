@@ -63,13 +63,23 @@ function checkOne(dir: string, rel: string, expected: string): void {
   }
 }
 
-/** Verifies every file of an epoch folder; refuses a folder without checksums or with a changed, missing or extra file. */
-export function verifyChecksums(dir: string): void {
+/**
+ * Verifies every file of an epoch folder; refuses a changed, missing or extra file. A folder
+ * without checksums (saved by a Seqlab before 0.2) still loads — its weights carry their own
+ * SHA-256 — but never silently: the warning says its other files are unverified, and the next
+ * save of that run writes the checksums. Returns that warning, or null.
+ */
+export function verifyChecksums(dir: string): string | null {
   const sums = readSums(dir);
-  if (!sums) throw new SeqlabError(`The checkpoint has no ${CHECKSUMS_FILE} (written by an older Seqlab, or damaged), so its files cannot be verified; train it again.`, 'checkpoint');
+  if (!sums) {
+    const warning = `The checkpoint in ${dir} has no ${CHECKSUMS_FILE} (saved by an older Seqlab, or the file was deleted): its weights are verified, its vocabulary and config are not; the next save writes checksums.`;
+    console.warn(`seqlab: warning: ${warning}`);
+    return warning;
+  }
   for (const [rel, expected] of Object.entries(sums.files)) checkOne(dir, rel, expected);
   const extra = listFiles(dir).filter((rel) => !(rel in sums.files));
   if (extra.length > 0) throw new SeqlabError(`The checkpoint is corrupted: ${extra[0]} was added after it was saved.`, 'checkpoint');
+  return null;
 }
 
 /** Verifies one file when its folder has checksums (bare epoch folders read file by file). */
