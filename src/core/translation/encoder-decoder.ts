@@ -17,7 +17,8 @@ export interface Encoder<EncOut> {
 }
 
 export interface Decoder<EncOut, State> {
-  initState(encOutputs: EncOut): State;
+  /** encValidLens: each source's length without padding (d2l's enc_valid_lens; attention masks the rest) */
+  initState(encOutputs: EncOut, encValidLens?: readonly number[]): State;
   /** X: [batch, steps] int32 target inputs → [batch, steps, vocab] logits and the next state */
   forward(X: tf.Tensor2D, state: State, ctx: ForwardContext): { output: tf.Tensor3D; state: State };
 }
@@ -29,9 +30,9 @@ export class EncoderDecoder<EncOut, State> {
     readonly decoder: Decoder<EncOut, State>,
   ) {}
 
-  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext): { output: tf.Tensor3D; state: State } {
+  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { output: tf.Tensor3D; state: State } {
     const encOutputs = this.encoder.forward(encX, ctx);
-    const state = this.decoder.initState(encOutputs);
+    const state = this.decoder.initState(encOutputs, encValidLens);
     return this.decoder.forward(decX, state, ctx);
   }
 }

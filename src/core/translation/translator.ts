@@ -10,10 +10,13 @@ import { UNK, type Vocab } from '../text/vocab';
 import { beamSearch, type BeamNode, type BeamTree } from '../decoding/beam';
 import { greedySearch } from '../decoding/greedy';
 import { DEFAULT_ALPHA, type Hypothesis, type StepFn } from '../decoding/types';
+import type { SteeringOptions } from '../decoding/steering';
 import { BOS, EOS, NMT_RESERVED, PAD, preprocessNmt, truncatePad } from './nmt-data';
 import type { Seq2Seq } from './seq2seq';
+import { Seq2SeqAttention } from './attention/model';
+import { attentionDecoderFor } from './attention/step';
 
-export interface TranslateOptions {
+export interface TranslateOptions extends SteeringOptions {
   /** beam size k; 1 (default) = greedy search */
   beam?: number;
   /** length-normalisation exponent of the final score (default 0.75) */
@@ -26,6 +29,13 @@ export interface TranslateOptions {
   treeChildren?: number;
   /** how many translations to return (default k) */
   nBest?: number;
+  /** add each translation's attention matrix (attention models; an error for a plain seq2seq) */
+  attention?: boolean;
+  /**
+   * replace_unk: an `<unk>` in the output becomes the source word its step attended to most
+   * (attention models; a plain seq2seq has no weights, which the result's notes say).
+   */
+  replaceUnk?: boolean;
 }
 
 export interface UnknownWord {
@@ -42,6 +52,14 @@ export interface Translation {
   /** Σ log P */
   logProb: number;
   finished: boolean;
+  /** with `attention`: one row per target token (`<eos>` included when finished), one column per source token (`<eos>` included); rows sum to 1 */
+  attention?: number[][];
+  /** the columns of `attention`: the source as the model saw it (unknown words as typed) and `<eos>` */
+  sourceTokens?: string[];
+  /** the rows of `attention`: the output tokens, `<eos>` included when finished */
+  targetTokens?: string[];
+  /** with `replaceUnk`: each `<unk>` replaced (output position, the source word and its position) */
+  replaced?: { index: number; source: string; sourceIndex: number }[];
 }
 
 export interface TreeNodeOut extends BeamNode {
@@ -57,6 +75,17 @@ export interface TranslateResult {
   truncated: boolean;
   translations: Translation[];
   tree?: Omit<BeamTree, 'nodes'> & { nodes: TreeNodeOut[] };
+  /** which model produced it: `seq2seq` or `attention` */
+  arch: string;
+  /** things the user should know about how this result was made (e.g. replace_unk without attention) */
+  notes: string[];
+}
+
+/** The translator models: the plain seq2seq (d2l 9.7) and Bahdanau attention (d2l 10.4). */
+export type TranslatorModel = Seq2Seq | Seq2SeqAttention;
+
+export function archOf(model: TranslatorModel): string {
+  return model instanceof Seq2SeqAttention ? model.arch : 'seq2seq';
 }
 
 /** Decoder state per hypothesis: one hidden vector per layer. */
@@ -71,7 +100,7 @@ export function sourceTokens(sentence: string): string[] {
 
 export class Translator {
   constructor(
-    readonly model: Seq2Seq,
+    readonly model: TranslatorModel,
     readonly srcVocab: Vocab,
     readonly tgtVocab: Vocab,
     readonly numSteps: number,
@@ -82,7 +111,7 @@ export class Translator {
   }
 
   /** Source ids [numSteps] (with `<eos>`, truncated/padded) and what the UI should mark. */
-  encodeSource(sentence: string): { ids: number[]; source: string[]; unknown: UnknownWord[]; truncated: boolean } {
+  encodeSource(sentence: string): { ids: number[]; source: string[]; unknown: UnknownWord[]; truncated: boolean; validLen: number } {
     if (typeof sentence !== 'string') throw new SeqlabError('The sentence to translate must be text.');
     const source = sourceTokens(sentence);
     if (source.length === 0) throw new SeqlabError('There is nothing to translate: the sentence is empty.', 'empty-input');
@@ -96,14 +125,16 @@ export class Translator {
     }
     const ids = source.map((t) => (known(t) ? this.srcVocab.indexOf(t) : this.srcVocab.unk));
     const truncated = ids.length + 1 > this.numSteps;
-    return { ids: truncatePad([...ids, this.srcVocab.indexOf(EOS)], this.numSteps, this.srcVocab.indexOf(PAD)), source, unknown, truncated };
+    return { ids: truncatePad([...ids, this.srcVocab.indexOf(EOS)], this.numSteps, this.srcVocab.indexOf(PAD)), source, unknown, truncated, validLen: Math.min(ids.length + 1, this.numSteps) };
   }
 
   /** Encodes the source once and returns the decoders' initial state and step function. */
-  decoderFor(srcIds: number[]): { init: HiddenState; step: StepFn<HiddenState>; dispose(): void } {
-    const { numHiddens: H, numLayers: L } = this.model.config;
+  decoderFor(srcIds: number[], validLen = srcIds.length): { init: HiddenState; step: StepFn<HiddenState>; dispose(): void } {
+    if (this.model instanceof Seq2SeqAttention) return attentionDecoderFor(this.model, srcIds, validLen);
+    const model = this.model;
+    const { numHiddens: H, numLayers: L } = model.config;
     const { init, context } = tf.tidy(() => {
-      const enc = this.model.encoder.forward(tf.tensor2d([srcIds], [1, srcIds.length], 'int32'), { training: false });
+      const enc = model.encoder.forward(tf.tensor2d([srcIds], [1, srcIds.length], 'int32'), { training: false });
       const init = enc.state.map((s) => Float32Array.from(s.dataSync()));
       return { init, context: tf.keep(enc.state[L - 1]) };
     });
@@ -116,7 +147,7 @@ export class Translator {
           return tf.tensor2d(buf, [n, H]);
         });
         const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
-        const r = this.model.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
+        const r = model.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
         const V = r.output.shape[2];
         const logp = tf.logSoftmax(r.output.reshape([n, V])).dataSync() as Float32Array;
         const hs = r.state.hidden.map((h) => h.dataSync() as Float32Array);
@@ -136,16 +167,24 @@ export class Translator {
     assertPositiveInt(maxLen, 'max length');
     if (maxLen > 1000) throw new SeqlabError(`max length ${maxLen} is too long; use at most 1000 tokens.`);
     const alpha = opts.alpha ?? DEFAULT_ALPHA;
+    const arch = archOf(this.model);
+    if (opts.attention && arch !== 'attention') throw new SeqlabError('This translator is a plain seq2seq (d2l 9.7) and has no attention weights; train one with --model attention.', 'no-attention');
+    const notes: string[] = [];
+    if (opts.replaceUnk && arch !== 'attention') notes.push('replace_unk needs attention weights; this plain seq2seq has none, so <unk> stays in its output.');
     const enc = this.encodeSource(sentence);
-    const dec = this.decoderFor(enc.ids);
-    const decodeOpts = { bos: this.tgtVocab.indexOf(BOS), eos: this.tgtVocab.indexOf(EOS), maxLen, alpha };
+    const dec = this.decoderFor(enc.ids, enc.validLen);
+    const steering = { lengthPenalty: opts.lengthPenalty, minLen: opts.minLen, noRepeatNgram: opts.noRepeatNgram };
+    const decodeOpts = { bos: this.tgtVocab.indexOf(BOS), eos: this.tgtVocab.indexOf(EOS), maxLen, alpha, ...steering };
+    // The columns of the attention matrix: the source as typed (unknown words too) plus <eos>, cut like the ids.
+    const columns = [...enc.source, EOS].slice(0, enc.validLen);
+    const describe = (h: Hypothesis) => this.describe(h, columns, opts, notes);
     try {
       if (beam === 1 && !opts.tree) {
         const h = greedySearch(dec.step, dec.init, decodeOpts);
-        return { source: enc.source, unknown: enc.unknown, truncated: enc.truncated, translations: [this.describe(h)] };
+        return { source: enc.source, unknown: enc.unknown, truncated: enc.truncated, translations: [describe(h)], arch, notes };
       }
       const r = beamSearch(dec.step, dec.init, { ...decodeOpts, beam, nBest: opts.nBest, tree: Boolean(opts.tree), treeChildren: opts.treeChildren });
-      const out: TranslateResult = { source: enc.source, unknown: enc.unknown, truncated: enc.truncated, translations: r.hypotheses.map((h) => this.describe(h)) };
+      const out: TranslateResult = { source: enc.source, unknown: enc.unknown, truncated: enc.truncated, translations: r.hypotheses.map(describe), arch, notes };
       if (r.tree) out.tree = { ...r.tree, nodes: r.tree.nodes.map((n) => ({ ...n, text: this.tgtVocab.idxToToken[n.token] ?? UNK })) };
       return out;
     } finally {
@@ -153,9 +192,33 @@ export class Translator {
     }
   }
 
-  private describe(h: Hypothesis): Translation {
+  private describe(h: Hypothesis, columns: string[], opts: TranslateOptions, notes: string[]): Translation {
     const tokens = this.tgtVocab.toTokens(h.tokens);
-    return { text: tokens.join(' '), tokens, score: h.score, logProb: h.logProb, finished: h.finished };
+    const t: Translation = { text: tokens.join(' '), tokens, score: h.score, logProb: h.logProb, finished: h.finished };
+    if (opts.replaceUnk && h.attention) {
+      const replaced: NonNullable<Translation['replaced']> = [];
+      tokens.forEach((tok, i) => {
+        if (tok !== UNK) return;
+        // The source word with the highest weight at this step (never <eos>, the last column).
+        const row = h.attention![i];
+        const words = Math.min(row.length, columns.at(-1) === EOS ? columns.length - 1 : columns.length);
+        let best = 0;
+        for (let j = 1; j < words; j++) if (row[j] > row[best]) best = j;
+        tokens[i] = columns[best];
+        replaced.push({ index: i, source: columns[best], sourceIndex: best });
+      });
+      t.replaced = replaced;
+      if (replaced.length) {
+        t.text = tokens.join(' ');
+        notes.push(`replace_unk: ${replaced.map((r) => `<unk> at ${r.index + 1} → “${r.source}”`).join(', ')} (the source word each step attended to most).`);
+      }
+    }
+    if (opts.attention && h.attention) {
+      t.attention = h.attention;
+      t.sourceTokens = columns;
+      t.targetTokens = h.finished ? [...tokens, EOS] : [...tokens];
+    }
+    return t;
   }
 
   dispose(): void {
