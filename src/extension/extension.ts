@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'train-process.js').fsPath,
     backend: settings.backend,
     checkpointInterval: settings.checkpointInterval,
-    dataDir: datasetFolder,
+    dataDirectory: datasetFolder,
     log,
   }));
   const decorations = new TokenDecorations();

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { PreprocessMode } from '../core/text/preprocess';
 import type { TokenKind } from '../core/text/tokenizer';
+import { LM_SETTING_DEFAULTS, TRANSLATOR_SETTING_DEFAULTS } from '../core/training/setting-defaults';
 
 export type Cell = 'rnn' | 'gru' | 'lstm';
 
@@ -17,14 +18,12 @@ export interface HyperParameters {
   maxTokens?: number;
 }
 
-/** d2l's character-level Time Machine settings (ch. 9: 500 epochs, lr 1, batch 32, 35 steps, 256 hidden). */
-export const TEXTBOOK_HYPER: Record<Cell, HyperParameters> = {
-  rnn: { hidden: 256, layers: 1, epochs: 500, lr: 1, batch: 32, steps: 35, clip: 1 },
-  gru: { hidden: 256, layers: 1, epochs: 500, lr: 1, batch: 32, steps: 35, clip: 1 },
-  lstm: { hidden: 256, layers: 1, epochs: 500, lr: 1, batch: 32, steps: 35, clip: 1 },
-};
+/** d2l's character-level Time Machine settings (src/core/training/presets.ts), the same for every cell. */
+const lmDefaults = LM_SETTING_DEFAULTS as unknown as HyperParameters;
+export const TEXTBOOK_HYPER: Record<Cell, HyperParameters> = { rnn: lmDefaults, gru: lmDefaults, lstm: lmDefaults };
 
-export const TEXTBOOK_TRANSLATOR = { numExamples: 600, numSteps: 10, embedSize: 32, numHiddens: 32, numLayers: 2, dropout: 0.1, lr: 0.005, epochs: 300, batchSize: 64, clip: 1 };
+/** d2l 10.7's seq2seq: the defaults of the `seqlab.defaults.translator` setting. */
+export const TEXTBOOK_TRANSLATOR = TRANSLATOR_SETTING_DEFAULTS;
 
 const cfg = () => vscode.workspace.getConfiguration('seqlab');
 

@@ -123,7 +123,7 @@ describe('RunRegistry', () => {
   test('job configs: lm keys for language models, only mt keys for translators', () => {
     const reg = registry();
     const lm = reg.add({ kind: 'language-model', name: 'x', data: 'timemachine', model: { ...MODEL, cell: 'lstm', layers: 2 }, hyper: { lr: 1, batch: 32, steps: 35 }, epochs: 5, metric: 'perplexity' });
-    assert.deepEqual(RunManager.jobConfig(lm, 5, '/data'), { job: 'lm', corpus: 'timemachine', token: 'char', model: 'lstm', layers: 2, hidden: 32, bidirectional: false, epochs: 5, checkpointEvery: 5, dataDir: '/data', lr: 1, batch: 32, steps: 35 });
+    assert.deepEqual(RunManager.jobConfig(lm, 5, '/data'), { job: 'lm', corpus: 'timemachine', token: 'char', model: 'lstm', layers: 2, hidden: 32, bidirectional: false, epochs: 5, checkpointEvery: 5, dataDirectory: '/data', lr: 1, batch: 32, steps: 35 });
     const mt = reg.add({ kind: 'translator', name: 'y', data: 'fra-eng', model: MODEL, hyper: { numExamples: 600, numLayers: 2 }, epochs: 300, metric: 'loss' });
     assert.deepEqual(RunManager.jobConfig(mt, 50), { job: 'mt', pairs: 'fra-eng', epochs: 300, checkpointEvery: 50, numExamples: 600, numLayers: 2 });
   });

@@ -18,7 +18,7 @@ function lmConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
   put('mode', 'mode', () => oneOf(args, 'mode', ['textbook', 'raw']));
   put('minFreq', 'min-freq', () => int(args, 'min-freq'));
   put('bpeMerges', 'bpe-merges', () => int(args, 'bpe-merges'));
-  put('dataDir', 'data-dir', () => str(args, 'data-dir'));
+  put('dataDirectory', 'data-dir', () => str(args, 'data-dir'));
   put('maxTokens', 'max-tokens', () => int(args, 'max-tokens'));
   put('split', 'split', () => num(args, 'split'));
   put('model', 'model', () => oneOf(args, 'model', ['rnn', 'gru', 'lstm']));

@@ -26,7 +26,7 @@ export async function trainedGradientNorms(checkpointDir: string, opts: RunBpttO
     // before the corpus is read
     assertMeasurable(config);
     const resolve = opts.resolve ?? {};
-    const corpus = await loadCorpusText(config.corpus, { ...resolve, dataDirectory: config.dataDir ?? resolve.dataDirectory, mode: config.mode });
+    const corpus = await loadCorpusText(config.corpus, { ...resolve, dataDirectory: config.dataDirectory ?? resolve.dataDirectory, mode: config.mode });
     let ids = codec.encode(corpus.text.slice(0, TEXT_LIMIT));
     if (config.maxTokens > 0) ids = ids.slice(0, config.maxTokens);
     const kind = config.model;

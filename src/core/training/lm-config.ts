@@ -3,80 +3,67 @@
  * textbook's defaults (8.5: batch 32, 35 steps, 256 hidden, lr 1, clipping θ = 1). The config is
  * stored in checkpoints and carries `split` and `token` so the UI can compute the n-gram
  * baseline of the same data (src/core/ngram uses the same splitCorpus).
+ *
+ * The schema is the one definition of every key: its `.describe()` texts become the JSON Schema
+ * of experiment files (./job-configs.ts) and the settings' descriptions (scripts/gen-manifest.ts).
+ * A value outside its range fails with one sentence naming the key and the value.
  */
 import { z } from 'zod';
 import { SeqlabError } from '../util/errors';
+import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber, renameLegacyKeys } from './config-fields';
 
 export const TruncationSchema = z.enum(['full', 'fixed', 'random']);
 export type Truncation = z.infer<typeof TruncationSchema>;
 
 export const LMConfigSchema = z.object({
-  job: z.literal('lm').default('lm'),
+  job: z.literal('lm').default('lm').describe('The job kind: "lm" for a language model.'),
   // ---- data
-  /** `timemachine`, `fra-eng`, `fra-eng:fr` or a text file's path. */
-  corpus: z.string().min(1).default('timemachine'),
-  token: z.enum(['char', 'word', 'bpe']).default('char'),
-  mode: z.enum(['textbook', 'raw']).default('textbook'),
-  minFreq: z.number().int().min(0).default(0),
-  bpeMerges: z.number().int().min(0).default(500),
-  /** Use only the first N tokens of the corpus (0 = all); small slices for quick runs and tests. */
-  maxTokens: z.number().int().min(0).default(0),
-  /** Fraction of tokens for training; the rest is the validation split (1 = no validation). */
-  split: z.number().gt(0).max(1).default(0.9),
-  /** Folder with the data sets (else the usual search: SEQLAB_DATA_DIR, bundled copy, cache). */
-  dataDir: z.string().optional(),
+  corpus: z.string().min(1).default('timemachine').describe('The text to train on: `timemachine`, `fra-eng` (English side), `fra-eng:fr` (French side) or a path to a UTF-8 text file.'),
+  token: z.enum(['char', 'word', 'bpe']).default('char').describe('Tokenizer: characters (the textbook), words, or byte-pair encoding.'),
+  mode: z.enum(['textbook', 'raw']).default('textbook').describe('Preprocessing: `textbook` keeps letters only, lower-cased (d2l 9.2); `raw` keeps the text as written.'),
+  minFreq: nonNegativeInt('The minimum token frequency').default(0).describe('Tokens seen fewer times become <unk> (d2l Vocab min_freq).'),
+  bpeMerges: nonNegativeInt('The number of BPE merges').default(500).describe('Byte-pair-encoding merges learned when token is `bpe`.'),
+  maxTokens: nonNegativeInt('maxTokens').default(0).describe('Train on the first N tokens of the corpus only (d2l max_tokens; 0 = all).'),
+  split: z.number().gt(0).max(1).default(0.9).describe('Fraction of the tokens used for training; the rest is the validation split (1 = no validation, as the textbook).'),
+  dataDirectory: z.string().optional().describe('Folder holding the data sets (else SEQLAB_DATA_DIR, the bundled copy, the cache).'),
   // ---- model
-  model: z.enum(['rnn', 'gru', 'lstm']).default('gru'),
-  /** 'fused' = the fused kernel (fastest), 'scratch' = the readable cells, 'layers' = tf.layers. */
-  impl: z.enum(['scratch', 'fused', 'layers']).default('fused'),
-  layers: z.number().default(1),
-  bidirectional: z.boolean().default(false),
-  hidden: z.number().default(256),
-  /** 0 = one-hot inputs (the textbook's); > 0 = learned embedding of this size. */
-  embedding: z.number().default(0),
+  model: z.enum(['rnn', 'gru', 'lstm']).default('gru').describe('Recurrent cell: rnn (d2l 9.4), gru (10.2) or lstm (10.1).'),
+  impl: z.enum(['scratch', 'fused', 'layers']).default('fused').describe('How the recurrent layers are computed: `fused` = the fused whole-sequence kernel (fastest), `scratch` = the per-step cells of the equations, `layers` = tf.layers (the concise path).'),
+  layers: positiveInt('The number of layers').default(1).describe('Stacked recurrent layers (d2l 10.3).'),
+  bidirectional: z.boolean().default(false).describe('Bidirectional layers (d2l 10.4); such a model cannot generate text.'),
+  hidden: positiveInt('The number of hidden units').default(256).describe('Hidden units per layer.'),
+  embedding: nonNegativeInt('The embedding size', '0 (one-hot) or a positive whole number').default(0).describe('0 = one-hot inputs (the textbook); > 0 = a learned embedding of this size.'),
   // ---- training
-  batch: z.number().default(32),
-  steps: z.number().default(35),
-  lr: z.number().default(1),
-  epochs: z.number().default(10),
-  partition: z.enum(['sequential', 'random']).default('sequential'),
-  optimizer: z.enum(['sgd', 'adam']).default('sgd'),
-  /** Clipping threshold θ on the global gradient norm; 0 = no clipping. */
-  clip: z.number().default(1),
-  /** BPTT (8.7): full window, fixed truncation every `truncK` steps, or randomised truncation. */
-  truncation: TruncationSchema.default('full'),
-  truncK: z.number().default(10),
-  seed: z.number().int().default(0),
+  batch: positiveInt('The batch size').default(32).describe('Sequences per minibatch.'),
+  steps: positiveInt('The number of time steps').default(35).describe('Time steps per subsequence (d2l num_steps).'),
+  lr: positiveNumber('The learning rate').default(1).describe('Learning rate.'),
+  epochs: nonNegativeInt('The number of epochs', 'a whole number ≥ 0').default(10).describe('Epochs to train.'),
+  partition: z.enum(['sequential', 'random']).default('sequential').describe('Minibatches by d2l\'s sequential or random partitioning (8.3).'),
+  optimizer: z.enum(['sgd', 'adam']).default('sgd').describe('Optimizer: SGD (the textbook) or Adam.'),
+  clip: z
+    .number()
+    .min(0, { error: (i) => `The clipping threshold must be ≥ 0 (0 = off), got ${String(i.input)}.` })
+    .default(1)
+    .describe('Clipping threshold θ on the global gradient norm (0 = no clipping).'),
+  truncation: TruncationSchema.default('full').describe('BPTT (d2l 8.7): the full window, fixed truncation every truncK steps, or randomised truncation.'),
+  truncK: positiveInt('The truncation length').default(10).describe('Steps between truncation points (fixed) or the mean segment length (random).'),
+  seed: z.number().int().default(0).describe('Seed of the initial weights, the batches and sampling.'),
   // ---- reporting
-  samplePrefix: z.string().default('time traveller'),
-  sampleLength: z.number().int().min(0).default(50),
-  /** Save a checkpoint every N epochs (and at the end); 0 = only at the end. */
-  checkpointEvery: z.number().int().min(0).default(1),
+  samplePrefix: z.string().default('time traveller').describe('Prefix continued after every epoch to show a sample.'),
+  sampleLength: nonNegativeInt('The sample length').default(50).describe('Tokens generated for the sample (0 = no sample).'),
+  checkpointEvery: nonNegativeInt('checkpointEvery').default(1).describe('Save a checkpoint every N epochs and at the end (0 = only at the end).'),
 });
 export type LMConfig = z.infer<typeof LMConfigSchema>;
 export type LMConfigInput = z.input<typeof LMConfigSchema>;
 
-function positiveInt(v: number, what: string): void {
-  if (!Number.isInteger(v) || v <= 0) throw new SeqlabError(`${what} must be a positive whole number, got ${v}.`);
-}
+/** Keys spelled differently by earlier builds (checkpoints' config.json, runs.json): old → new. */
+const LEGACY_KEYS = { dataDir: 'dataDirectory' } as const;
 
 /** Applies defaults and checks every value, with one clear sentence for the first bad one. */
 export function parseLMConfig(raw: unknown): LMConfig {
-  const r = LMConfigSchema.safeParse(raw ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new SeqlabError(`The training config is invalid: ${i.path.join('.') || 'config'}: ${i.message}.`);
-  }
+  const r = LMConfigSchema.safeParse(renameLegacyKeys(raw ?? {}, LEGACY_KEYS));
+  if (!r.success) throw new SeqlabError(formatConfigIssue('The training config', r.error));
   const c = r.data;
-  positiveInt(c.hidden, 'The number of hidden units');
-  positiveInt(c.layers, 'The number of layers');
-  positiveInt(c.batch, 'The batch size');
-  positiveInt(c.steps, 'The number of time steps');
-  if (!Number.isInteger(c.epochs) || c.epochs < 0) throw new SeqlabError(`The number of epochs must be a whole number ≥ 0, got ${c.epochs}.`);
-  if (!Number.isInteger(c.embedding) || c.embedding < 0) throw new SeqlabError(`The embedding size must be 0 (one-hot) or a positive whole number, got ${c.embedding}.`);
-  if (!(Number.isFinite(c.lr) && c.lr > 0)) throw new SeqlabError(`The learning rate must be a positive number, got ${c.lr}.`);
-  if (!(Number.isFinite(c.clip) && c.clip >= 0)) throw new SeqlabError(`The clipping threshold must be ≥ 0 (0 = off), got ${c.clip}.`);
-  positiveInt(c.truncK, 'The truncation length');
   if (c.truncation !== 'full' && c.impl === 'layers') throw new SeqlabError('Truncated BPTT needs --impl scratch or fused; the layers implementation trains with full BPTT.');
   return c;
 }

@@ -64,7 +64,7 @@ export function setDefaultResolveOptions(opts: ResolveOptions): void {
 }
 
 export async function loadLMData(config: LMConfig, resolve: ResolveOptions = defaultResolve): Promise<LMData> {
-  const corpus = await loadCorpusText(config.corpus, { ...resolve, dataDirectory: config.dataDir ?? resolve.dataDirectory, mode: config.mode });
+  const corpus = await loadCorpusText(config.corpus, { ...resolve, dataDirectory: config.dataDirectory ?? resolve.dataDirectory, mode: config.mode });
   const indexed = indexCorpus(corpus, { token: config.token, minFreq: config.minFreq, bpeMerges: config.bpeMerges, maxTokens: config.maxTokens });
   const bpe = indexed.tokenizer instanceof BpeTokenizer ? indexed.tokenizer : null;
   const { train, valid } = splitCorpus(indexed.ids, config.split);

@@ -1,9 +1,15 @@
 /**
  * A translation run's settings. The defaults are the book's (d2l 9.7.3): the first 600 pairs,
  * embed 32, hidden 32, two layers, dropout 0.1, lr 0.005, 300 epochs, batch 64, 10 steps.
- * Presets for the full 167k pairs scale the model and shorten the epochs.
+ * Presets (../training/presets.ts) for the full 167k pairs scale the model and shorten the epochs.
+ * The schema is the one definition of every key (see ../training/lm-config.ts).
  */
-import { SeqlabError, assertPositive, assertPositiveInt } from '../util/errors';
+import { z } from 'zod';
+import { SeqlabError } from '../util/errors';
+import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber } from '../training/config-fields';
+import { MT_PRESETS, type MtPresetName } from '../training/presets';
+
+export { MT_PRESETS, type MtPresetName } from '../training/presets';
 
 export const MT_JOB = 'mt';
 
@@ -15,90 +21,61 @@ export const TEXTBOOK_SENTENCES: [string, string][] = [
   ["i'm home .", 'je suis chez moi .'],
 ];
 
+export const MtConfigSchema = z
+  .object({
+    job: z.literal(MT_JOB, { error: (i) => `This is a translation run (job "${MT_JOB}"), not ${JSON.stringify(i.input)}.` }).default(MT_JOB).describe('The job kind: "mt" for a translator.'),
+    pairs: z
+      .string({ error: 'The pairs file must be "fra-eng" or a path.' })
+      .regex(/\S/, { error: 'The pairs file must be "fra-eng" or a path.' })
+      .default('fra-eng')
+      .describe('Sentence pairs: `fra-eng` (the textbook\'s English–French) or a path to a tab-separated file.'),
+    numExamples: positiveInt('num_examples').nullable().default(600).describe('d2l num_examples: use the first N pairs (null = every pair).'),
+    numSteps: positiveInt('numSteps')
+      .min(2, { error: 'num_steps must be at least 2 (a token and <eos>).' })
+      .default(10)
+      .describe('d2l num_steps: tokens per sentence after truncation or padding, <eos> included.'),
+    minFreq: positiveInt('minFreq').default(2).describe('Words seen fewer times become <unk> (d2l min_freq).'),
+    embedSize: positiveInt('embedSize').default(32).describe('Embedding size of source and target words.'),
+    numHiddens: positiveInt('numHiddens').default(32).describe('Hidden units of each GRU layer.'),
+    numLayers: positiveInt('numLayers').default(2).describe('GRU layers of the encoder and of the decoder.'),
+    dropout: z
+      .number({ error: (i) => `dropout must be at least 0 and below 1, got ${String(i.input)}.` })
+      .min(0, { error: (i) => `dropout must be at least 0 and below 1, got ${String(i.input)}.` })
+      .lt(1, { error: (i) => `dropout must be at least 0 and below 1, got ${String(i.input)}.` })
+      .default(0.1)
+      .describe('Dropout between GRU layers.'),
+    lr: positiveNumber('learning rate').default(0.005).describe('Learning rate of Adam.'),
+    epochs: positiveInt('epochs').default(300).describe('Epochs to train.'),
+    batchSize: positiveInt('batchSize').default(64).describe('Sentence pairs per minibatch.'),
+    clip: positiveNumber('clip').default(1).describe('Gradient clipping threshold θ on the global norm.'),
+    seed: nonNegativeInt('seed').default(0).describe('Seed of the initial weights, the shuffling and dropout.'),
+    validFraction: z
+      .number({ error: (i) => `The held-out fraction must be at least 0 and below 1, got ${String(i.input)}.` })
+      .min(0, { error: (i) => `The held-out fraction must be at least 0 and below 1, got ${String(i.input)}.` })
+      .lt(1, { error: (i) => `The held-out fraction must be at least 0 and below 1, got ${String(i.input)}.` })
+      .default(0)
+      .describe('Fraction of the pairs held out for BLEU after training and every evalEvery epochs (0 = none, as the book).'),
+    evalEvery: nonNegativeInt('evalEvery').default(0).describe('Held-out BLEU every this many epochs (0 = only at the end).'),
+    evalLimit: positiveInt('evalLimit').default(200).describe('At most this many held-out pairs are translated per evaluation.'),
+    checkpointEvery: nonNegativeInt('checkpointEvery').default(50).describe('Save a checkpoint every N epochs and at the end (0 = only at the end).'),
+    dataDirectory: z.string().optional().describe('Folder holding the data sets (else SEQLAB_DATA_DIR, the bundled copy, the cache).'),
+  })
+  .strict();
+export type MtConfig = z.infer<typeof MtConfigSchema>;
 
-export interface MtConfig {
-  job: typeof MT_JOB;
-  /** `fra-eng` or a path to a tab-separated pairs file */
-  pairs: string;
-  /** d2l's num_examples; null = every pair */
-  numExamples: number | null;
-  numSteps: number;
-  minFreq: number;
-  embedSize: number;
-  numHiddens: number;
-  numLayers: number;
-  dropout: number;
-  lr: number;
-  epochs: number;
-  batchSize: number;
-  /** θ of gradient clipping */
-  clip: number;
-  seed: number;
-  /** pairs held out for BLEU after training and each `evalEvery` epochs (0 = none, the book) */
-  validFraction: number;
-  /** held-out BLEU every this many epochs (0 = only at the end) */
-  evalEvery: number;
-  /** at most this many held-out pairs are translated per evaluation */
-  evalLimit: number;
-  checkpointEvery: number;
-  /** data folder (the setting); SEQLAB_DATA_DIR is used when empty */
-  dataDirectory?: string;
-}
-
-export const MT_DEFAULTS: MtConfig = {
-  job: MT_JOB,
-  pairs: 'fra-eng',
-  numExamples: 600,
-  numSteps: 10,
-  minFreq: 2,
-  embedSize: 32,
-  numHiddens: 32,
-  numLayers: 2,
-  dropout: 0.1,
-  lr: 0.005,
-  epochs: 300,
-  batchSize: 64,
-  clip: 1,
-  seed: 0,
-  validFraction: 0,
-  evalEvery: 0,
-  evalLimit: 200,
-  checkpointEvery: 50,
-};
-
-export type MtPresetName = 'textbook' | 'full-small' | 'full-large';
-
-/** Starting points; any field can still be overridden. */
-export const MT_PRESETS: Record<MtPresetName, Partial<MtConfig>> = {
-  textbook: {},
-  // All 167,130 pairs: a model large enough to learn more than memorised phrases,
-  // few epochs (each is ~2,600 batches), a held-out 1% for BLEU every epoch.
-  'full-small': { numExamples: null, numSteps: 15, embedSize: 128, numHiddens: 256, numLayers: 2, dropout: 0.2, lr: 0.002, epochs: 10, batchSize: 64, validFraction: 0.01, evalEvery: 1, checkpointEvery: 1 },
-  'full-large': { numExamples: null, numSteps: 20, embedSize: 256, numHiddens: 512, numLayers: 2, dropout: 0.2, lr: 0.001, epochs: 20, batchSize: 128, validFraction: 0.01, evalEvery: 1, checkpointEvery: 1 },
-};
-
-const KEYS = Object.keys(MT_DEFAULTS).concat(['dataDirectory', 'preset']);
+/** The book's settings, every key filled. */
+export const MT_DEFAULTS: MtConfig = MtConfigSchema.parse({});
 
 /** Fills defaults (and a preset) and checks every value; throws one sentence per bad value. */
 export function resolveMtConfig(raw: Record<string, unknown>): MtConfig {
-  const unknown = Object.keys(raw).filter((k) => !KEYS.includes(k) && raw[k] !== undefined);
+  const { preset: presetName = 'textbook', ...rest } = raw;
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const unknown = Object.keys(given).filter((k) => !(k in MtConfigSchema.shape));
   if (unknown.length) throw new SeqlabError(`Unknown translation setting "${unknown[0]}".`);
-  if (raw.job !== undefined && raw.job !== MT_JOB) throw new SeqlabError(`This is a translation run (job "${MT_JOB}"), not "${String(raw.job)}".`);
-  const presetName = (raw.preset ?? 'textbook') as string;
+  if (given.job !== undefined && given.job !== MT_JOB) throw new SeqlabError(`This is a translation run (job "${MT_JOB}"), not "${String(given.job)}".`);
   const preset = MT_PRESETS[presetName as MtPresetName];
-  if (!preset) throw new SeqlabError(`Unknown translation preset "${presetName}"; use ${Object.keys(MT_PRESETS).join(', ')}.`);
-  const given = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && k !== 'preset'));
-  const c = { ...MT_DEFAULTS, ...preset, ...given, job: MT_JOB } as MtConfig;
-  if (typeof c.pairs !== 'string' || !c.pairs.trim()) throw new SeqlabError('The pairs file must be "fra-eng" or a path.');
-  if (c.numExamples !== null) assertPositiveInt(Number(c.numExamples), 'num_examples');
-  for (const k of ['numSteps', 'minFreq', 'embedSize', 'numHiddens', 'numLayers', 'epochs', 'batchSize', 'evalLimit'] as const) assertPositiveInt(c[k], k);
-  for (const k of ['evalEvery', 'checkpointEvery', 'seed'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new SeqlabError(`${k} must be a whole number of at least 0, got ${c[k]}.`);
-  }
-  assertPositive(c.lr, 'learning rate');
-  assertPositive(c.clip, 'clip');
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new SeqlabError(`dropout must be at least 0 and below 1, got ${c.dropout}.`);
-  if (!(c.validFraction >= 0 && c.validFraction < 1)) throw new SeqlabError(`The held-out fraction must be at least 0 and below 1, got ${c.validFraction}.`);
-  if (c.numSteps < 2) throw new SeqlabError('num_steps must be at least 2 (a token and <eos>).');
-  return c;
+  if (!preset) throw new SeqlabError(`Unknown translation preset "${String(presetName)}"; use ${Object.keys(MT_PRESETS).join(', ')}.`);
+  const r = MtConfigSchema.safeParse({ ...preset.config, ...given });
+  if (!r.success) throw new SeqlabError(formatConfigIssue('The translation config', r.error));
+  return r.data;
 }

@@ -53,7 +53,7 @@ export interface RunManagerOptions {
   checkpointInterval: () => number;
   log: (message: string) => void;
   /** The folder holding a named data set (resolved, and downloaded if need be, on the host), passed to the job. */
-  dataDir?: (corpus: string) => Promise<string | undefined>;
+  dataDirectory?: (corpus: string) => Promise<string | undefined>;
 }
 
 let requestCounter = 0;
@@ -103,7 +103,7 @@ export class RunManager {
       bidirectional: r.model.bidirectional,
       epochs: r.epochs,
       checkpointEvery,
-      ...(dataDir ? { dataDir } : {}),
+      ...(dataDir ? { dataDirectory: dataDir } : {}),
       ...r.hyper,
     };
   }
@@ -117,7 +117,7 @@ export class RunManager {
     this.starting.add(id);
     let dataDir: string | undefined;
     try {
-      dataDir = await this.opts.dataDir?.(r.data);
+      dataDir = await this.opts.dataDirectory?.(r.data);
     } finally {
       this.starting.delete(id);
     }
