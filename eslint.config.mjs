@@ -1,5 +1,6 @@
-// ESLint flat config: typescript-eslint's recommended rules plus the layering rule
-// that keeps src/core free of VS Code (it runs in Node, a worker and the CLI).
+// ESLint flat config: typescript-eslint's recommended rules plus the layering rules
+// that keep src/core free of VS Code (it runs in Node, a worker and the CLI) and the
+// webviews free of the core and the host (what a panel needs arrives in messages).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -22,6 +23,23 @@ export default tseslint.config(
         {
           paths: [{ name: 'vscode', message: 'src/core must run without VS Code; put editor glue in src/extension.' }],
           patterns: [{ group: ['**/extension/**', '**/worker/**', '**/webview/**'], message: 'src/core may not depend on outer layers.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Webviews run in the browser; talk to the host through src/protocol messages.' }],
+          patterns: [
+            {
+              group: ['**/src/core', '**/src/core/**', '**/src/extension/**', '**/src/worker/**', '**/src/cli/**'],
+              message: 'Webviews import nothing from src/core or the host: what a panel needs arrives in messages (src/protocol).',
+            },
+          ],
         },
       ],
     },

@@ -6,7 +6,13 @@ import { MetricPoint, RunRecord, RunStatus } from './runs';
 export const DashboardToWebview = z.discriminatedUnion('type', [
   ...commonToWebview,
   /** The whole run, sent on open and after a restore. */
-  z.object({ type: z.literal('run'), run: RunRecord, baseline: z.object({ n: z.number(), perplexity: z.number() }).nullable() }),
+  z.object({
+    type: z.literal('run'),
+    run: RunRecord,
+    baseline: z.object({ n: z.number(), perplexity: z.number() }).nullable(),
+    /** The data set's required credit (fra-eng: CC BY 2.0), when it has one. */
+    attribution: z.string().nullable().optional(),
+  }),
   z.object({ type: z.literal('metrics'), runId: z.string(), point: MetricPoint }),
   z.object({ type: z.literal('sample'), runId: z.string(), epoch: z.number(), text: z.string(), lead: z.number().int().min(0).optional() }),
   z.object({ type: z.literal('status'), runId: z.string(), status: RunStatus, epoch: z.number(), error: z.string().nullable() }),

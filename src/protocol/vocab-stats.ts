@@ -16,6 +16,8 @@ export const VocabStatsData = z.object({
   vocab: z.array(z.tuple([z.number().int(), z.string(), z.number().int().nonnegative()])),
   /** True when `vocab` was cut to keep the message small. */
   vocabTruncated: z.boolean(),
+  /** The data set's required credit (fra-eng: CC BY 2.0), when it has one. */
+  attribution: z.string().optional(),
   /** Fraction of tokens covered by the k most frequent types, at sampled k. */
   coverage: z.object({ k: z.array(z.number()), fraction: z.array(z.number()) }),
   /** Zipf: frequency by rank for 1/2/3-grams (sampled on a log grid) with fitted slopes. */

@@ -70,6 +70,15 @@ export async function panelWith(selector: string, timeoutMs = 60_000): Promise<F
   throw new Error(`no webview shows ${selector}`);
 }
 
+/**
+ * Chooses `label` in a panel's dropdown (a vscode-single-select: its options are drawn as
+ * list items inside its shadow root, which Playwright's CSS locators pierce).
+ */
+export async function chooseOption(frame: FrameLocator, selectId: string, label: string): Promise<void> {
+  await frame.locator(`#${selectId}`).click();
+  await frame.locator(`#${selectId} li.option`, { hasText: label }).first().click();
+}
+
 /** Polls an attribute until `ok` accepts it. */
 export async function attrUntil(loc: Locator, name: string, ok: (v: string) => boolean, timeoutMs = 60_000): Promise<string> {
   const t0 = Date.now();

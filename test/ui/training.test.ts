@@ -3,7 +3,7 @@
 // units × steps cells, the BPTT explorer on the trained run, and Compare Runs.
 import * as assert from 'node:assert/strict';
 import { currentPage, openWorkbench, runCommand, screenshot } from './workbench.mjs';
-import { accept, attrUntil, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
+import { accept, attrUntil, chooseOption, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
 
 // Tiny on purpose: a shared 2-core machine trains this in seconds per epoch.
 const TINY = { hidden: 16, layers: 1, epochs: 4, lr: 1, batch: 8, steps: 10, clip: 1, maxTokens: 4000 };
@@ -75,8 +75,7 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     // Stretching the colours to the data: titles give the data's range instead of 0 … 1.
     const zTitle = f.locator('[data-map="gate-z"] .plot-title');
     assert.match((await zTitle.textContent()) ?? '', /\(0 … 1\)/);
-    await f.locator('#scale').click();
-    await f.locator('#scale vscode-option[value="stretch"]').click();
+    await chooseOption(f, 'scale', 'stretch to data');
     await f.locator('[data-map="gate-z"] .plot-title', { hasText: 'stretched' }).waitFor();
     assert.match((await zTitle.textContent()) ?? '', /\(0\.\d\d … [01]\.\d\d, stretched\)/);
     await screenshot('gate-heatmap-stretched');
@@ -87,8 +86,7 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     const f = await panelWith('#plot-bptt-gradients');
     const plot = f.locator('#plot-bptt-gradients');
     await attrUntil(plot, 'data-labels', (v) => v === 'RNN|GRU|LSTM');
-    await f.locator('#model').click();
-    await f.locator('#model vscode-option', { hasText: 'trained GRU' }).first().click();
+    await chooseOption(f, 'model', 'trained GRU');
     assert.equal(await f.locator('#hidden').getAttribute('disabled'), '', 'a trained run has its own hidden size');
     await f.locator('#run').click();
     await attrUntil(plot, 'data-labels', (v) => v === 'GRU trained (epoch 4)|GRU freshly initialised', 60_000);

@@ -3,7 +3,7 @@
 // k re-decodes live.
 import * as assert from 'node:assert/strict';
 import { currentPage, openWorkbench, runCommand, screenshot } from './workbench.mjs';
-import { accept, attrUntil, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
+import { accept, attrUntil, chooseOption, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
 
 suite('Translator and beam-search tree', function () {
   this.timeout(300_000);
@@ -37,8 +37,7 @@ suite('Translator and beam-search tree', function () {
     assert.ok((await f.locator('#beam-tree g.node.pruned').count()) > 0, 'pruned candidates are shown');
     assert.equal(await f.locator('#nbest tr').count(), beam + 1);
     await currentPage().keyboard.press('Escape'); // close the n-best pick
-    await f.locator('#beam').click();
-    await f.locator('#beam vscode-option[value="2"]').click();
+    await chooseOption(f, 'beam', 'k = 2');
     await attrUntil(box, 'data-beam', (v) => v === '2');
     const kept2 = await f.locator('#beam-tree g.node.kept').count();
     assert.ok(kept2 <= 2 * Number(await box.getAttribute('data-steps')));

@@ -2,7 +2,7 @@
 // the coverage curve, a sortable and searchable vocabulary table; dark, light and high contrast.
 import * as assert from 'node:assert/strict';
 import { currentPage, openWorkbench, runCommand, screenshot } from './workbench.mjs';
-import { attrUntil, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
+import { attrUntil, chooseOption, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
 
 suite('Vocabulary Statistics panel', () => {
   suiteSetup(async () => {
@@ -47,8 +47,7 @@ suite('Vocabulary Statistics panel', () => {
 
   test('switching to characters re-counts (170,580 tokens, 28 types)', async () => {
     const f = await panelWith('#token-kind');
-    await f.locator('#token-kind').click();
-    await f.locator('vscode-option[value="char"]').click();
+    await chooseOption(f, 'token-kind', 'characters');
     await attrUntil(f.locator('#plot-zipf'), 'data-labels', (v) => /unigrams \(slope -1\.4/.test(v));
     assert.match((await f.locator('[data-card="tokens"] .value').textContent()) ?? '', /170,580/);
   });

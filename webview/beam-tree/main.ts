@@ -3,14 +3,13 @@
  * vs finished, the winning hypothesis' path highlighted; beam size k and α re-decode live.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, val, showNotice } from '../common/dom';
+import { addStyle, el, val, setVal, showNotice } from '../common/dom';
 import { connectHost } from '../common/host';
 import { svgExportButton } from '../common/svg-export';
-import { registerToolkit } from '../common/toolkit';
+import { progressRing, select } from '../common/elements';
 import { BeamTreeState, BeamTreeToWebview, type BeamTreeNode, type BeamTreeToHost, type TranslationView } from '../../src/protocol/beam-tree';
 import css from './style.css';
 
-registerToolkit();
 addStyle(baseCss);
 addStyle(css);
 
@@ -20,10 +19,10 @@ host.getState(BeamTreeState);
 
 const title = el('h1', {}, 'Beam search');
 const subtitle = el('div', { class: 'muted', id: 'subtitle' }, 'Loading…');
-const beamPick = custom('vscode-dropdown', { id: 'beam' }, ...[1, 2, 3, 4, 5, 8].map((k) => custom('vscode-option', { value: String(k) }, `k = ${k}`)));
+const beamPick = select('beam', [1, 2, 3, 4, 5, 8].map((k) => [String(k), `k = ${k}`] as const), 'Beam size k');
 const alpha = el('input', { id: 'alpha', type: 'range', min: '0', max: '1.5', step: '0.05', value: '0.75', 'aria-label': 'alpha' });
 const alphaText = el('span', { id: 'alpha-value' }, 'α = 0.75');
-const busy = custom('vscode-progress-ring', { hidden: '' });
+const busy = progressRing();
 const nbest = el('table', { class: 'data', id: 'nbest' });
 const legend = el('div', { class: 'toolbar legend' },
   el('span', { class: 'key kept' }, 'kept'), el('span', { class: 'key pruned' }, 'pruned'),
@@ -124,7 +123,7 @@ function exportButton(format: 'png' | 'svg', svg: SVGSVGElement): HTMLElement {
 function render(v: TranslationView): void {
   view = v;
   host.setState({ runId: v.runId, source: v.source, beam: v.tree.beamSize, alpha: v.tree.alpha } satisfies BeamTreeState);
-  (beamPick as unknown as { value: string }).value = String(v.tree.beamSize);
+  setVal(beamPick, String(v.tree.beamSize));
   alpha.value = String(v.tree.alpha);
   alphaText.textContent = `α = ${v.tree.alpha.toFixed(2)}`;
   title.textContent = `Beam search — “${v.source}”`;

@@ -3,29 +3,28 @@
  * step, for RNN, GRU and LSTM on a log scale — how fast gradients vanish (or explode) back in time.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, val, setVal, showNotice, whileBusy } from '../common/dom';
+import { addStyle, el, val, setVal, showNotice, whileBusy } from '../common/dom';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
-import { registerToolkit } from '../common/toolkit';
+import { button, progressRing, select, setOptions, textfield } from '../common/elements';
 import { BpttOptions, BpttToWebview, type BpttRuns, type BpttToHost } from '../../src/protocol/labs';
 
-registerToolkit();
 addStyle(baseCss);
 
 const host = connectHost<BpttToWebview, BpttToHost>(BpttToWebview);
 const onExport = (format: 'png' | 'svg', fileName: string, data: string) => host.post({ type: 'export', format, fileName, data });
-const field = (id: string, label: string) => custom('vscode-text-field', { id, size: '5' }, label);
-const steps = field('steps', 'steps'), hidden = field('hidden', 'hidden units'), initStd = field('init-std', 'init std (empty = 1/√H)'), seed = field('seed', 'seed');
+const fields = [textfield('steps', 'steps', { size: '5' }), textfield('hidden', 'hidden units', { size: '5' }), textfield('init-std', 'init std (empty = 1/√H)', { size: '5' }), textfield('seed', 'seed', { size: '5' })];
+const [steps, hidden, initStd, seed] = fields.map((f) => f.field);
 // '' = fresh RNN, GRU and LSTM cells; else the id of a trained run
-const modelPick = custom('vscode-dropdown', { id: 'model', title: 'What to measure' });
-const runBtn = custom('vscode-button', { id: 'run' }, 'Measure');
-const busy = custom('vscode-progress-ring', { hidden: '' });
+const modelPick = select('model', [['', 'fresh RNN, GRU and LSTM cells']], 'What to measure');
+const runBtn = button('Measure', { id: 'run' });
+const busy = progressRing();
 const about = el('div', { class: 'muted', id: 'about' });
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', {});
 const plot = new Plot(plots, { id: 'bptt-gradients', title: '‖∂L/∂H_t‖ going back in time', xLabel: 'time step t (loss at the last step)', yLabel: 'gradient norm', logY: true, integerX: true, points: true, height: 360, onExport });
 document.body.append(el('main', {}, el('h1', {}, 'BPTT gradient explorer — d2l 8.7'), about,
-  el('div', { class: 'toolbar' }, modelPick, steps, hidden, initStd, seed, runBtn, busy), cards, plots));
+  el('div', { class: 'toolbar' }, modelPick, ...fields.map((f) => f.row), runBtn, busy), cards, plots));
 
 const ABOUT_FRESH = 'Freshly initialised cells on random tokens; the ratio first/last step below 1 means vanishing, above 1 exploding.';
 const ABOUT_RUN = 'The trained model’s first layer on windows of its own corpus, beside freshly initialised cells of its kind and size (weights at 1/√H) on the same windows.';
@@ -38,7 +37,7 @@ let freshHidden = '';
 function syncFields(): void {
   const run = runs.find((r) => r.id === val(modelPick));
   if (!hidden.hasAttribute('disabled')) freshHidden = val(hidden);
-  for (const f of [hidden, initStd]) run ? f.setAttribute('disabled', '') : f.removeAttribute('disabled');
+  for (const f of [hidden, initStd]) f.toggleAttribute('disabled', Boolean(run));
   setVal(hidden, run ? String(run.hidden) : freshHidden);
   about.textContent = run ? ABOUT_RUN : ABOUT_FRESH;
 }
@@ -58,10 +57,7 @@ host.onMessage((m) => {
   runs = m.runs;
   hidden.removeAttribute('disabled');
   setVal(hidden, String(m.options.hidden));
-  modelPick.replaceChildren(
-    custom('vscode-option', { value: '' }, 'fresh RNN, GRU and LSTM cells'),
-    ...m.runs.map((r) => custom('vscode-option', { value: r.id }, `${r.name} (trained ${r.cell.toUpperCase()})`)),
-  );
+  setOptions(modelPick, [['', 'fresh RNN, GRU and LSTM cells'], ...m.runs.map((r) => [r.id, `${r.name} (trained ${r.cell.toUpperCase()})`] as const)]);
   setVal(modelPick, m.options.runId ?? '');
   setVal(steps, String(m.options.steps));
   setVal(initStd, m.options.initStd === null ? '' : String(m.options.initStd));

@@ -10,7 +10,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-/** A custom element (toolkit components) with attributes. */
+/** A custom element (the @vscode-elements components) with attributes. */
 export function custom(tag: string, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElement {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -44,7 +44,7 @@ export function showNotice(level: 'info' | 'warning' | 'error', text: string): v
   bar.textContent = text;
 }
 
-/** Toolkit fields and dropdowns are custom elements: their `value` is not in the DOM typings. */
+/** Text fields and dropdowns are custom elements: their `value` is not in the DOM typings. */
 export const val = (e: Element): string => (e as unknown as { value: string }).value;
 export const setVal = (e: Element, v: string): void => void ((e as unknown as { value: string }).value = v);
 

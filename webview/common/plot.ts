@@ -5,7 +5,8 @@
  */
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css';
-import { addStyle, custom, el } from './dom';
+import { addStyle, el } from './dom';
+import { button } from './elements';
 import { alignSeries } from './align';
 import { plotToSvg } from './svg';
 import { onThemeChange, seriesColors, themeColors } from './theme';
@@ -57,8 +58,8 @@ export class Plot {
       cssAdded = true;
     }
     this.opts = opts;
-    const png = custom('vscode-button', { appearance: 'secondary', 'data-export': 'png', title: 'Export as PNG' }, 'PNG');
-    const svg = custom('vscode-button', { appearance: 'secondary', 'data-export': 'svg', title: 'Export as SVG' }, 'SVG');
+    const png = button('PNG', { 'data-export': 'png', title: 'Export as PNG' }, true);
+    const svg = button('SVG', { 'data-export': 'svg', title: 'Export as SVG' }, true);
     png.addEventListener('click', () => opts.onExport('png', `${opts.id}.png`, this.toPNG()));
     svg.addEventListener('click', () => opts.onExport('svg', `${opts.id}.svg`, this.toSVG()));
     this.canvasHost = el('div', { class: 'plot-canvas' });

@@ -3,7 +3,7 @@
  * heatmaps); uPlot charts export through plot.ts instead. The file must look like the panel
  * without its stylesheet, so the theme's editor background is baked in as a rectangle.
  */
-import { custom } from './dom';
+import { button } from './elements';
 import { cssVar } from './theme';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -20,7 +20,7 @@ export interface SvgExportOptions {
 }
 
 export function svgExportButton(format: 'png' | 'svg', svg: SVGSVGElement, opts: SvgExportOptions): HTMLElement {
-  const b = custom('vscode-button', { appearance: 'secondary', 'data-export': format }, format.toUpperCase());
+  const b = button(format.toUpperCase(), { 'data-export': format, title: `Export as ${format.toUpperCase()}` }, true);
   b.addEventListener('click', async () => {
     const bg = cssVar('--vscode-editor-background', '#1e1e1e');
     const clone = svg.cloneNode(true) as SVGSVGElement;

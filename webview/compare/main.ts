@@ -1,19 +1,18 @@
 /** Compare Runs: train and validation curves of several runs overlaid. */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, showNotice } from '../common/dom';
+import { addStyle, el, showNotice } from '../common/dom';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
-import { registerToolkit } from '../common/toolkit';
+import { checkbox, isChecked } from '../common/elements';
 import { CompareState, CompareToWebview, type CompareToHost } from '../../src/protocol/dashboard';
 
-registerToolkit();
 addStyle(baseCss);
 
 const host = connectHost<CompareToWebview, CompareToHost>(CompareToWebview);
 const onExport = (format: 'png' | 'svg', fileName: string, data: string) => host.post({ type: 'export', format, fileName, data });
 const title = el('h1', {}, 'Compare runs');
-const logY = custom('vscode-checkbox', { id: 'log-y', checked: '' }, 'log scale');
-const showTrain = custom('vscode-checkbox', { id: 'show-train' }, 'training curves too');
+const logY = checkbox('log-y', 'log scale', true);
+const showTrain = checkbox('show-train', 'training curves too');
 const plots = el('div', {});
 const plot = new Plot(plots, { id: 'compare', title: 'Validation perplexity', xLabel: 'epoch', yLabel: 'perplexity', logY: true, points: true, integerX: true, height: 380, onExport });
 const table = el('table', { class: 'data', id: 'compare-table' });
@@ -21,7 +20,7 @@ document.body.append(el('main', {}, title, el('div', { class: 'toolbar' }, logY,
 
 let last: Extract<CompareToWebview, { type: 'runs' }> | undefined;
 logY.addEventListener('change', () => {
-  plot.setLogY((logY as unknown as { checked: boolean }).checked);
+  plot.setLogY(isChecked(logY));
   if (last) render(last);
 });
 showTrain.addEventListener('change', () => last && render(last));
@@ -29,7 +28,7 @@ showTrain.addEventListener('change', () => last && render(last));
 function render(m: Extract<CompareToWebview, { type: 'runs' }>): void {
   last = m;
   host.setState({ runIds: m.runs.map((r) => r.id) } satisfies CompareState);
-  const train = (showTrain as unknown as { checked: boolean }).checked;
+  const train = isChecked(showTrain);
   plot.setTitle(`Validation ${m.metric}${train ? ' (dashed: training)' : ''}`);
   plot.setSeries(
     m.runs.flatMap((r, i) => [

@@ -1,18 +1,17 @@
 /** Training dashboard: live train/validation perplexity with the n-gram baseline, tokens/s, samples. */
 import baseCss from '../common/base.css';
 import { addStyle, custom, el, fmt, showNotice } from '../common/dom';
+import { button, checkbox, isChecked, setChecked } from '../common/elements';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
-import { registerToolkit } from '../common/toolkit';
 import { DashboardState, DashboardToWebview, type DashboardToHost } from '../../src/protocol/dashboard';
 import { MAX_SAMPLES, type RunRecord } from '../../src/protocol/runs';
 import css from './style.css';
-import { datasetAttribution } from '../../src/core/data/registry';
 
-/** The fra-eng licence (CC BY 2.0) asks for its attribution wherever the data is shown. */
-const credit = (data: string) => (datasetAttribution(data) ? ` (${datasetAttribution(data)})` : '');
+/** The fra-eng licence (CC BY 2.0) asks for its attribution wherever the data is shown; the host sends it. */
+let attribution: string | null = null;
+const credit = () => (attribution ? ` (${attribution})` : '');
 
-registerToolkit();
 addStyle(baseCss);
 addStyle(css);
 
@@ -24,13 +23,13 @@ const onExport = (format: 'png' | 'svg', fileName: string, data: string) => host
 
 const title = el('h1', {}, 'Training');
 const subtitle = el('div', { class: 'muted', id: 'subtitle' }, 'Loading…');
-const statusTag = custom('vscode-tag', { id: 'status' }, '…');
+const statusTag = custom('vscode-badge', { id: 'status' }, '…');
 const progress = el('progress', { id: 'progress', max: '1', value: '0' });
 const progressText = el('span', { class: 'muted', id: 'progress-text' });
-const pauseBtn = custom('vscode-button', { id: 'pause', appearance: 'secondary' }, 'Pause');
-const resumeBtn = custom('vscode-button', { id: 'resume', appearance: 'secondary' }, 'Resume');
-const stopBtn = custom('vscode-button', { id: 'stop', appearance: 'secondary' }, 'Stop');
-const logY = custom('vscode-checkbox', { id: 'log-y' }, 'log scale');
+const pauseBtn = button('Pause', { id: 'pause' }, true);
+const resumeBtn = button('Resume', { id: 'resume' }, true);
+const stopBtn = button('Stop', { id: 'stop' }, true);
+const logY = checkbox('log-y', 'log scale');
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', { class: 'grid2' });
 const pplPlot = new Plot(plots, { id: 'perplexity', title: 'Perplexity', xLabel: 'epoch', yLabel: 'perplexity', points: true, integerX: true, onExport });
@@ -60,7 +59,7 @@ for (const [btn, action] of [[pauseBtn, 'pause'], [resumeBtn, 'resume'], [stopBt
   });
 }
 logY.addEventListener('change', () => {
-  state = { runId: run?.id ?? state?.runId ?? '', logY: (logY as unknown as { checked: boolean }).checked };
+  state = { runId: run?.id ?? state?.runId ?? '', logY: isChecked(logY) };
   host.setState(state);
   pplPlot.setLogY(state.logY ?? false);
   if (run) drawCurves(run);
@@ -124,11 +123,11 @@ function render(r: RunRecord): void {
   run = r;
   state = { runId: r.id, logY: state?.logY };
   host.setState(state);
-  (logY as unknown as { checked: boolean }).checked = !!state.logY;
+  setChecked(logY, !!state.logY);
   pplPlot.setLogY(!!state.logY);
   title.textContent = r.name;
   const m = r.model;
-  subtitle.textContent = `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()}, ${m.hidden} hidden, ${m.token} tokens · data: ${r.data}${credit(r.data)}`;
+  subtitle.textContent = `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()}, ${m.hidden} hidden, ${m.token} tokens · data: ${r.data}${credit()}`;
   pplPlot.setTitle(r.metric === 'loss' ? 'Loss' : 'Perplexity');
   pplPlot.setYLabel(metricName(r));
   drawCurves(r);
@@ -140,6 +139,7 @@ host.onMessage((m) => {
   switch (m.type) {
     case 'run':
       baseline = m.baseline;
+      attribution = m.attribution ?? null;
       render(m.run);
       break;
     case 'metrics':

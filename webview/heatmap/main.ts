@@ -4,15 +4,14 @@
  * the input characters along the axis, values on hover, units sorted and filtered.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, val, setVal, showNotice } from '../common/dom';
+import { addStyle, el, val, setVal, showNotice } from '../common/dom';
 import { connectHost } from '../common/host';
 import { svgExportButton } from '../common/svg-export';
-import { registerToolkit } from '../common/toolkit';
+import { button, select, setOptions, textfield } from '../common/elements';
 import { cssVar, parseColor } from '../common/theme';
 import { HeatmapState, HeatmapToWebview, type Activations, type HeatmapToHost } from '../../src/protocol/heatmap';
 import css from './style.css';
 
-registerToolkit();
 addStyle(baseCss);
 addStyle(css);
 
@@ -27,24 +26,20 @@ const GATE_TITLES: Record<string, string> = {
 
 const title = el('h1', {}, 'Gate heatmap');
 const subtitle = el('div', { class: 'muted' }, 'Loading…');
-const input = custom('vscode-text-field', { id: 'input-text', size: '50' }, 'Input');
-const recordBtn = custom('vscode-button', { id: 'record' }, 'Record');
-const layerPick = custom('vscode-dropdown', { id: 'layer' });
-const sortPick = custom('vscode-dropdown', { id: 'sort' },
-  custom('vscode-option', { value: 'index' }, 'units by index'),
-  custom('vscode-option', { value: 'variance' }, 'units by variance'),
-  custom('vscode-option', { value: 'mean' }, 'units by mean'));
-const topPick = custom('vscode-dropdown', { id: 'top' },
-  ...['0', '16', '32', '64', '128'].map((v) => custom('vscode-option', { value: v }, v === '0' ? 'all units' : `top ${v} by variance`)));
+const inputF = textfield('input-text', 'Input', { size: '50' });
+const input = inputF.field;
+// It runs the model over the text and records every gate at every step.
+const recordBtn = button('Run on this input', { id: 'record' });
+const layerPick = select('layer', [['0', 'layer 1']], 'Layer');
+const sortPick = select('sort', [['index', 'units by index'], ['variance', 'units by variance'], ['mean', 'units by mean']], 'Order of units');
+const topPick = select('top', ['0', '16', '32', '64', '128'].map((v) => [v, v === '0' ? 'all units' : `top ${v} by variance`] as const), 'Units shown');
 // A barely trained model's gates all sit near 0.5: stretching the colours to the data shows its structure.
-const scalePick = custom('vscode-dropdown', { id: 'scale' },
-  custom('vscode-option', { value: 'fixed' }, 'natural range'),
-  custom('vscode-option', { value: 'stretch' }, 'stretch to data'));
+const scalePick = select('scale', [['fixed', 'natural range'], ['stretch', 'stretch to data']], 'Colour scale');
 const maps = el('div', { id: 'maps' });
 const tip = el('div', { id: 'tip', role: 'tooltip', hidden: '' });
 document.body.append(
   el('main', {}, title, subtitle,
-    el('div', { class: 'toolbar' }, input, recordBtn),
+    el('div', { class: 'toolbar' }, inputF.row, recordBtn),
     el('div', { class: 'toolbar' }, layerPick, sortPick, topPick, scalePick,
       el('span', { class: 'legend' }, el('span', { class: 'swatch neg' }), '−1', el('span', { class: 'swatch zero' }), '0', el('span', { class: 'swatch pos' }), '+1')),
     maps),
@@ -233,7 +228,7 @@ host.onMessage((m) => {
       const H = m.result.layers[0]?.hidden[0]?.length ?? 0;
       subtitle.textContent = `${m.cell.toUpperCase()}, ${H} hidden units, ${m.result.tokens.length} time steps${m.cell === 'rnn' ? ' (a plain RNN has no gates: only its hidden state is shown)' : ''}`;
       setVal(input, m.text);
-      layerPick.replaceChildren(...m.result.layers.map((l, i) => custom('vscode-option', { value: String(i) }, `layer ${l.layer + 1}${l.direction === 'backward' ? ' (backward)' : ''}`)));
+      setOptions(layerPick, m.result.layers.map((l, i) => [String(i), `layer ${l.layer + 1}${l.direction === 'backward' ? ' (backward)' : ''}`] as const));
       setVal(layerPick, String(state.layer ?? 0));
       draw();
       break;

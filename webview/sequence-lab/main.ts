@@ -3,28 +3,27 @@
  * and k-step-ahead predictions for k = 1, 4, 16, 64 with their errors.
  */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, val, setVal, showNotice, whileBusy } from '../common/dom';
+import { addStyle, el, val, setVal, showNotice, whileBusy } from '../common/dom';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
-import { registerToolkit } from '../common/toolkit';
+import { button, progressRing, textfield } from '../common/elements';
 import { SineOptions, SineToWebview, type SineToHost } from '../../src/protocol/labs';
 
-registerToolkit();
 addStyle(baseCss);
 
 const host = connectHost<SineToWebview, SineToHost>(SineToWebview);
 const onExport = (format: 'png' | 'svg', fileName: string, data: string) => host.post({ type: 'export', format, fileName, data });
-const field = (id: string, label: string) => custom('vscode-text-field', { id, size: '4' }, label);
-const tau = field('tau', 'τ'), epochs = field('epochs', 'epochs'), seed = field('seed', 'seed');
-const runBtn = custom('vscode-button', { id: 'run' }, 'Train again');
-const busy = custom('vscode-progress-ring', { hidden: '' });
+const tauF = textfield('tau', 'τ', { size: '4' }), epochsF = textfield('epochs', 'epochs', { size: '4' }), seedF = textfield('seed', 'seed', { size: '4' });
+const tau = tauF.field, epochs = epochsF.field, seed = seedF.field;
+const runBtn = button('Train again', { id: 'run' });
+const busy = progressRing();
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', {});
 const predPlot = new Plot(plots, { id: 'sine-predictions', title: 'Observations, 1-step and multi-step predictions', xLabel: 'time t', yLabel: 'x', height: 300, onExport });
 const kPlot = new Plot(plots, { id: 'sine-k-step', title: 'k-step-ahead predictions', xLabel: 'time t', yLabel: 'x', height: 300, onExport });
 document.body.append(el('main', {}, el('h1', {}, 'Sequence Model Lab — d2l 8.1'),
   el('div', { class: 'muted' }, 'x_t = sin(0.01 t) + ε, ε ~ N(0, 0.2); an MLP sees τ past values and predicts the next. Trained on the first 600 examples.'),
-  el('div', { class: 'toolbar' }, tau, epochs, seed, runBtn, busy), cards, plots));
+  el('div', { class: 'toolbar' }, tauF.row, epochsF.row, seedF.row, runBtn, busy), cards, plots));
 
 runBtn.addEventListener('click', async () => {
   const opts = SineOptions.safeParse({ tau: Number(val(tau)), epochs: Number(val(epochs)), seed: Number(val(seed)) });

@@ -1,14 +1,12 @@
 /** Vocabulary Statistics panel: counts, Zipf plot, coverage curve, searchable vocabulary table. */
 import baseCss from '../common/base.css';
-import { addStyle, custom, el, fmt, showNotice } from '../common/dom';
+import { addStyle, el, fmt, setVal, showNotice, val } from '../common/dom';
 import { connectHost } from '../common/host';
 import { Plot } from '../common/plot';
-import { registerToolkit } from '../common/toolkit';
+import { progressRing, select, textfield } from '../common/elements';
 import { VocabStatsState, VocabStatsToWebview, type VocabStatsData, type VocabStatsToHost } from '../../src/protocol/vocab-stats';
 import css from './style.css';
-import { datasetAttribution } from '../../src/core/data/registry';
 
-registerToolkit();
 addStyle(baseCss);
 addStyle(css);
 
@@ -21,18 +19,16 @@ const app = el('main', { id: 'app' });
 document.body.append(app);
 const title = el('h1', {}, 'Vocabulary statistics');
 const subtitle = el('div', { class: 'muted', id: 'subtitle' }, 'Loading…');
-const tokenPick = custom('vscode-dropdown', { id: 'token-kind', title: 'Tokenizer' },
-  custom('vscode-option', { value: 'char' }, 'characters'),
-  custom('vscode-option', { value: 'word' }, 'words'),
-  custom('vscode-option', { value: 'bpe' }, 'BPE'));
-const busy = custom('vscode-progress-ring', { id: 'busy', hidden: '' });
+const tokenPick = select('token-kind', [['char', 'characters'], ['word', 'words'], ['bpe', 'BPE']], 'Tokenizer');
+const busy = progressRing('busy');
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', { class: 'grid2' });
 const zipfPlot = new Plot(plots, { id: 'zipf', title: 'Zipf: frequency by rank (log–log)', xLabel: 'rank', yLabel: 'frequency', logX: true, logY: true, points: true, onExport });
 const coveragePlot = new Plot(plots, { id: 'coverage', title: 'Coverage by the k most frequent types', xLabel: 'k (types)', yLabel: 'fraction of tokens', logX: true, onExport });
 const slopes = el('table', { class: 'data', id: 'zipf-slopes' });
 const ngramBox = el('div', { id: 'ngram-perplexity' });
-const search = custom('vscode-text-field', { id: 'vocab-search', placeholder: 'Search tokens…' }, 'Search');
+const searchF = textfield('vocab-search', 'Search', { placeholder: 'Search tokens…' });
+const search = searchF.field;
 const tableInfo = el('span', { class: 'muted', id: 'vocab-info' });
 const table = el('table', { class: 'data', id: 'vocab-table' });
 
@@ -46,25 +42,25 @@ app.append(
   slopes,
   ngramBox,
   el('h2', {}, 'Vocabulary'),
-  el('div', { class: 'toolbar' }, search, tableInfo),
+  el('div', { class: 'toolbar' }, searchF.row, tableInfo),
   el('div', { class: 'table-scroll' }, table),
 );
 
 tokenPick.addEventListener('change', async () => {
-  const token = (tokenPick as unknown as { value: string }).value as VocabStatsData['token'];
+  const token = val(tokenPick) as VocabStatsData['token'];
   if (!data || token === data.token) return;
   busy.hidden = false;
   try {
     await host.request('retokenize', { token });
   } catch (err) {
     showNotice('error', (err as Error).message);
-    (tokenPick as unknown as { value: string }).value = data.token;
+    setVal(tokenPick, data.token);
   } finally {
     busy.hidden = true;
   }
 });
 search.addEventListener('input', () => {
-  saveState({ filter: (search as unknown as { value: string }).value });
+  saveState({ filter: val(search) });
   renderTable();
 });
 
@@ -79,11 +75,10 @@ const NGRAM_NAMES = ['unigrams', 'bigrams', 'trigrams'];
 function render(d: VocabStatsData): void {
   data = d;
   saveState({ source: d.source, token: d.token });
-  (tokenPick as unknown as { value: string }).value = d.token;
+  setVal(tokenPick, d.token);
   title.textContent = `Vocabulary statistics — ${d.sourceLabel}`;
-  // The fra-eng licence (CC BY 2.0) asks for its attribution wherever the data is shown.
-  const attribution = datasetAttribution(d.source);
-  const credit = attribution ? ` · data: ${attribution}` : '';
+  // The fra-eng licence (CC BY 2.0) asks for its attribution wherever the data is shown (the host sends it).
+  const credit = d.attribution ? ` · data: ${d.attribution}` : '';
   subtitle.textContent = `${d.token === 'char' ? 'character' : d.token === 'word' ? 'word' : 'BPE'} tokens · ${d.source}${credit}`;
   cards.replaceChildren(
     ...[
@@ -106,7 +101,7 @@ function render(d: VocabStatsData): void {
         el('td', {}, z.top.slice(0, 5).map(([g, c]) => `“${g}” ${c}`).join(', ')))),
   );
   renderNgram(d);
-  (search as unknown as { value: string }).value = state?.filter ?? '';
+  setVal(search, state?.filter ?? '');
   renderTable();
 }
 

@@ -19,7 +19,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    // Styles: our nonce'd <style> tags; the toolkit uses constructable stylesheets; uPlot sets element.style.
+    // Styles: our nonce'd <style> tags; the @vscode-elements components use constructable stylesheets; uPlot sets element.style.
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,

@@ -1,5 +1,6 @@
 /** A run's training dashboard: live perplexity curves, n-gram baseline, tokens/s, samples, controls. */
 import * as vscode from 'vscode';
+import { datasetAttribution } from '../../core/data/registry';
 import { SeqlabError } from '../../core/util/errors';
 import { DashboardState, DashboardToHost, type DashboardToWebview } from '../../protocol/dashboard';
 import type { RunRecord } from '../../protocol/runs';
@@ -68,7 +69,7 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
     this.sentEpochs = new Set(run.history.map((h) => h.epoch));
     this.sentSamples = new Set(run.samples.map(sampleKey));
     this.lastStatus = `${run.status}|${run.epoch}|${run.error}`;
-    this.post({ type: 'run', run, baseline: this.baseline });
+    this.post({ type: 'run', run, baseline: this.baseline, attribution: datasetAttribution(run.data) ?? null });
   }
 
   /** Sends only what changed, so curves grow point by point. */

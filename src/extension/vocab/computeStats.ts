@@ -4,6 +4,7 @@
  * sampled on a log grid so a large corpus stays a small message.
  */
 import { indexCorpus, type CorpusText } from '../../core/data/corpus';
+import { datasetAttribution } from '../../core/data/registry';
 import type { TokenKind } from '../../core/text/tokenizer';
 import { corpusStats, coverageCurve } from '../../core/text/stats';
 import { ngramPerplexityTable } from '../../core/ngram';
@@ -65,6 +66,7 @@ export function computeVocabStats(src: StatsSource, token: TokenKind, opts: { bp
     vocabSize: c.vocab.size,
     vocab,
     vocabTruncated: c.vocab.size > MAX_TABLE_ROWS,
+    ...(datasetAttribution(src.source) ? { attribution: datasetAttribution(src.source) } : {}),
     coverage: { k, fraction: k.map((i) => cov[i - 1]) },
     zipf,
     ...(ngram ? { ngramPerplexity: ngram } : {}),
