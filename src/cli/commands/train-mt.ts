@@ -6,6 +6,7 @@ import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/tran
 import { readMtFiles } from '../../core/translation/mt-checkpoint';
 import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt-job';
 import { SeqlabError } from '../../core/util/errors';
+import { TRANSLATOR_ARCHS } from '../../core/translation/translator-models';
 import { disposeKernels, kernelInfo } from '../../core/kernels';
 import { defineCommand, flag, int, jsonOption, num, oneOf, str, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
@@ -17,6 +18,7 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
     if (args.values[opt] !== undefined) c[key] = read();
   };
   put('preset', 'preset', () => oneOf(args, 'preset', Object.keys(MT_PRESETS)));
+  put('model', 'model', () => oneOf(args, 'model', TRANSLATOR_ARCHS));
   put('pairs', 'pairs', () => str(args, 'pairs'));
   put('numExamples', 'num-examples', () => (str(args, 'num-examples') === 'all' ? null : int(args, 'num-examples')));
   put('numSteps', 'steps', () => int(args, 'steps'));
@@ -37,13 +39,14 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
 
 export const trainMtCommand = defineCommand({
   name: 'train-mt',
-  summary: "Train the book's GRU encoder–decoder on English–French pairs (d2l 9.5–9.7) and save a translator.",
+  summary: "Train the book's GRU encoder–decoder (d2l 9.5–9.7) or its Bahdanau attention model (--model attention, d2l 10.4) on English–French pairs and save a translator.",
   usage:
-    '--pairs fra-eng|PATH [--preset textbook|full-small|full-large] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ' +
+    `--pairs fra-eng|PATH [--model seq2seq|attention] [--preset ${Object.keys(MT_PRESETS).join('|')}] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ` +
     '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume] ' +
     '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--json]',
   options: {
     pairs: { type: 'string' },
+    model: { type: 'string' },
     preset: { type: 'string' },
     'num-examples': { type: 'string' },
     steps: { type: 'string' },
@@ -88,7 +91,7 @@ export const trainMtCommand = defineCommand({
     }
     const t = job.trainer;
     if (!json) {
-      io.err(`training on the ${backend.name} backend (recurrent kernel: ${kernelInfo().path}): ${t.data.source.length} pairs (${t.trainRows.length} train, ${t.validRows.length} held out), vocabularies ${t.data.srcVocab.size}/${t.data.tgtVocab.size}${resume ? `, resuming after epoch ${startEpoch}` : ''}`);
+      io.err(`training ${t.config.model === 'attention' ? 'Bahdanau attention (d2l 10.4)' : 'seq2seq (d2l 9.7)'} on the ${backend.name} backend (recurrent kernel: ${kernelInfo().path}): ${t.data.source.length} pairs (${t.trainRows.length} train, ${t.validRows.length} held out), vocabularies ${t.data.srcVocab.size}/${t.data.tgtVocab.size}${resume ? `, resuming after epoch ${startEpoch}` : ''}`);
     }
     const started = performance.now();
     const emit = (e: RunEvent) => {
@@ -118,7 +121,7 @@ export const trainMtCommand = defineCommand({
         : [];
       const last = run.history.at(-1);
       if (json) {
-        io.out(JSON.stringify({ done: reason, epoch: run.epoch, seconds: Math.round(seconds * 10) / 10, loss: last?.loss ?? null, bleu: last?.extra?.bleu ?? null, examples, checkpoint: out, backend: backend.name, kernel: kernelInfo().path }));
+        io.out(JSON.stringify({ done: reason, model: t.config.model, epoch: run.epoch, seconds: Math.round(seconds * 10) / 10, loss: last?.loss ?? null, bleu: last?.extra?.bleu ?? null, examples, checkpoint: out, backend: backend.name, kernel: kernelInfo().path }));
       } else {
         io.out(`${reason} after epoch ${run.epoch} in ${seconds.toFixed(1)} s; checkpoint in ${out}`);
         for (const x of examples) io.out(`${x.source} => ${x.pred}, bleu ${x.bleu.toFixed(3)}`);

@@ -13,8 +13,9 @@ import { gradClipping } from '../training/grad-clipping';
 import { maskedSoftmaxCELoss } from './loss';
 import type { MtConfig } from './mt-config';
 import { BOS, loadDataNmt, nmtBatches, splitPairs, type NmtData } from './nmt-data';
-import { Seq2Seq, type Seq2SeqConfig } from './seq2seq';
-import { Translator } from './translator';
+import type { Seq2SeqConfig } from './seq2seq';
+import { Translator, type TranslatorModel } from './translator';
+import { createTranslatorModel } from './translator-models';
 
 export interface MtEpochMetrics extends EpochMetrics {
   extra: {
@@ -36,7 +37,7 @@ export function seq2seqConfigOf(c: MtConfig, data: Pick<NmtData, 'srcVocab' | 't
 }
 
 export class Seq2SeqTrainer {
-  readonly model: Seq2Seq;
+  readonly model: TranslatorModel;
   readonly optimizer: tf.AdamOptimizer;
   readonly trainRows: number[];
   readonly validRows: number[];
@@ -44,9 +45,9 @@ export class Seq2SeqTrainer {
   constructor(
     readonly config: MtConfig,
     readonly data: NmtData,
-    model?: Seq2Seq,
+    model?: TranslatorModel,
   ) {
-    this.model = model ?? new Seq2Seq(seq2seqConfigOf(config, data), config.seed);
+    this.model = model ?? createTranslatorModel(config.model, seq2seqConfigOf(config, data), config.seed);
     // PyTorch's Adam defaults (β 0.9/0.999, ε 1e-8); tfjs would otherwise use ε 1e-7.
     this.optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-8);
     const split = splitPairs(data.source.length, config.validFraction, config.seed);
@@ -89,7 +90,8 @@ export class Seq2SeqTrainer {
         // Teacher forcing: <bos> then the target shifted right by one.
         const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
         const { value, grads } = tf.variableGrads(() => {
-          const { output } = this.model.forward(X, decInput, ctx);
+          // The source lengths without padding: the attention decoder masks the rest (d2l's enc_valid_lens).
+          const { output } = this.model.forward(X, decInput, ctx, batch.XValidLen);
           return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
         }, vars);
         const clipped = gradClipping(grads, this.config.clip);
