@@ -10,3 +10,4 @@ export * from './dashboard';
 export * from './heatmap';
 export * from './beam-tree';
 export * from './labs';
+export * from './attention-heatmap';

@@ -13,7 +13,7 @@ export { Seq2Seq, Seq2SeqEncoder, Seq2SeqDecoder, type Seq2SeqConfig } from './s
 export { EncoderDecoder, type Encoder, type Decoder } from './encoder-decoder';
 export { sequenceMask, maskedSoftmaxCELoss } from './loss';
 export { Seq2SeqTrainer, trainSeq2seq, type MtEpochMetrics } from './train';
-export { Translator, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';
+export { Translator, archOf, type TranslatorModel, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';
 export { loadTranslator, readMtFiles, saveMtFiles, loadMtModel } from './mt-checkpoint';
 export { MtJob, createMtJob, loadMtJob, mtJobFactory, readPairsText } from './mt-job';
 
