@@ -2,9 +2,10 @@
 import * as vscode from 'vscode';
 import type { PreprocessMode } from '../core/text/preprocess';
 import type { TokenKind } from '../core/text/tokenizer';
+import type { CellKind } from '../core/kernels/types';
 import { LM_SETTING_DEFAULTS, TRANSLATOR_SETTING_DEFAULTS } from '../core/training/setting-defaults';
 
-export type Cell = 'rnn' | 'gru' | 'lstm';
+export type Cell = CellKind;
 
 export interface HyperParameters {
   hidden: number;

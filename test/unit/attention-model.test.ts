@@ -74,7 +74,8 @@ describe('Bahdanau attention decoder (d2l 10.4)', () => {
     const m = new Seq2SeqAttention(cfg, 5);
     const tokens = ['<unk>', '<pad>', '<bos>', '<eos>', 'a', 'b', 'c', 'd', 'e'];
     const vocab = Vocab.fromJSON({ idxToToken: tokens, counts: tokens.map(() => 1) } as never);
-    const t = new Translator(m, vocab, vocab, 6);
+    // A Translator accepts the model and its vocabularies (reserved tokens present).
+    new Translator(m, vocab, vocab, 6);
     const src = [4, 5, 6, 3, 1, 1];
     const tgtIn = [2, 7, 8, 4];
     const full = tf.tidy(() => {
@@ -82,7 +83,7 @@ describe('Bahdanau attention decoder (d2l 10.4)', () => {
       const r = m.decoder.forward(tf.tensor2d([tgtIn], [1, 4], 'int32'), state, { training: false });
       return { logp: tf.logSoftmax(r.output).arraySync() as number[][][], w: r.attentionWeights.arraySync() as number[][][] };
     });
-    const dec = t.decoderFor(src, 4);
+    const dec = m.startDecoding(src, 4);
     let st = dec.init;
     tgtIn.forEach((tok, i) => {
       const out = dec.step([st], [tok]);
@@ -121,7 +122,7 @@ describe('Bahdanau attention decoder (d2l 10.4)', () => {
   test('checkpoints know their architecture; seqlab translate --attention --json gives rows = targetTokens, columns = sourceTokens', async () => {
     const dir = join(tmp, 'copy');
     writeCheckpoint(dir, 'mt', TOY.epochs, [], (d) => saveMtFiles(d, copy));
-    assert.equal(readMtFiles(dir).arch, 'attention');
+    assert.equal(readMtFiles(dir).config.model, 'attention');
     assert.equal(readMtFiles(dir).config.model, 'attention');
     assert.ok(loadTranslator(dir).model instanceof Seq2SeqAttention);
     const j = await runJson<{ arch: string; translations: { text: string; attention: number[][]; sourceTokens: string[]; targetTokens: string[] }[] }>('translate', '--checkpoint', dir, '--attention', '--beam', '2', '--json', 'a b c');
@@ -142,7 +143,7 @@ describe('Bahdanau attention decoder (d2l 10.4)', () => {
     const pdir = join(tmp, 'plain');
     writeCheckpoint(pdir, 'mt', 0, [], (d) => saveMtFiles(d, plain));
     plain.dispose();
-    assert.equal(readMtFiles(pdir).arch, 'seq2seq');
+    assert.equal(readMtFiles(pdir).config.model, 'seq2seq');
     const bad = await runCli('translate', '--checkpoint', pdir, '--attention', 'a b c');
     assert.notEqual(bad.code, 0);
     assert.match(bad.err, /plain seq2seq \(d2l 9\.7\) and has no attention weights/);
@@ -171,11 +172,11 @@ describe('Bahdanau attention decoder (d2l 10.4)', () => {
     const dir = join(tmp, 'plain');
     const files = readMtFiles(dir);
     const cfgPath = join(files.dir, 'config.json');
-    const raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
-    delete raw.arch;
+    const raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as { config: Record<string, unknown> };
+    delete raw.config.model;
     writeFileSync(cfgPath, JSON.stringify(raw));
-    assert.equal(readMtFiles(dir).arch, 'seq2seq');
-    writeFileSync(cfgPath, JSON.stringify({ ...raw, arch: 'transformer' }));
-    assert.throws(() => readMtFiles(dir), /Unknown translator model "transformer"; use seq2seq or attention/);
+    assert.equal(readMtFiles(dir).config.model, 'seq2seq');
+    writeFileSync(cfgPath, JSON.stringify({ ...raw, config: { ...raw.config, model: 'transformer' } }));
+    assert.throws(() => readMtFiles(dir), /transformer/);
   });
 });

@@ -40,3 +40,14 @@ test('the MT config is validated by its zod schema with one sentence per bad val
   assert.equal(resolveMtConfig({ preset: 'quick' }).numExamples, MT_PRESETS.quick.config.numExamples);
   assert.equal(resolveMtConfig({ numExamples: null }).numExamples, null);
 });
+
+test('models are named by the registries; a translator config without one (older checkpoints) is seq2seq', async () => {
+  const { LANGUAGE_MODEL_NAMES } = await import('../../src/core/models/registry');
+  const { TRANSLATOR_NAMES, translatorArchitecture } = await import('../../src/core/translation/registry');
+  assert.deepEqual(LANGUAGE_MODEL_NAMES, ['rnn', 'gru', 'lstm']);
+  assert.deepEqual(TRANSLATOR_NAMES, ['seq2seq']);
+  assert.equal(resolveMtConfig({}).model, 'seq2seq');
+  assert.throws(() => resolveMtConfig({ model: 'transformer' }), /model/);
+  assert.throws(() => translatorArchitecture('transformer'), /Unknown translator "transformer"; use seq2seq/);
+  assert.throws(() => parseLMConfig({ model: 'transformer' }), /model/);
+});

@@ -2,6 +2,8 @@ import { setDefaultResolveOptions } from '../../core/training/lm-data';
 import { createJob, Run } from '../../core/training/run';
 import type { RunEvent } from '../../core/training/protocol';
 import '../../core/training/jobs';
+import { INITIALIZERS, LANGUAGE_MODEL_NAMES } from '../../core/models/registry';
+import { IMPLS } from '../../core/models/recurrent/strategy';
 import { defineCommand, flag, int, jsonOption, num, oneOf, optStr, str, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
 import { cliResolveOptions, corpusOptions, TOKEN_KINDS } from '../corpus-options';
@@ -21,8 +23,9 @@ function lmConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
   put('dataDirectory', 'data-dir', () => str(args, 'data-dir'));
   put('maxTokens', 'max-tokens', () => int(args, 'max-tokens'));
   put('split', 'split', () => num(args, 'split'));
-  put('model', 'model', () => oneOf(args, 'model', ['rnn', 'gru', 'lstm']));
-  put('impl', 'impl', () => oneOf(args, 'impl', ['scratch', 'fused', 'layers']));
+  put('model', 'model', () => oneOf(args, 'model', LANGUAGE_MODEL_NAMES));
+  put('impl', 'impl', () => oneOf(args, 'impl', IMPLS));
+  put('init', 'init', () => oneOf(args, 'init', INITIALIZERS));
   put('layers', 'layers', () => int(args, 'layers'));
   if (flag(args, 'bidirectional')) c.bidirectional = true;
   put('hidden', 'hidden', () => int(args, 'hidden'));
@@ -47,7 +50,7 @@ export const trainLmCommand = defineCommand({
   name: 'train-lm',
   summary: 'Train a recurrent language model (RNN, GRU, LSTM; deep, bidirectional) the way d2l chapter 8–9 does.',
   usage:
-    '--corpus timemachine|PATH --token char|word --model rnn|gru|lstm [--impl fused|scratch|layers] [--layers L] [--bidirectional] ' +
+    '--corpus timemachine|PATH --token char|word --model rnn|gru|lstm [--impl fused|scratch|layers] [--init d2l|pytorch] [--layers L] [--bidirectional] ' +
     '--hidden H --batch B --steps T --lr LR --epochs E --partition sequential|random --clip C --seed S [--optimizer sgd|adam] ' +
     '[--truncation full|fixed|random --trunc-k K] [--split 0.9] [--max-tokens N] [--embedding E] [--prefix TEXT] ' +
     '[--out DIR [--resume] [--checkpoint-every N]] [--backend auto|node|wasm|cpu] [--json]',
@@ -55,6 +58,7 @@ export const trainLmCommand = defineCommand({
     ...corpusOptions,
     model: { type: 'string' },
     impl: { type: 'string' },
+    init: { type: 'string' },
     layers: { type: 'string' },
     bidirectional: { type: 'boolean' },
     hidden: { type: 'string' },
@@ -87,7 +91,7 @@ export const trainLmCommand = defineCommand({
     const backend = await initBackendArg(args);
     setDefaultResolveOptions(cliResolveOptions(args));
     const { job, epoch, history } = await createJob({ config, checkpointDir: out, resume });
-    if (!json) io.err(`training on the ${backend.name} backend${resume ? `, resuming after epoch ${epoch}` : ''}`);
+    if (!json) io.err(`training on the ${backend.name} backend (${job.computation?.() ?? 'default computation'})${resume ? `, resuming after epoch ${epoch}` : ''}`);
     let lastSample: { prefix: string; text: string } | undefined;
     const emit = (e: RunEvent) => {
       if (e.type === 'metrics') {

@@ -4,9 +4,9 @@ import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
 import { hasCheckpoint, readCheckpoint } from '../../core/training/checkpoint';
 import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/translation/mt-config';
 import { readMtFiles } from '../../core/translation/mt-checkpoint';
+import { TRANSLATOR_NAMES } from '../../core/translation/registry';
 import { createMtJob, loadMtJob, readPairsText } from '../../core/translation/mt-job';
 import { SeqlabError } from '../../core/util/errors';
-import { TRANSLATOR_ARCHS } from '../../core/translation/translator-models';
 import { disposeKernels, kernelInfo } from '../../core/kernels';
 import { defineCommand, flag, int, jsonOption, num, oneOf, str, type ParsedArgs } from '../command';
 import { backendOption, initBackendArg } from '../backend-option';
@@ -18,8 +18,8 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
     if (args.values[opt] !== undefined) c[key] = read();
   };
   put('preset', 'preset', () => oneOf(args, 'preset', Object.keys(MT_PRESETS)));
-  put('model', 'model', () => oneOf(args, 'model', TRANSLATOR_ARCHS));
   put('pairs', 'pairs', () => str(args, 'pairs'));
+  put('model', 'model', () => oneOf(args, 'model', TRANSLATOR_NAMES));
   put('numExamples', 'num-examples', () => (str(args, 'num-examples') === 'all' ? null : int(args, 'num-examples')));
   put('numSteps', 'steps', () => int(args, 'steps'));
   put('embedSize', 'embed', () => int(args, 'embed'));
@@ -41,13 +41,13 @@ export const trainMtCommand = defineCommand({
   name: 'train-mt',
   summary: "Train the book's GRU encoder–decoder (d2l 9.5–9.7) or its Bahdanau attention model (--model attention, d2l 10.4) on English–French pairs and save a translator.",
   usage:
-    `--pairs fra-eng|PATH [--model seq2seq|attention] [--preset ${Object.keys(MT_PRESETS).join('|')}] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ` +
+    `--pairs fra-eng|PATH [--model ${TRANSLATOR_NAMES.join('|')}] [--preset ${Object.keys(MT_PRESETS).join('|')}] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ` +
     '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume] ' +
     '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--json]',
   options: {
     pairs: { type: 'string' },
-    model: { type: 'string' },
     preset: { type: 'string' },
+    model: { type: 'string' },
     'num-examples': { type: 'string' },
     steps: { type: 'string' },
     embed: { type: 'string' },

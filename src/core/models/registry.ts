@@ -22,3 +22,7 @@ export const LANGUAGE_MODELS: readonly LanguageModelEntry[] = [
 ];
 
 export const LANGUAGE_MODEL_NAMES = LANGUAGE_MODELS.map((m) => m.name) as [CellKind, ...CellKind[]];
+
+/** Initial weights of a language model (./recurrent/init.ts says what each draws). */
+export const INITIALIZERS = ['d2l', 'pytorch'] as const;
+export type Initializer = (typeof INITIALIZERS)[number];

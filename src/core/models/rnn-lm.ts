@@ -2,26 +2,30 @@
  * d2l's RNNModel (8.5 from scratch, 8.6 concise, 9.3 deep, 9.4 bidirectional): recurrent layers
  * over one-hot (or embedded) tokens and a dense output layer to the vocabulary.
  *
- * Three implementations of the recurrent layers share this class, the parameter layout (see
- * ./cells.ts) and therefore checkpoints:
- *   - 'scratch': the cells of ./cells.ts, one step at a time (readable; records gates).
- *   - 'fused':   the fused kernel op (src/core/kernels/tfjs-op.ts), whole sequence per call.
- *   - 'layers':  tf.layers simpleRNN / gru / lstm (the textbook's "concise" path).
- * Sequences are time-major: X is int32 [T, B], logits are [T·B, V] (row t·B + b), as in d2l.
+ * Each layer × direction is a RecurrentLayer (./recurrent/layer.ts); how it computes — fused
+ * kernel, per-step reference cells or tf.layers — is a strategy (./recurrent/strategy.ts) that
+ * shares the packed parameter layout and therefore checkpoints. Sequences are time-major: X is
+ * int32 [T, B], logits are [T·B, V] (row t·B + b), as in d2l.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedRecurrent } from '../kernels/tfjs-op';
 import { fusedDense, hasFusedDense } from '../kernels/dense-op';
 import { currentKernel } from '../kernels/select';
 import type { RecurrentKernel } from '../kernels/types';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { linear } from './linear';
-import { CELLS, GATES, GATE_NAMES, scaleGradient, splitGates, type CellKind, type CellState } from './cells';
+import { tokenRows } from './token-rows';
+import { GATES, type CellKind } from './cells';
+import { LANGUAGE_MODEL_NAMES } from './registry';
+import { INITIALIZERS, initDense, initRecurrent, normalTensor, type Initializer } from './recurrent/init';
+import type { LayerRecord, LayerState, RecurrentLayer } from './recurrent/layer';
+import { createRecurrentLayer } from './recurrent/packed-layer';
+import { emptyRecord } from './recurrent/reference';
+import { IMPLS, chooseStrategy, gradScaling, type Impl } from './recurrent/strategy';
 
-export type Impl = 'scratch' | 'fused' | 'layers';
-export const IMPLS: readonly Impl[] = ['scratch', 'fused', 'layers'];
-export const CELL_KINDS: readonly CellKind[] = ['rnn', 'gru', 'lstm'];
+export { IMPLS, type Impl } from './recurrent/strategy';
+export type { LayerRecord } from './recurrent/layer';
+export const CELL_KINDS: readonly CellKind[] = LANGUAGE_MODEL_NAMES;
 
 export interface ModelConfig {
   kind: CellKind;
@@ -34,6 +38,8 @@ export interface ModelConfig {
   embedding: number;
   /** Seed of the initial weights. */
   seed: number;
+  /** Initial weights (./recurrent/init.ts); omitted = 'd2l', the textbook's. */
+  init?: Initializer;
 }
 
 /** Per layer × direction (index layer·dirs + d): hidden state, and memory for LSTM. */
@@ -42,24 +48,16 @@ export interface LMState {
   c: (tf.Tensor2D | null)[];
 }
 
-/** What the scratch path recorded for one layer × direction, [T][B][H] per gate. */
-export interface LayerRecord {
-  layer: number;
-  direction: 'forward' | 'backward';
-  gates: Record<string, tf.Tensor2D[]>;
-  hidden: tf.Tensor2D[];
-  memory?: tf.Tensor2D[];
-}
-
 export interface ForwardOptions {
   /**
    * Gradient multiplier on the state entering step t (t = 1…T−1) for truncated BPTT: 0 cuts,
-   * 1 passes, 1/π reweights (randomised truncation). Omitted = full BPTT over the window.
+   * 1 passes, 1/π reweights (randomised truncation; needs the reference strategy, see
+   * chooseStrategy). Omitted = full BPTT over the window.
    */
   gradScales?: number[];
-  /** Record gate activations per step (runs the scratch path). */
+  /** Record gate activations per step (runs the reference cells, see chooseStrategy). */
   record?: boolean;
-  /** Run this implementation instead of the model's own (same weights). */
+  /** Compute with this strategy instead of the model's own (same weights). */
   impl?: Impl;
   /**
    * Output layer: 'fused' = one dense-layer kernel op (fusedDense), 'ops' = tfjs matMul + add.
@@ -85,8 +83,9 @@ export interface ForwardResult {
 }
 
 export function validateModelConfig(c: ModelConfig): void {
-  if (!CELL_KINDS.includes(c.kind)) throw new SeqlabError(`Unknown model "${String(c.kind)}"; use rnn, gru or lstm.`);
+  if (!CELL_KINDS.includes(c.kind)) throw new SeqlabError(`Unknown model "${String(c.kind)}"; use ${CELL_KINDS.join(', ')}.`);
   if (!IMPLS.includes(c.impl)) throw new SeqlabError(`Unknown implementation "${String(c.impl)}"; use scratch, fused or layers.`);
+  if (c.init !== undefined && !INITIALIZERS.includes(c.init)) throw new SeqlabError(`Unknown initialiser "${String(c.init)}"; use ${INITIALIZERS.join(' or ')}.`);
   assertPositiveInt(c.vocabSize, 'The vocabulary size');
   assertPositiveInt(c.hidden, 'The number of hidden units');
   assertPositiveInt(c.layers, 'The number of layers');
@@ -96,46 +95,17 @@ export function validateModelConfig(c: ModelConfig): void {
 
 let modelCounter = 0;
 
-/**
- * Rows of `table` for token ids = one-hot(ids) · table (the textbook's one-hot input). A gather
- * is far cheaper for large vocabularies, but its gradient needs UnsortedSegmentSum, which the
- * wasm backend lacks; there the explicit one-hot product runs instead (same numbers).
- */
-export function tokenRows(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
-  const hasScatter = tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
-  if (hasScatter) return tf.gather(table, ids);
-  const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-  const rows = linear(tf.oneHot(flat, table.shape[0]).toFloat() as tf.Tensor2D, table);
-  return tf.reshape(rows, [...ids.shape, table.shape[1]]);
-}
-
-/** d2l's init: weights normal(0, 0.01), biases zero. */
-function normal(rng: Rng, shape: number[], std: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = rng.normal(0, std);
-  return tf.tensor(data, shape);
-}
-
-/** Packed [i, f, o, c̃] ↔ Keras [i, f, c, o]: swapping blocks 2 and 3 converts both ways. */
-function swapLstmBlocks(w: tf.Tensor, H: number): tf.Tensor {
-  const axis = w.rank - 1;
-  const [i, f, a, b] = tf.split(w, [H, H, H, H], axis);
-  return tf.concat([i, f, b, a], axis);
-}
-
-interface Packed {
-  wx: tf.Variable;
-  wh: tf.Variable;
-  b: tf.Variable;
+/** Checkpoint name of layer × direction idx: l0.fw, l0.bw, l1.fw, … */
+function layerName(idx: number, dirs: number): string {
+  return `l${Math.floor(idx / dirs)}.${idx % dirs ? 'bw' : 'fw'}`;
 }
 
 export class RecurrentLM {
   readonly dirs: number;
   readonly G: number;
   private readonly prefix: string;
-  private readonly packed: Packed[] = [];
-  private readonly rnnLayers: tf.layers.Layer[] = [];
+  /** Per layer × direction (index layer·dirs + d). */
+  readonly recurrent: RecurrentLayer[] = [];
   readonly embed: tf.Variable | null;
   readonly wq: tf.Variable;
   readonly bq: tf.Variable;
@@ -143,34 +113,27 @@ export class RecurrentLM {
   constructor(readonly config: ModelConfig) {
     validateModelConfig(config);
     const { kind, hidden: H, layers, vocabSize: V, embedding: E } = config;
+    const init = config.init ?? 'd2l';
     this.dirs = config.bidirectional ? 2 : 1;
     this.G = GATES[kind];
     // tfjs registers variables by name globally: a per-model prefix lets models coexist.
     this.prefix = `seqlab${++modelCounter}`;
+    // One generator in a fixed order (embedding, each layer's wx, wh, b, the head): a seed gives the same weights.
     const rng = new Rng(config.seed);
     const v = (t: tf.Tensor, name: string) => {
       const variable = tf.variable(t, true, `${this.prefix}/${name}`);
       t.dispose();
       return variable;
     };
-    this.embed = E > 0 ? v(normal(rng, [V, E], 1), 'embed') : null;
-    for (let l = 0; l < layers; l++) {
-      for (let d = 0; d < this.dirs; d++) {
-        const I = this.inputSize(l);
-        const wx = normal(rng, [I, this.G * H], 0.01);
-        const wh = normal(rng, [H, this.G * H], 0.01);
-        const b = tf.zeros([this.G * H]);
-        if (config.impl === 'layers') {
-          this.rnnLayers.push(this.makeLayer(I, [wx, wh, b]));
-          tf.dispose([wx, wh, b]);
-        } else {
-          const name = `l${l}.${d ? 'bw' : 'fw'}`;
-          this.packed.push({ wx: v(wx, `${name}.wx`), wh: v(wh, `${name}.wh`), b: v(b, `${name}.b`) });
-        }
-      }
+    this.embed = E > 0 ? v(normalTensor(rng, [V, E], 1), 'embed') : null;
+    for (let idx = 0; idx < layers * this.dirs; idx++) {
+      const I = this.inputSize(Math.floor(idx / this.dirs));
+      const w = initRecurrent(init, rng, I, H, this.G);
+      this.recurrent.push(createRecurrentLayer(kind, I, H, config.impl, w, `${this.prefix}/${layerName(idx, this.dirs)}`));
     }
-    this.wq = v(normal(rng, [this.dirs * H, V], 0.01), 'head.w');
-    this.bq = v(tf.zeros([V]), 'head.b');
+    const head = initDense(init, rng, this.dirs * H, V);
+    this.wq = v(head.w, 'head.w');
+    this.bq = v(head.b, 'head.b');
   }
 
   /** Input size of layer l: one-hot vocabulary, embedding, or the layer below's output. */
@@ -179,49 +142,14 @@ export class RecurrentLM {
     return this.config.embedding > 0 ? this.config.embedding : this.config.vocabSize;
   }
 
-  private makeLayer(I: number, packed: tf.Tensor[]): tf.layers.Layer {
-    const { kind, hidden: units } = this.config;
-    // Keras defaults differ from the textbook (hard sigmoid, orthogonal init): set them explicitly.
-    // Initialisers are zeros because setLayerWeights overwrites them (orthogonal init is slow).
-    const common = { units, returnSequences: true, returnState: true, inputShape: [null, I] as [null, number], kernelInitializer: 'zeros', recurrentInitializer: 'zeros' } as const;
-    const args = { ...common, recurrentActivation: 'sigmoid' as const };
-    const layer = kind === 'rnn' ? tf.layers.simpleRNN(common) : kind === 'gru' ? tf.layers.gru(args) : tf.layers.lstm(args);
-    // Layer.apply builds the weights on first use (calling build() directly leaves it unbuilt).
-    tf.tidy(() => {
-      layer.apply(tf.zeros([1, 1, I]));
-    });
-    this.setLayerWeights(layer, packed);
-    return layer;
-  }
-
-  private setLayerWeights(layer: tf.layers.Layer, [wx, wh, b]: tf.Tensor[]): void {
-    const H = this.config.hidden;
-    const conv = (t: tf.Tensor) => (this.config.kind === 'lstm' ? swapLstmBlocks(t, H) : t.clone());
-    const ws = [conv(wx), conv(wh), conv(b)];
-    layer.setWeights(ws);
-    tf.dispose(ws);
-  }
-
-  /** The parameters in packed layout (for the layers path: converted copies; dispose them). */
+  /** The parameters in packed layout (for the layers strategy: converted copies; dispose them). */
   packedWeights(idx: number): { wx: tf.Tensor2D; wh: tf.Tensor2D; b: tf.Tensor1D } {
-    if (this.config.impl !== 'layers') {
-      const p = this.packed[idx];
-      return { wx: p.wx as tf.Tensor as tf.Tensor2D, wh: p.wh as tf.Tensor as tf.Tensor2D, b: p.b as tf.Tensor as tf.Tensor1D };
-    }
-    const [k, r, bias] = this.rnnLayers[idx].getWeights();
-    const H = this.config.hidden;
-    const conv = (t: tf.Tensor) => (this.config.kind === 'lstm' ? swapLstmBlocks(t, H) : t.clone());
-    return { wx: conv(k) as tf.Tensor2D, wh: conv(r) as tf.Tensor2D, b: conv(bias) as tf.Tensor1D };
+    return this.recurrent[idx].packedWeights();
   }
 
   /** Every trainable variable, for variableGrads and the optimizer. */
   variables(): tf.Variable[] {
-    const out: tf.Variable[] = [];
-    if (this.embed) out.push(this.embed);
-    for (const p of this.packed) out.push(p.wx, p.wh, p.b);
-    for (const layer of this.rnnLayers) for (const w of layer.trainableWeights) out.push(w.read() as tf.Variable);
-    out.push(this.wq, this.bq);
-    return out;
+    return [...(this.embed ? [this.embed] : []), ...this.recurrent.flatMap((l) => l.variables()), this.wq, this.bq];
   }
 
   numParameters(): number {
@@ -230,32 +158,33 @@ export class RecurrentLM {
 
   /** d2l's begin_state: zeros, one [B, H] per layer and direction (and memory for LSTM). */
   beginState(batch: number): LMState {
-    const n = this.config.layers * this.dirs;
-    const H = this.config.hidden;
-    const lstm = this.config.kind === 'lstm';
-    return {
-      h: Array.from({ length: n }, () => tf.zeros([batch, H]) as tf.Tensor2D),
-      c: Array.from({ length: n }, () => (lstm ? (tf.zeros([batch, H]) as tf.Tensor2D) : null)),
-    };
+    const states = this.recurrent.map((l) => l.initState(batch));
+    return { h: states.map((s) => s.h), c: states.map((s) => s.c) };
+  }
+
+  /**
+   * Keeps a state beyond the tidy that made it, to carry into the next batch. tfjs records a
+   * new tape per variableGrads call, so a carried state is detached from the previous batch's
+   * graph (d2l's `state.detach_()`) by this alone.
+   */
+  detachState(s: LMState): LMState {
+    return keepState(s);
   }
 
   /**
    * X int32 [T, B] → logits [T·B, V] and the state after the last step. Call inside tf.tidy
-   * (or variableGrads); keep the returned state with tf.keep to carry it across batches.
+   * (or variableGrads); keep the returned state with detachState to carry it across batches.
    */
   forward(X: tf.Tensor2D, state: LMState, opts: ForwardOptions = {}): ForwardResult {
-    const { layers, hidden: H, vocabSize: V } = this.config;
+    const { layers, hidden: H, vocabSize: V, kind } = this.config;
     if (X.dtype !== 'int32') throw new SeqlabError('The model input must be int32 token ids.');
     const [T, B] = X.shape;
     if (state.h.length !== layers * this.dirs || state.h[0].shape[0] !== B) throw new SeqlabError(`The state does not fit this model and a batch of ${B}.`);
-    let impl: Impl = opts.impl ?? this.config.impl;
-    if (opts.record) impl = 'scratch';
     const scales = opts.gradScales;
     if (scales && scales.length !== T) throw new SeqlabError(`gradScales needs one entry per time step (${T}), got ${scales.length}.`);
-    if (impl === 'fused' && scales && scales.some((s) => s !== 0 && s !== 1)) impl = 'scratch';
-    if (impl === 'layers' && scales && scales.some((s) => s !== 1)) {
-      throw new SeqlabError('The layers implementation trains with full BPTT only; use --impl scratch or fused for truncation.');
-    }
+    // The configured strategy, or what chooseStrategy says a recording needs; never a silent switch.
+    const { strategy } = opts.record ? chooseStrategy(opts.impl ?? this.config.impl, { record: true, scaling: gradScaling(scales) }) : { strategy: opts.impl ?? this.config.impl };
+    if (strategy === 'layers' && gradScaling(scales) !== 'none') chooseStrategy('layers', { scaling: gradScaling(scales) });
     const records: LayerRecord[] = [];
     const next: LMState = { h: [], c: [] };
     // Layer 0 input: token ids (one-hot, gathered rows of wx) or embeddings.
@@ -265,101 +194,34 @@ export class RecurrentLM {
       for (let d = 0; d < this.dirs; d++) {
         const idx = l * this.dirs + d;
         const x = d === 1 ? tf.reverse(input, 0) : input;
-        const r = this.runLayer(idx, impl, x, state.h[idx], state.c[idx], scales, opts.record ? { layer: l, direction: d ? 'backward' : 'forward', records } : undefined);
+        const record = opts.record ? emptyRecord(kind, l, d ? 'backward' : 'forward') : undefined;
+        const s0: LayerState = { h: state.h[idx], c: state.c[idx] };
+        const r = this.recurrent[idx].forward(x, s0, { strategy, gradScales: scales, record });
+        if (record) records.push(record);
         outs.push(d === 1 ? (tf.reverse(r.hs, 0) as tf.Tensor3D) : r.hs);
-        next.h.push(r.hT);
-        next.c.push(r.cT);
+        next.h.push(r.state.h);
+        next.c.push(r.state.c);
       }
       input = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
     }
     const flat = tf.reshape(input, [T * B, this.dirs * H]) as tf.Tensor2D;
     const wq = this.wq as tf.Tensor as tf.Tensor2D;
-    const fusedHead = opts.head ? opts.head === 'fused' : defaultFusedHead(impl);
+    const fusedHead = opts.head ? opts.head === 'fused' : defaultFusedHead(strategy);
     const logits = (fusedHead ? fusedDense(flat, wq, this.bq) : tf.add(linear(flat, wq), this.bq)).reshape([T * B, V]) as tf.Tensor2D;
     return { logits, state: next, records: opts.record ? records : undefined };
   }
 
-  private runLayer(
-    idx: number,
-    impl: Impl,
-    x: tf.Tensor,
-    h0: tf.Tensor2D,
-    c0: tf.Tensor2D | null,
-    scales: number[] | undefined,
-    record?: { layer: number; direction: 'forward' | 'backward'; records: LayerRecord[] },
-  ): { hs: tf.Tensor3D; hT: tf.Tensor2D; cT: tf.Tensor2D | null } {
-    const { kind, hidden: H } = this.config;
-    const I = this.inputSize(Math.floor(idx / this.dirs));
-    const ids = x.dtype === 'int32';
-    const [T, B] = x.shape;
-    if (impl === 'layers' && this.config.impl === 'layers') {
-      const xb = tf.transpose(ids ? tf.oneHot(x as tf.Tensor2D, I).toFloat() : x, [1, 0, 2]);
-      const out = this.rnnLayers[idx].apply(xb, { initialState: kind === 'lstm' ? [h0, c0!] : [h0] }) as tf.Tensor[];
-      // Keras returns [sequence, h, c] for LSTM (state order [h, c]).
-      return { hs: tf.transpose(out[0], [1, 0, 2]) as tf.Tensor3D, hT: out[1] as tf.Tensor2D, cT: kind === 'lstm' ? (out[2] as tf.Tensor2D) : null };
-    }
-    const { wx, wh, b } = this.packedWeights(idx);
-    if (impl === 'fused') {
-      // Truncation points (scale 0) split the window into segments run by one fused call each.
-      const cuts = [0, ...(scales ?? []).flatMap((s, t) => (t > 0 && s === 0 ? [t] : [])), T];
-      const parts: tf.Tensor3D[] = [];
-      let h = h0;
-      let c = c0;
-      for (let s = 0; s + 1 < cuts.length; s++) {
-        const len = cuts[s + 1] - cuts[s];
-        if (s > 0) {
-          h = scaleGradient(h, 0);
-          c = c && scaleGradient(c, 0);
-        }
-        const xs = cuts.length === 2 ? x : ids ? x.slice([cuts[s], 0], [len, B]) : x.slice([cuts[s], 0, 0], [len, B, I]);
-        const r = fusedRecurrent(kind, xs as tf.Tensor2D | tf.Tensor3D, h, c, wx, wh, b, { inputSize: I });
-        parts.push(r.hs);
-        h = r.hT;
-        c = r.cT;
-      }
-      return { hs: parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor3D), hT: h, cT: c };
-    }
-    // Scratch: the input projection of all steps at once, then the cell step by step.
-    const GH = this.G * H;
-    const xw = ids ? tf.add(tokenRows(wx, tf.reshape(x, [T * B])), b) : tf.add(linear(tf.reshape(x, [T * B, I]) as tf.Tensor2D, wx), b);
-    const steps = tf.unstack(tf.reshape(xw, [T, B, GH])) as tf.Tensor2D[];
-    const whs = splitGates(wh, kind);
-    const cell = CELLS[kind];
-    let st: CellState = { h: h0, c: c0 };
-    const hs: tf.Tensor2D[] = [];
-    const rec: LayerRecord | undefined = record && {
-      layer: record.layer,
-      direction: record.direction,
-      gates: Object.fromEntries(GATE_NAMES[kind].map((g) => [g, [] as tf.Tensor2D[]])),
-      hidden: [],
-      memory: kind === 'lstm' ? [] : undefined,
-    };
-    for (let t = 0; t < T; t++) {
-      if (t > 0 && scales && scales[t] !== 1) st = { h: scaleGradient(st.h, scales[t]), c: st.c && scaleGradient(st.c, scales[t]) };
-      const out = cell(steps[t], st, whs);
-      hs.push(out.h);
-      if (rec) {
-        for (const g of GATE_NAMES[kind]) rec.gates[g].push(out.gates[g]);
-        rec.hidden.push(out.h);
-        rec.memory?.push(out.c!);
-      }
-      st = out;
-    }
-    if (rec) record!.records.push(rec);
-    return { hs: tf.stack(hs) as tf.Tensor3D, hT: st.h, cT: st.c };
-  }
-
-  /** Weights by name in packed layout (the checkpoint format, independent of the implementation). */
+  /** Weights by name in packed layout (the checkpoint format, independent of the strategy). */
   namedWeights(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
     if (this.embed) out.embed = this.embed;
-    for (let idx = 0; idx < this.config.layers * this.dirs; idx++) {
-      const name = `l${Math.floor(idx / this.dirs)}.${idx % this.dirs ? 'bw' : 'fw'}`;
-      const w = this.packedWeights(idx);
+    this.recurrent.forEach((layer, idx) => {
+      const name = layerName(idx, this.dirs);
+      const w = layer.packedWeights();
       out[`${name}.wx`] = w.wx;
       out[`${name}.wh`] = w.wh;
       out[`${name}.b`] = w.b;
-    }
+    });
     out['head.w'] = this.wq;
     out['head.b'] = this.bq;
     return out;
@@ -378,24 +240,17 @@ export class RecurrentLM {
     const get = (name: string) => tf.tensor(weights.get(name)!.data, weights.get(name)!.shape);
     tf.tidy(() => {
       if (this.embed) this.embed.assign(get('embed'));
-      for (let idx = 0; idx < this.config.layers * this.dirs; idx++) {
-        const name = `l${Math.floor(idx / this.dirs)}.${idx % this.dirs ? 'bw' : 'fw'}`;
-        const [wx, wh, b] = [get(`${name}.wx`), get(`${name}.wh`), get(`${name}.b`)];
-        if (this.config.impl === 'layers') this.setLayerWeights(this.rnnLayers[idx], [wx, wh, b]);
-        else {
-          this.packed[idx].wx.assign(wx);
-          this.packed[idx].wh.assign(wh);
-          this.packed[idx].b.assign(b);
-        }
-      }
+      this.recurrent.forEach((layer, idx) => {
+        const name = layerName(idx, this.dirs);
+        layer.setPackedWeights({ wx: get(`${name}.wx`) as tf.Tensor2D, wh: get(`${name}.wh`) as tf.Tensor2D, b: get(`${name}.b`) as tf.Tensor1D });
+      });
       this.wq.assign(get('head.w'));
       this.bq.assign(get('head.b'));
     });
   }
 
   dispose(): void {
-    for (const p of this.packed) tf.dispose([p.wx, p.wh, p.b]);
-    for (const layer of this.rnnLayers) layer.dispose();
+    for (const layer of this.recurrent) layer.dispose();
     tf.dispose([this.wq, this.bq]);
     if (this.embed) this.embed.dispose();
   }

@@ -9,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CELLS, splitGates, type CellKind, type CellState } from '../models/cells';
-import { RecurrentLM, tokenRows } from '../models/rnn-lm';
+import { RecurrentLM } from '../models/rnn-lm';
+import { tokenRows } from '../models/token-rows';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { crossEntropy } from './lm-trainer';

@@ -10,6 +10,8 @@
  */
 import { z } from 'zod';
 import { SeqlabError } from '../util/errors';
+import { IMPLS, type Impl } from '../models/recurrent/strategy';
+import { INITIALIZERS, LANGUAGE_MODEL_NAMES } from '../models/registry';
 import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber, renameLegacyKeys } from './config-fields';
 
 export const TruncationSchema = z.enum(['full', 'fixed', 'random']);
@@ -27,10 +29,11 @@ export const LMConfigSchema = z.object({
   split: z.number().gt(0).max(1).default(0.9).describe('Fraction of the tokens used for training; the rest is the validation split (1 = no validation, as the textbook).'),
   dataDirectory: z.string().optional().describe('Folder holding the data sets (else SEQLAB_DATA_DIR, the bundled copy, the cache).'),
   // ---- model
-  model: z.enum(['rnn', 'gru', 'lstm']).default('gru').describe('Recurrent cell: rnn (d2l 9.4), gru (10.2) or lstm (10.1).'),
-  impl: z.enum(['scratch', 'fused', 'layers']).default('fused').describe('How the recurrent layers are computed: `fused` = the fused whole-sequence kernel (fastest), `scratch` = the per-step cells of the equations, `layers` = tf.layers (the concise path).'),
+  model: z.enum(LANGUAGE_MODEL_NAMES).default('gru').describe('Recurrent cell, by its registered name (src/core/models/registry.ts): rnn (d2l 9.4), gru (10.2) or lstm (10.1).'),
+  impl: z.enum(IMPLS as [Impl, ...Impl[]]).default('fused').describe('How the recurrent layers are computed: `fused` = the fused whole-sequence kernel (fastest), `scratch` = the per-step cells of the equations, `layers` = tf.layers (the concise path).'),
   layers: positiveInt('The number of layers').default(1).describe('Stacked recurrent layers (d2l 10.3).'),
   bidirectional: z.boolean().default(false).describe('Bidirectional layers (d2l 10.4); such a model cannot generate text.'),
+  init: z.enum(INITIALIZERS).default('d2l').describe('Initial weights: `d2l` = N(0, 0.01), biases 0 (the textbook\'s from-scratch code); `pytorch` = U(−1/√H, 1/√H) (nn.RNN/GRU/LSTM defaults, what d2l\'s concise chapters train with).'),
   hidden: positiveInt('The number of hidden units').default(256).describe('Hidden units per layer.'),
   embedding: nonNegativeInt('The embedding size', '0 (one-hot) or a positive whole number').default(0).describe('0 = one-hot inputs (the textbook); > 0 = a learned embedding of this size.'),
   // ---- training

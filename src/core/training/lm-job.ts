@@ -13,6 +13,7 @@ import { Vocab } from '../text/vocab';
 import { SeqlabError } from '../util/errors';
 import { recordActivations } from '../models/activations';
 import { RecurrentLM, type Impl } from '../models/rnn-lm';
+import { describeStrategy } from '../models/recurrent/strategy';
 import { loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson, type LoadedCheckpoint } from './checkpoint';
 import { parseLMConfig, type LMConfig } from './lm-config';
 import { loadLMData, TextCodec, type LMData } from './lm-data';
@@ -40,6 +41,10 @@ export class LMJob implements Job {
     return this.trainer.trainEpoch(epoch, ctx);
   }
 
+  computation(): string {
+    return describeStrategy(this.trainer.strategy);
+  }
+
   sample(): { prefix: string; text: string; lead: number } | undefined {
     const { samplePrefix, sampleLength } = this.config;
     if (!samplePrefix || sampleLength === 0) return undefined;
@@ -51,7 +56,7 @@ export class LMJob implements Job {
   }
 
   save(dir: string): void {
-    saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model);
+    saveLMFiles(dir, this.trainer.config, this.trainer.data.codec, this.trainer.model, this.computation());
     this.trainer.saveOptimizerState(dir);
   }
 
@@ -74,8 +79,9 @@ export function lmActivations(model: RecurrentLM, codec: TextCodec, text: string
   return recordActivations(model, ids, codec.vocab.toTokens(ids));
 }
 
-export function saveLMFiles(dir: string, config: LMConfig, codec: TextCodec, model: RecurrentLM): void {
-  writeJson(dir, 'config.json', { config, model: model.config });
+/** `computation`: how the run trained (recorded for the reader; loading does not depend on it). */
+export function saveLMFiles(dir: string, config: LMConfig, codec: TextCodec, model: RecurrentLM, computation?: string): void {
+  writeJson(dir, 'config.json', { config, model: model.config, ...(computation ? { computation } : {}) });
   writeJson(dir, 'vocab.json', codec.vocab.toJSON());
   if (codec.bpe) writeJson(dir, 'tokenizer.json', codec.bpe.toJSON());
   tf.tidy(() => saveTensors(dir, model.namedWeights()));

@@ -10,7 +10,8 @@ import { seqDataIter, type SeqBatch } from '../data/batches';
 import { SeqlabError } from '../util/errors';
 import { Rng } from '../util/random';
 import { predictIds, type SampleOptions } from '../models/predict';
-import { disposeState, keepState, RecurrentLM, type LMState, type ModelConfig } from '../models/rnn-lm';
+import { disposeState, RecurrentLM, type LMState, type ModelConfig } from '../models/rnn-lm';
+import { chooseStrategy, type StrategyChoice } from '../models/recurrent/strategy';
 import { fusedCrossEntropy } from '../kernels/xent-op';
 import type { RecurrentKernel } from '../kernels/types';
 import { gradClipping } from './grad-clipping';
@@ -21,7 +22,7 @@ import type { EpochMetrics, GenerateResult } from './protocol';
 import type { JobContext } from './run';
 
 export function modelConfigOf(c: LMConfig, vocabSize: number): ModelConfig {
-  return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed };
+  return { kind: c.model, impl: c.impl, vocabSize, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, embedding: c.embedding, seed: c.seed, init: c.init };
 }
 
 /** Mean softmax cross-entropy of logits [N, V] against labels [N] (one op on the wasm and cpu backends: ../kernels/xent-op.ts). */
@@ -72,6 +73,8 @@ export function checkCorpusFits(what: string, length: number, batch: number, ste
 export class LMTrainer {
   readonly model: RecurrentLM;
   readonly optimizer: tf.Optimizer;
+  /** How training steps compute (the configured impl unless the truncation needs another; said in the run info). */
+  readonly strategy: StrategyChoice;
   private readonly vars: tf.Variable[];
 
   constructor(
@@ -83,6 +86,7 @@ export class LMTrainer {
     this.model = model ?? new RecurrentLM(modelConfigOf(config, data.codec.vocab.size));
     this.optimizer = config.optimizer === 'adam' ? tf.train.adam(config.lr) : tf.train.sgd(config.lr);
     this.vars = this.model.variables();
+    this.strategy = chooseStrategy(config.impl, { scaling: config.truncation === 'random' ? 'reweighted' : config.truncation === 'fixed' ? 'cuts' : 'none' });
   }
 
   /**
@@ -94,8 +98,8 @@ export class LMTrainer {
     let next: LMState | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const out = this.model.forward(X, state, { gradScales });
-        next = keepState(out.state);
+        const out = this.model.forward(X, state, { gradScales, impl: this.strategy.strategy });
+        next = this.model.detachState(out.state);
         return crossEntropy(out.logits, Y);
       }, this.vars);
       const loss = value.dataSync()[0];
@@ -190,7 +194,7 @@ export class LMTrainer {
         const loss = tf.tidy(() => {
           const t = toTensors({ X: X as number[][], Y: Y as number[][] });
           const out = this.model.forward(t.X, state);
-          next = keepState(out.state);
+          next = this.model.detachState(out.state);
           return crossEntropy(out.logits, t.Y);
         });
         disposeState(state);

@@ -110,7 +110,13 @@ export type GenerateResult = z.infer<typeof GenerateResultSchema>;
 
 export const EventSchema = z.discriminatedUnion('type', [
   /** The tfjs backend and the recurrent kernel path this worker trains on. */
-  z.object({ type: z.literal('ready'), backend: z.string(), kernel: z.string().optional() }),
+  z.object({
+    type: z.literal('ready'),
+    backend: z.string(),
+    kernel: z.string().optional(),
+    /** How the job's model computes (e.g. "fused kernel"; a different strategy than configured says why). */
+    computation: z.string().optional(),
+  }),
   z.object({ type: z.literal('state'), runId: z.string(), state: RunStateSchema, epoch: z.number().int().optional() }),
   z.object({
     type: z.literal('progress'),

@@ -43,6 +43,8 @@ export interface Job {
   readonly checkpointEvery: number;
   /** Trains epoch number `epoch` (1-based) and returns its metrics. */
   trainEpoch(epoch: number, ctx: JobContext): Promise<EpochMetrics>;
+  /** How the model computes, for the run info (e.g. "fused kernel", or the reference cells and why). */
+  computation?(): string;
   /** A sample to show after an epoch (language models: continuation of a prefix). */
   sample?(epoch: number): { prefix: string; text: string; lead?: number } | undefined;
   /** Writes the job's files (config, vocab, weights, …) into an empty folder. */

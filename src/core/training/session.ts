@@ -72,7 +72,7 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined });
+    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, computation: job.computation?.() });
     this.job?.dispose();
     this.job = job;
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });

@@ -3,6 +3,7 @@
  * derives its initial state from them and then maps target inputs (+ state) to outputs.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { StepOutput } from '../decoding/types';
 
 /** What a forward pass needs besides the inputs: training switches dropout on. */
 export interface ForwardContext {
@@ -21,6 +22,46 @@ export interface Decoder<EncOut, State> {
   initState(encOutputs: EncOut, encValidLens?: readonly number[]): State;
   /** X: [batch, steps] int32 target inputs → [batch, steps, vocab] logits and the next state */
   forward(X: tf.Tensor2D, state: State, ctx: ForwardContext): { output: tf.Tensor3D; state: State };
+}
+
+/** A translator's sizes (the checkpoint's `model`); every architecture takes these. */
+export interface TranslatorShape {
+  srcVocabSize: number;
+  tgtVocabSize: number;
+  embedSize: number;
+  numHiddens: number;
+  numLayers: number;
+  dropout: number;
+}
+
+/** Decoding one sentence: the source encoded once, then one step per token for a batch of hypotheses. */
+export interface IncrementalDecoder<S> {
+  /** the state of the first hypothesis (before `<bos>`) */
+  init: S;
+  /** a StepFn (../decoding/types.ts); a method, so a model's own state type fits `IncrementalDecoder<unknown>` */
+  step(states: readonly S[], tokens: readonly number[]): StepOutput<S>;
+  /** frees what the encoding keeps (e.g. the context) */
+  dispose(): void;
+}
+
+/**
+ * What every registered translator architecture is (./registry.ts): trained by teacher forcing
+ * through `forward`, saved by its named variables, decoded through `startDecoding`. Callers
+ * never see its decoder's state.
+ */
+export interface TranslatorModel {
+  /** the registered architecture name, e.g. 'seq2seq' */
+  readonly name: string;
+  /** its sizes, as the checkpoint stores them */
+  readonly config: TranslatorShape;
+  /** encX [B, Ts], decX [B, Tt] int32 → [B, Tt, V] logits; encValidLens: source lengths without padding (attention masks the rest) */
+  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { output: tf.Tensor3D };
+  variables(): tf.Variable[];
+  /** parameters by checkpoint name, in variables() order */
+  namedVariables(): [string, tf.Variable][];
+  /** validLen: the source's length without padding (`<eos>` included); attention models attend to those positions only */
+  startDecoding(srcIds: readonly number[], validLen?: number): IncrementalDecoder<unknown>;
+  dispose(): void;
 }
 
 /** d2l's EncoderDecoder: encode, initialise the decoder's state, decode. */

@@ -9,11 +9,12 @@ import type { TranslateOptions, TranslateResult } from './translator';
 
 export * from './nmt-data';
 export * from './mt-config';
-export { Seq2Seq, Seq2SeqEncoder, Seq2SeqDecoder, type Seq2SeqConfig } from './seq2seq';
-export { EncoderDecoder, type Encoder, type Decoder } from './encoder-decoder';
+export { Seq2Seq, Seq2SeqEncoder, Seq2SeqDecoder, seq2seqArchitecture, type Seq2SeqConfig } from './seq2seq';
+export { EncoderDecoder, type Encoder, type Decoder, type IncrementalDecoder, type TranslatorModel } from './encoder-decoder';
+export { TRANSLATORS, TRANSLATOR_NAMES, translatorArchitecture, type TranslatorArchitecture } from './registry';
 export { sequenceMask, maskedSoftmaxCELoss } from './loss';
 export { Seq2SeqTrainer, trainSeq2seq, type MtEpochMetrics } from './train';
-export { Translator, archOf, type TranslatorModel, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';
+export { Translator, archOf, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';
 export { loadTranslator, readMtFiles, saveMtFiles, loadMtModel } from './mt-checkpoint';
 export { MtJob, createMtJob, loadMtJob, mtJobFactory, readPairsText } from './mt-job';
 

@@ -11,9 +11,10 @@ import { SeqlabError } from '../util/errors';
 import { Vocab } from '../text/vocab';
 import { hasCheckpoint, loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson } from '../training/checkpoint';
 import { MT_JOB, resolveMtConfig, type MtConfig } from './mt-config';
-import type { Seq2SeqConfig } from './seq2seq';
-import { Translator, archOf, type TranslatorModel } from './translator';
-import { createTranslatorModel, translatorParamNames } from './translator-models';
+import type { TranslatorModel } from './encoder-decoder';
+import { translatorArchitecture } from './registry';
+import type { Seq2SeqConfig } from './seq2seq/model';
+import { Translator } from './translator';
 
 export const MT_CHECKPOINT_VERSION = 1;
 
@@ -22,8 +23,6 @@ export interface MtConfigFile {
   version: number;
   config: MtConfig;
   model: Seq2SeqConfig;
-  /** the architecture by name (`seq2seq` when absent: checkpoints written before attention) */
-  arch?: string;
 }
 
 /** The parts of a trainer a checkpoint needs (kept structural to avoid an import cycle). */
@@ -36,7 +35,7 @@ export interface MtSavable {
 
 /** Writes a translator's files into an empty folder. */
 export function saveMtFiles(dir: string, t: MtSavable): void {
-  const file: MtConfigFile = { kind: MT_JOB, version: MT_CHECKPOINT_VERSION, config: t.config, model: t.model.config, arch: archOf(t.model) };
+  const file: MtConfigFile = { kind: MT_JOB, version: MT_CHECKPOINT_VERSION, config: t.config, model: t.model.config };
   writeJson(dir, 'config.json', file);
   writeJson(dir, 'src-vocab.json', t.data.srcVocab.toJSON());
   writeJson(dir, 'tgt-vocab.json', t.data.tgtVocab.toJSON());
@@ -48,8 +47,6 @@ export interface MtFiles {
   dir: string;
   config: MtConfig;
   model: Seq2SeqConfig;
-  /** the architecture by name */
-  arch: string;
   srcVocab: Vocab;
   tgtVocab: Vocab;
   /** epochs trained, when read through a checkpoint pointer */
@@ -89,29 +86,27 @@ export function readMtFiles(root: string): MtFiles {
   if (kind !== MT_JOB) throw new SeqlabError(`${root} holds ${describeJob(String(kind ?? 'unknown'))} model, not a translator; train one with seqlab train-mt.`, 'wrong-kind');
   if (file!.version !== MT_CHECKPOINT_VERSION) throw new SeqlabError(`The translator checkpoint has version ${file!.version}; this Seqlab reads version ${MT_CHECKPOINT_VERSION}.`, 'checkpoint');
   if (!file!.config || !file!.model) throw new SeqlabError('The checkpoint is corrupted: config.json lacks the model settings.', 'checkpoint');
-  const arch = file!.arch ?? 'seq2seq';
-  const config = resolveMtConfig({ ...(file!.config as unknown as Record<string, unknown>), model: arch });
+  const config = resolveMtConfig(file!.config as unknown as Record<string, unknown>);
   const srcVocab = Vocab.fromJSON(readCheckpointJson(dir, 'src-vocab.json'));
   const tgtVocab = Vocab.fromJSON(readCheckpointJson(dir, 'tgt-vocab.json'));
   const model = file!.model;
   if (model.srcVocabSize !== srcVocab.size || model.tgtVocabSize !== tgtVocab.size) {
     throw new SeqlabError('The checkpoint is corrupted: its vocabularies do not match the model sizes.', 'checkpoint');
   }
-  return { dir, config, model, arch, srcVocab, tgtVocab, epoch };
+  return { dir, config, model, srcVocab, tgtVocab, epoch };
 }
 
-/** Rebuilds the model with the saved weights. */
+/** Rebuilds the model by its architecture name (config.model; 'seq2seq' before it was stored) with the saved weights. */
 export function loadMtModel(files: MtFiles): TranslatorModel {
   const weights = loadTensors(files.dir);
-  const model = createTranslatorModel(files.arch, files.model, files.config.seed);
+  const model = translatorArchitecture(files.config.model).create(files.model, files.config.seed);
   try {
-    const names = translatorParamNames(files.arch, files.model);
-    model.variables().forEach((v, i) => {
-      const w = weights.get(names[i]);
-      if (!w) throw new SeqlabError(`The checkpoint is incomplete: weight ${names[i]} is missing.`, 'checkpoint');
-      if (w.shape.join('x') !== v.shape.join('x')) throw new SeqlabError(`The checkpoint is corrupted: ${names[i]} has shape [${w.shape}], expected [${v.shape}].`, 'checkpoint');
+    for (const [name, v] of model.namedVariables()) {
+      const w = weights.get(name);
+      if (!w) throw new SeqlabError(`The checkpoint is incomplete: weight ${name} is missing.`, 'checkpoint');
+      if (w.shape.join('x') !== v.shape.join('x')) throw new SeqlabError(`The checkpoint is corrupted: ${name} has shape [${w.shape}], expected [${v.shape}].`, 'checkpoint');
       v.assign(tf.tensor(w.data, w.shape));
-    });
+    }
   } catch (err) {
     model.dispose();
     throw err;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SeqlabError } from '../util/errors';
 import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber } from '../training/config-fields';
 import { MT_PRESETS, type MtPresetName } from '../training/presets';
+import { TRANSLATOR_NAMES } from './registry';
 
 export { MT_PRESETS, type MtPresetName } from '../training/presets';
 
@@ -29,10 +30,7 @@ export const MtConfigSchema = z
       .regex(/\S/, { error: 'The pairs file must be "fra-eng" or a path.' })
       .default('fra-eng')
       .describe('Sentence pairs: `fra-eng` (the textbook\'s English–French) or a path to a tab-separated file.'),
-    model: z
-      .enum(['seq2seq', 'attention'], { error: (i) => `Unknown translator model ${JSON.stringify(i.input)}; use seq2seq or attention.` })
-      .default('seq2seq')
-      .describe('The architecture: `seq2seq` (d2l 9.7, one fixed context) or `attention` (d2l 10.4, Bahdanau attention).'),
+    model: z.enum(TRANSLATOR_NAMES).default('seq2seq').describe('Translator architecture, by its registered name (src/core/translation/registry.ts): seq2seq = d2l 10.7\'s GRU encoder–decoder.'),
     numExamples: positiveInt('num_examples').nullable().default(600).describe('d2l num_examples: use the first N pairs (null = every pair).'),
     numSteps: positiveInt('numSteps')
       .min(2, { error: 'num_steps must be at least 2 (a token and <eos>).' })

@@ -41,6 +41,10 @@ export class MtJob implements Job {
     return this.trainer.trainEpoch(epoch, { between: () => ctx.between(), progress: (b, n, l) => ctx.progress(b, n, l) });
   }
 
+  computation(): string {
+    return `${this.trainer.model.name}: GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'}`;
+  }
+
   sample(): { prefix: string; text: string } | undefined {
     if (!this.sampleSource) return undefined;
     return { prefix: this.sampleSource, text: this.trainer.translator().translate(this.sampleSource).translations[0].text };

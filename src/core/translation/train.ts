@@ -13,9 +13,10 @@ import { gradClipping } from '../training/grad-clipping';
 import { maskedSoftmaxCELoss } from './loss';
 import type { MtConfig } from './mt-config';
 import { BOS, loadDataNmt, nmtBatches, splitPairs, type NmtData } from './nmt-data';
-import type { Seq2SeqConfig } from './seq2seq';
-import { Translator, type TranslatorModel } from './translator';
-import { createTranslatorModel } from './translator-models';
+import type { TranslatorModel } from './encoder-decoder';
+import { translatorArchitecture } from './registry';
+import type { Seq2SeqConfig } from './seq2seq/model';
+import { Translator } from './translator';
 
 export interface MtEpochMetrics extends EpochMetrics {
   extra: {
@@ -47,7 +48,7 @@ export class Seq2SeqTrainer {
     readonly data: NmtData,
     model?: TranslatorModel,
   ) {
-    this.model = model ?? createTranslatorModel(config.model, seq2seqConfigOf(config, data), config.seed);
+    this.model = model ?? translatorArchitecture(config.model).create(seq2seqConfigOf(config, data), config.seed);
     // PyTorch's Adam defaults (β 0.9/0.999, ε 1e-8); tfjs would otherwise use ε 1e-7.
     this.optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-8);
     const split = splitPairs(data.source.length, config.validFraction, config.seed);

@@ -1,20 +1,17 @@
 /**
  * Translating one sentence with a trained seq2seq model (d2l's predict_seq2seq, plus beam
  * search): the source is preprocessed like the training data, unknown words are mapped to
- * `<unk>` and reported, the encoder runs once, and the decoders drive the decoder one step
- * at a time through a StepFn over per-layer hidden states.
+ * `<unk>` and reported, the model encodes it once, and greedy or beam search drives its
+ * decoder one step at a time (TranslatorModel.startDecoding; the state is the model's own).
  */
-import * as tf from '@tensorflow/tfjs';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { UNK, type Vocab } from '../text/vocab';
 import { beamSearch, type BeamNode, type BeamTree } from '../decoding/beam';
 import { greedySearch } from '../decoding/greedy';
-import { DEFAULT_ALPHA, type Hypothesis, type StepFn } from '../decoding/types';
+import { DEFAULT_ALPHA, type Hypothesis } from '../decoding/types';
 import type { SteeringOptions } from '../decoding/steering';
+import type { TranslatorModel } from './encoder-decoder';
 import { BOS, EOS, NMT_RESERVED, PAD, preprocessNmt, truncatePad } from './nmt-data';
-import type { Seq2Seq } from './seq2seq';
-import { Seq2SeqAttention } from './attention/model';
-import { attentionDecoderFor } from './attention/step';
 
 export interface TranslateOptions extends SteeringOptions {
   /** beam size k; 1 (default) = greedy search */
@@ -81,15 +78,10 @@ export interface TranslateResult {
   notes: string[];
 }
 
-/** The translator models: the plain seq2seq (d2l 9.7) and Bahdanau attention (d2l 10.4). */
-export type TranslatorModel = Seq2Seq | Seq2SeqAttention;
-
+/** The registered architecture name of a model (../registry.ts), e.g. `seq2seq` or `attention`. */
 export function archOf(model: TranslatorModel): string {
-  return model instanceof Seq2SeqAttention ? model.arch : 'seq2seq';
+  return model.name;
 }
-
-/** Decoder state per hypothesis: one hidden vector per layer. */
-type HiddenState = Float32Array[];
 
 const RESERVED = new Set([UNK, ...NMT_RESERVED]);
 
@@ -128,38 +120,6 @@ export class Translator {
     return { ids: truncatePad([...ids, this.srcVocab.indexOf(EOS)], this.numSteps, this.srcVocab.indexOf(PAD)), source, unknown, truncated, validLen: Math.min(ids.length + 1, this.numSteps) };
   }
 
-  /** Encodes the source once and returns the decoders' initial state and step function. */
-  decoderFor(srcIds: number[], validLen = srcIds.length): { init: HiddenState; step: StepFn<HiddenState>; dispose(): void } {
-    if (this.model instanceof Seq2SeqAttention) return attentionDecoderFor(this.model, srcIds, validLen);
-    const model = this.model;
-    const { numHiddens: H, numLayers: L } = model.config;
-    const { init, context } = tf.tidy(() => {
-      const enc = model.encoder.forward(tf.tensor2d([srcIds], [1, srcIds.length], 'int32'), { training: false });
-      const init = enc.state.map((s) => Float32Array.from(s.dataSync()));
-      return { init, context: tf.keep(enc.state[L - 1]) };
-    });
-    const step: StepFn<HiddenState> = (states, tokens) =>
-      tf.tidy(() => {
-        const n = states.length;
-        const hidden = Array.from({ length: L }, (_, l) => {
-          const buf = new Float32Array(n * H);
-          states.forEach((s, i) => buf.set(s[l], i * H));
-          return tf.tensor2d(buf, [n, H]);
-        });
-        const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
-        const r = model.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
-        const V = r.output.shape[2];
-        const logp = tf.logSoftmax(r.output.reshape([n, V])).dataSync() as Float32Array;
-        const hs = r.state.hidden.map((h) => h.dataSync() as Float32Array);
-        return {
-          logProbs: Array.from({ length: n }, (_, i) => logp.subarray(i * V, (i + 1) * V)),
-          states: Array.from({ length: n }, (_, i) => hs.map((h) => h.slice(i * H, (i + 1) * H))),
-        };
-      });
-    // The context tensor lives as long as this decoder; `dispose` frees it.
-    return { init, step, dispose: () => context.dispose() };
-  }
-
   translate(sentence: string, opts: TranslateOptions = {}): TranslateResult {
     const beam = opts.beam ?? 1;
     assertPositiveInt(beam, 'beam size');
@@ -172,7 +132,7 @@ export class Translator {
     const notes: string[] = [];
     if (opts.replaceUnk && arch !== 'attention') notes.push('replace_unk needs attention weights; this plain seq2seq has none, so <unk> stays in its output.');
     const enc = this.encodeSource(sentence);
-    const dec = this.decoderFor(enc.ids, enc.validLen);
+    const dec = this.model.startDecoding(enc.ids, enc.validLen);
     const steering = { lengthPenalty: opts.lengthPenalty, minLen: opts.minLen, noRepeatNgram: opts.noRepeatNgram };
     const decodeOpts = { bos: this.tgtVocab.indexOf(BOS), eos: this.tgtVocab.indexOf(EOS), maxLen, alpha, ...steering };
     // The columns of the attention matrix: the source as typed (unknown words too) plus <eos>, cut like the ids.

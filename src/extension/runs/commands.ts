@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
+import { LANGUAGE_MODELS } from '../../core/models/registry';
 import type { RunRecord } from '../../protocol/runs';
 import { guarded } from '../errors';
 import type { Services } from '../services';
@@ -99,11 +100,7 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
   ];
 }
 
-const CELLS: { label: string; description: string; value: Cell }[] = [
-  { label: 'RNN', description: 'd2l 9.4–9.6: plain recurrent network', value: 'rnn' },
-  { label: 'GRU', description: 'd2l 10.2: gated recurrent units', value: 'gru' },
-  { label: 'LSTM', description: 'd2l 10.1: long short-term memory', value: 'lstm' },
-];
+const CELLS: { label: string; description: string; value: Cell }[] = LANGUAGE_MODELS.map((m) => ({ label: m.label, description: m.description, value: m.name }));
 
 /** The guided pick (or `args` from a test): creates the run, starts it in the worker, opens its dashboard. */
 export async function trainLanguageModel(s: Services, args: TrainArgs = {}): Promise<string | undefined> {

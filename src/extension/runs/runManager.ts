@@ -266,7 +266,7 @@ export class RunManager {
     const id = a.runId;
     switch (e.type) {
       case 'ready':
-        if (!requestOnly) this.registry.update(id, { engine: e.kernel ? `${e.backend} backend · ${e.kernel} kernel` : `${e.backend} backend` });
+        if (!requestOnly) this.registry.update(id, { engine: [`${e.backend} backend`, e.kernel && `${e.kernel} kernel`, e.computation].filter(Boolean).join(' · ') });
         break;
       case 'state':
         if (requestOnly) break;

@@ -12,7 +12,7 @@ import type { Rng } from '../../util/random';
 import { additiveAttend, projectKeys, type AdditiveWeights } from '../../attention';
 import type { Decoder, ForwardContext } from '../encoder-decoder';
 import { embeddingLookup } from '../embedding';
-import { gruParams, normal, runLayers, uniform, xavier, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq';
+import { gruParams, normal, runLayers, uniform, xavier, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
 
 export interface AttentionState {
   /** encoder top-layer outputs, batch-major [B, Tk, H]: the keys and the values */

@@ -4,9 +4,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/random';
-import { EncoderDecoder } from '../encoder-decoder';
-import { Seq2SeqEncoder, checkSeq2SeqConfig, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq';
+import { EncoderDecoder, type IncrementalDecoder, type TranslatorModel } from '../encoder-decoder';
+import { Seq2SeqEncoder, checkSeq2SeqConfig, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
 import { Seq2SeqAttentionDecoder, type AttentionState } from './decoder';
+import { attentionDecoderFor } from './step';
 
 export const ATTENTION_ARCH = 'attention';
 
@@ -19,10 +20,10 @@ export function attentionParamNames(c: Seq2SeqConfig): string[] {
   ];
 }
 
-export class Seq2SeqAttention extends EncoderDecoder<Seq2SeqEncOut, AttentionState> {
+export class Seq2SeqAttention extends EncoderDecoder<Seq2SeqEncOut, AttentionState> implements TranslatorModel {
   declare readonly encoder: Seq2SeqEncoder;
   declare readonly decoder: Seq2SeqAttentionDecoder;
-  readonly arch = ATTENTION_ARCH;
+  readonly name = ATTENTION_ARCH;
 
   constructor(
     readonly config: Seq2SeqConfig,
@@ -40,6 +41,11 @@ export class Seq2SeqAttention extends EncoderDecoder<Seq2SeqEncOut, AttentionSta
   namedVariables(): [string, tf.Variable][] {
     const names = attentionParamNames(this.config);
     return this.variables().map((v, i) => [names[i], v]);
+  }
+
+  /** validLen defaults to every position (no padding) */
+  startDecoding(srcIds: readonly number[], validLen = srcIds.length): IncrementalDecoder<Float32Array[]> {
+    return attentionDecoderFor(this, [...srcIds], validLen);
   }
 
   dispose(): void {

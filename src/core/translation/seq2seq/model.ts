@@ -9,20 +9,15 @@
  * it from the decoder's own evolving state.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../util/random';
-import { SeqlabError, assertPositiveInt } from '../util/errors';
-import { EncoderDecoder, type Decoder, type Encoder, type ForwardContext } from './encoder-decoder';
-import { embeddingLookup } from './embedding';
-import { gruLayer, type GruWeights } from './gru';
+import { Rng } from '../../util/random';
+import { SeqlabError, assertPositiveInt } from '../../util/errors';
+import type { StepFn } from '../../decoding/types';
+import { EncoderDecoder, type Decoder, type Encoder, type ForwardContext, type IncrementalDecoder, type TranslatorModel, type TranslatorShape } from '../encoder-decoder';
+import { embeddingLookup } from '../embedding';
+import { gruLayer, type GruWeights } from '../gru';
 
-export interface Seq2SeqConfig {
-  srcVocabSize: number;
-  tgtVocabSize: number;
-  embedSize: number;
-  numHiddens: number;
-  numLayers: number;
-  dropout: number;
-}
+/** The seq2seq model's sizes: the shape every translator takes. */
+export type Seq2SeqConfig = TranslatorShape;
 
 export function checkSeq2SeqConfig(c: Seq2SeqConfig): void {
   assertPositiveInt(c.srcVocabSize, 'source vocabulary size');
@@ -168,7 +163,11 @@ export function seq2seqParamNames(c: Seq2SeqConfig): string[] {
   return ['encoder.embedding', ...gru('encoder'), 'decoder.embedding', ...gru('decoder'), 'decoder.dense.w', 'decoder.dense.b'];
 }
 
-export class Seq2Seq extends EncoderDecoder<Seq2SeqEncOut, Seq2SeqState> {
+/** Decoder state of one hypothesis during search: one hidden vector per layer. */
+type HiddenState = Float32Array[];
+
+export class Seq2Seq extends EncoderDecoder<Seq2SeqEncOut, Seq2SeqState> implements TranslatorModel {
+  readonly name = 'seq2seq';
   declare readonly encoder: Seq2SeqEncoder;
   declare readonly decoder: Seq2SeqDecoder;
 
@@ -189,6 +188,39 @@ export class Seq2Seq extends EncoderDecoder<Seq2SeqEncOut, Seq2SeqState> {
   namedVariables(): [string, tf.Variable][] {
     const names = seq2seqParamNames(this.config);
     return this.variables().map((v, i) => [names[i], v]);
+  }
+
+  /**
+   * Encodes one source once; each step then runs the decoder on n hypotheses (their per-layer
+   * hidden states and last tokens) with the fixed context, returning log-probabilities.
+   */
+  startDecoding(srcIds: readonly number[]): IncrementalDecoder<HiddenState> {
+    const { numHiddens: H, numLayers: L } = this.config;
+    const { init, context } = tf.tidy(() => {
+      const enc = this.encoder.forward(tf.tensor2d([[...srcIds]], [1, srcIds.length], 'int32'), { training: false });
+      const init = enc.state.map((s) => Float32Array.from(s.dataSync()));
+      return { init, context: tf.keep(enc.state[L - 1]) };
+    });
+    const step: StepFn<HiddenState> = (states, tokens) =>
+      tf.tidy(() => {
+        const n = states.length;
+        const hidden = Array.from({ length: L }, (_, l) => {
+          const buf = new Float32Array(n * H);
+          states.forEach((s, i) => buf.set(s[l], i * H));
+          return tf.tensor2d(buf, [n, H]);
+        });
+        const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
+        const r = this.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
+        const V = r.output.shape[2];
+        const logp = tf.logSoftmax(r.output.reshape([n, V])).dataSync() as Float32Array;
+        const hs = r.state.hidden.map((h) => h.dataSync() as Float32Array);
+        return {
+          logProbs: Array.from({ length: n }, (_, i) => logp.subarray(i * V, (i + 1) * V)),
+          states: Array.from({ length: n }, (_, i) => hs.map((h) => h.slice(i * H, (i + 1) * H))),
+        };
+      });
+    // The context tensor lives as long as this decoding; `dispose` frees it.
+    return { init, step, dispose: () => context.dispose() };
   }
 
   dispose(): void {
