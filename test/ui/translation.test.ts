@@ -16,6 +16,7 @@ suite('Translator and beam-search tree', function () {
   test('Train Translator (quick look) trains to the end', async () => {
     await runCommand('Seqlab: Train Translator…');
     await pick('English–French pairs', 'Train a translator on');
+    await pick('Seq2seq', 'Translator model');
     await pick('Quick look', 'Translator settings');
     const f = await panelWith('#plot-perplexity');
     await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'done', 240_000);
