@@ -62,7 +62,8 @@ export type BeamTreeToWebview = z.infer<typeof BeamTreeToWebview>;
 export const DecodeRequest = requestSchema('decode', z.object({ beam: z.number().int().min(1).max(10), alpha: z.number().min(0).max(2) }));
 /** Open the attention heatmap of the partial hypothesis ending at a node (attention models). */
 export const NodeAttentionRequest = requestSchema('attention', z.object({ node: z.number().int().nonnegative() }));
-export const BeamTreeToHost = z.discriminatedUnion('type', [...commonToHost, DecodeRequest, NodeAttentionRequest]);
+// Two requests share type "request": they are told apart by their method.
+export const BeamTreeToHost = z.discriminatedUnion('type', [...commonToHost, z.discriminatedUnion('method', [DecodeRequest, NodeAttentionRequest])]);
 export type BeamTreeToHost = z.infer<typeof BeamTreeToHost>;
 
 export const BeamTreeState = z.object({ runId: z.string(), source: z.string(), beam: z.number().int(), alpha: z.number() });
