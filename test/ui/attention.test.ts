@@ -16,7 +16,12 @@ suite('Attention translator and heatmap', function () {
   test('Train Translator → Bahdanau attention (quick look) trains to the end', async () => {
     await runCommand('Seqlab: Train Translator…');
     await pick('English–French pairs', 'Train a translator on');
-    await pick('Bahdanau attention', 'Translator model');
+    // Filter by typing, then Enter: the first row's description tooltip can cover the second row.
+    const page = currentPage();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Translator model' }).waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget input').fill('Bahdanau');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Bahdanau attention' }).first().waitFor({ state: 'visible' });
+    await page.locator('.quick-input-widget input').press('Enter');
     await pick('Quick look', 'Translator settings');
     const f = await panelWith('#plot-perplexity');
     await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'done', 300_000);
