@@ -1,4 +1,4 @@
-// Bundles the extension host, the training worker, the CLI and every webview with esbuild.
+// Bundles the extension host, the training process, the CLI and every webview with esbuild.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -22,12 +22,11 @@ const common = {
 
 const nodeEntries = {
   extension: 'src/extension/extension.ts',
-  worker: 'src/worker/worker.ts',
   cli: 'src/cli/main.ts',
   // The extension's compute thread: vocabulary statistics and BPE training off the host's thread.
   compute: 'src/extension/compute/worker.ts',
-  // Training for the extension runs in a child process: a native crash there cannot take the extension host down.
-  'train-process': 'src/extension/runs/trainProcess.ts',
+  // Training runs in a child process (TrainingProcess): a native crash there cannot take the extension host down.
+  'train-process': 'src/worker/train-process.ts',
 };
 
 const webviewDir = join(root, 'webview');

@@ -7,19 +7,25 @@
  * backward parts). The helper spins while work is expected and sleeps on a condition
  * variable when idle.
  *
- * JS API: run(op, ints: Int32Array(8), bufs: (TypedArray|null)[35], threads) -> undefined
- *   bufs[0..33] = the pointer fields of the args struct in order, bufs[34] = wh
+ * JS API: run(op, ints: Int32Array(8), bufs: (TypedArray|null)[35], threads) -> undefined, or
+ *   a notice when the helper thread died during the call (the call still completed)
+ *   bufs[0..33] = the pointer fields of the args struct in order, bufs[34] = wh (the layout:
+ *   src/core/kernels/layout.json, native/src/layout.h generated from it; every argument checked)
  *   op 1 forward rows, 2 backward rows, 3 weight-gradient panels,
  *   4 pack forward (into the whp / wxp slots), 5 pack backward (whtp / whtp2 / wxtp slots)
  * dense(op, ints, bufs) -> undefined: the fused dense layer and softmax cross-entropy of
  *   dense_core.h (see below)
- * info() -> { isa, threads }
+ * info() -> { isa, layout (hash of layout.json it was built from), helperDead }
+ * test_hooks(delayUs, dieAfterPieces), stress(jobs, seed, threads): tests of the thread protocol
  */
 #define NAPI_VERSION 8
+#define SEQLAB_LAYOUT_TABLES 1
 #include <node_api.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,40 +127,74 @@ static void choose_isa(void) {
 
 /* ---------------------------------------------------------------- helper thread */
 
+/*
+ * Claim protocol (the same as src/core/kernels/wasm-helper.ts; this is its only C copy).
+ *
+ *   word = (pieces << 16) | next   the one word every claim goes through (0: no job)
+ *   fn, args, n, chunk             the job's fields, plain memory
+ *   finished, done[]               pieces that have run, and which (bitmap)
+ *
+ *   caller, per job:  (1) write the fields, finished = 0, done = 0   (2) store word, release
+ *                     (3) ring door   (4) claim and run pieces   (5) wait finished == pieces
+ *                         (acquire)
+ *   anyone, a piece:  CAS word next -> next + 1 (acquire on success; only while next < pieces),
+ *                     then read the fields, run piece c, set done bit c, finished += 1 (release)
+ *
+ * Why no thread can mix two jobs, and why there is no data race: fields are read only after a
+ * successful claim, whose acquire CAS reads the word the caller stored with release in (2) or
+ * a later CAS of the same release sequence, so the reads see this job's fields. The caller
+ * writes the next job's fields only after (5): every piece was claimed (word says next ==
+ * pieces, no further claim can succeed) and every claimer's release increment of finished,
+ * made after its last field read, was read by the caller's acquire. A helper that stalls
+ * between loading the word and its CAS either fails the CAS or, if the word holds an equal
+ * value again (a later job with the same pieces and next), claims that piece of that later
+ * job, legitimately, and reads that job's fields. No tag, no wrap-around. The door only wakes
+ * the helper; it carries no job state.
+ *
+ * Liveness: the helper clears `alive` when its thread ends; the caller's wait checks it, re-runs
+ * a dead helper's pieces (done bit unset; pieces write disjoint outputs from read-only inputs,
+ * so a re-run gives the same bits), stops using the helper and reports it (run() returns the
+ * notice). Test hooks (test_hooks()): random delays around each claim, death after n pieces.
+ */
+
 /* One helper per JavaScript environment (main thread or worker_thread): environments run
  * concurrently and exit independently, so none may share or stop another's helper. */
 typedef struct {
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  atomic_int seq, sleeping, quit, started;
+  atomic_int door, sleeping, quit, started, alive, dead;
+  atomic_uint word;
   phase_fn fn;
   args_t *args;
-  /* jobs (run_chunks): [0, n) in pieces of `chunk`; claim = (job seq << 32) | next piece */
-  int n, chunk, pieces;
-  atomic_llong claim;
+  int n, chunk;
   atomic_int finished;
+  atomic_uint done[8];
+  /* test hooks: max random delay (us) around claims, death after this many pieces (0: never) */
+  int delay_us, die_after;
+  const char *notice; /* set when the helper died during a job, read by run() */
 } helper_t;
 
-/* Claims the next piece of job s (of `pieces`), or -1 when job s is over or fully claimed. */
-static int claim_piece(helper_t *W, int s, int pieces) {
-  long long v = atomic_load_explicit(&W->claim, memory_order_acquire);
+#define MAX_PIECES 255
+
+/* Claims the next piece of the current job, or -1 when it is fully claimed. */
+static int claim_piece(helper_t *W) {
+  unsigned v = atomic_load_explicit(&W->word, memory_order_relaxed);
   for (;;) {
-    if ((int)(v >> 32) != s || (int)(v & 0xffffffff) >= pieces) return -1;
-    if (atomic_compare_exchange_weak_explicit(&W->claim, &v, v + 1, memory_order_acq_rel, memory_order_acquire)) return (int)(v & 0xffffffff);
+    unsigned next = v & 0xffff;
+    if (next >= v >> 16) return -1;
+    if (atomic_compare_exchange_weak_explicit(&W->word, &v, v + 1, memory_order_acquire, memory_order_relaxed)) return (int)next;
   }
 }
 
-/* Runs the pieces of job s this thread can still claim; returns how many. */
-static int run_pieces(helper_t *W, int s, phase_fn fn, args_t *a, int n, int chunk, int pieces) {
-  int c, ran = 0;
-  while ((c = claim_piece(W, s, pieces)) >= 0) {
-    int lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
-    fn(a, lo, hi);
-    atomic_fetch_add_explicit(&W->finished, 1, memory_order_acq_rel);
-    ran++;
-  }
-  return ran;
+static void piece_done(helper_t *W, int c) {
+  atomic_fetch_or_explicit(&W->done[c >> 5], 1u << (c & 31), memory_order_relaxed);
+  atomic_fetch_add_explicit(&W->finished, 1, memory_order_release);
+}
+
+static void run_piece(phase_fn fn, args_t *a, int n, int chunk, int c) {
+  int lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
+  fn(a, lo, hi);
 }
 
 static double now_s(void) {
@@ -172,18 +212,28 @@ static inline void spin_pause(unsigned n) {
   if (n > 4096) sched_yield();
 }
 
+/* test hook: with probability 1/4, busy-wait up to max_us */
+static void test_delay(unsigned *rng, int max_us) {
+  if (max_us <= 0) return;
+  *rng = *rng * 1103515245u + 12345u;
+  if ((*rng >> 16) & 3) return;
+  double until = now_s() + ((*rng >> 8) % 1000) * 1e-9 * max_us;
+  while (now_s() < until) {}
+}
+
 static void *helper_main(void *arg) {
   helper_t *W = (helper_t *)arg;
-  int seen = 0;
+  int seen = 0, ran = 0;
+  unsigned rng = 12345u + (unsigned)(size_t)W;
   for (;;) {
     double t0 = now_s();
     int s;
     unsigned n = 0;
-    while ((s = atomic_load_explicit(&W->seq, memory_order_acquire)) == seen) {
+    while ((s = atomic_load_explicit(&W->door, memory_order_acquire)) == seen) {
       if ((++n & 4095) == 0 && now_s() - t0 > 0.002) {
         pthread_mutex_lock(&W->mu);
         atomic_store(&W->sleeping, 1);
-        while (atomic_load(&W->seq) == seen) pthread_cond_wait(&W->cv, &W->mu);
+        while (atomic_load(&W->door) == seen) pthread_cond_wait(&W->cv, &W->mu);
         atomic_store(&W->sleeping, 0);
         pthread_mutex_unlock(&W->mu);
       }
@@ -191,23 +241,31 @@ static void *helper_main(void *arg) {
     }
     seen = s;
     if (atomic_load(&W->quit)) break;
-    /* A job's fields are read before claiming it: a claim succeeds only while job s is still
-     * open, so fields read too late (a newer job's) are never used. */
-    phase_fn fn = W->fn;
-    args_t *a = W->args;
-    run_pieces(W, s, fn, a, W->n, W->chunk, W->pieces);
+    for (;;) {
+      test_delay(&rng, W->delay_us);
+      int c = claim_piece(W);
+      if (c < 0) break;
+      test_delay(&rng, W->delay_us);
+      if (W->die_after && ++ran >= W->die_after) goto out; /* test hook: dies holding a claim */
+      run_piece(W->fn, W->args, W->n, W->chunk, c);
+      piece_done(W, c);
+    }
   }
+out:
+  atomic_store_explicit(&W->alive, 0, memory_order_release);
   return 0;
 }
 
 static int helper_start(helper_t *W) {
-  if (atomic_load(&W->started)) return 1;
+  if (atomic_load(&W->started)) return !atomic_load(&W->dead);
   if (atomic_load(&W->quit)) return 0;
   pthread_mutex_init(&W->mu, 0);
   pthread_cond_init(&W->cv, 0);
+  atomic_store(&W->alive, 1);
   if (pthread_create(&W->th, 0, helper_main, W) != 0) {
     pthread_mutex_destroy(&W->mu);
     pthread_cond_destroy(&W->cv);
+    atomic_store(&W->alive, 0);
     return 0;
   }
   atomic_store(&W->started, 1);
@@ -215,25 +273,40 @@ static int helper_start(helper_t *W) {
 }
 
 /*
- * Splits [0, n) into pieces of `chunk` that both threads claim until none is left: a helper
- * that starts late (asleep, or its core busy with another process) costs nothing, the caller
- * just runs more pieces itself. Returns when every piece has run.
+ * Splits [0, n) into pieces of `chunk` that both threads claim until none is left (protocol
+ * above): a helper that starts late (asleep, or its core busy with another process) costs
+ * nothing, the caller just runs more pieces itself. Returns when every piece has run.
  */
 static void run_chunks(helper_t *W, phase_fn fn, args_t *a, int n, int chunk, int threads) {
   if (chunk < 1) chunk = 1;
+  if ((n + chunk - 1) / chunk > MAX_PIECES) chunk = (n + MAX_PIECES - 1) / MAX_PIECES;
   int pieces = (n + chunk - 1) / chunk;
   if (threads < 2 || pieces < 2 || !W || !helper_start(W)) { fn(a, 0, n); return; }
-  W->fn = fn; W->args = a; W->n = n; W->chunk = chunk; W->pieces = pieces;
+  W->fn = fn; W->args = a; W->n = n; W->chunk = chunk;
+  for (int i = 0; i < 8; i++) atomic_store_explicit(&W->done[i], 0, memory_order_relaxed);
   atomic_store_explicit(&W->finished, 0, memory_order_relaxed);
-  int s = atomic_load(&W->seq) + 1;
-  atomic_store_explicit(&W->claim, (long long)s << 32, memory_order_release);
+  atomic_store_explicit(&W->word, (unsigned)pieces << 16, memory_order_release);
   pthread_mutex_lock(&W->mu);
-  atomic_store_explicit(&W->seq, s, memory_order_release);
+  atomic_fetch_add_explicit(&W->door, 1, memory_order_release);
   if (atomic_load(&W->sleeping)) pthread_cond_signal(&W->cv);
   pthread_mutex_unlock(&W->mu);
-  run_pieces(W, s, fn, a, n, chunk, pieces);
+  for (int c; (c = claim_piece(W)) >= 0;) {
+    run_piece(fn, a, n, chunk, c);
+    piece_done(W, c);
+  }
   unsigned k = 0;
-  while (atomic_load_explicit(&W->finished, memory_order_acquire) != pieces) spin_pause(++k);
+  while (atomic_load_explicit(&W->finished, memory_order_acquire) != pieces) {
+    spin_pause(++k);
+    if ((k & 1023) == 0 && !atomic_load_explicit(&W->alive, memory_order_acquire)) {
+      /* the helper died holding pieces: run them here (its thread is gone, so nothing else
+       * writes these outputs) and stop using it */
+      for (int c = 0; c < pieces; c++)
+        if (!(atomic_load_explicit(&W->done[c >> 5], memory_order_acquire) & (1u << (c & 31)))) run_piece(fn, a, n, chunk, c);
+      atomic_store(&W->dead, 1);
+      W->notice = "the native helper thread died during a job; the native kernels continue on one thread";
+      break;
+    }
+  }
 }
 
 /* Rows per piece of the recurrent phases (both threads stream all of W_hh per piece, so
@@ -243,104 +316,216 @@ static int row_chunk(int B) {
   return c < 8 ? 8 : c;
 }
 
-/* Runs when this environment exits: stop and join its own helper, then free it. */
-static void cleanup(void *arg) {
-  helper_t *W = (helper_t *)arg;
+/* Stops and joins this environment's helper (it may be started again). */
+static void helper_stop(helper_t *W) {
   if (atomic_load(&W->started)) {
     pthread_mutex_lock(&W->mu);
     atomic_store(&W->quit, 1);
-    atomic_fetch_add(&W->seq, 1);
+    atomic_fetch_add(&W->door, 1);
     pthread_cond_signal(&W->cv);
     pthread_mutex_unlock(&W->mu);
     pthread_join(W->th, 0);
     pthread_mutex_destroy(&W->mu);
     pthread_cond_destroy(&W->cv);
   }
+  atomic_store(&W->started, 0);
+  atomic_store(&W->dead, 0);
+  atomic_store(&W->quit, 0);
+  atomic_store(&W->door, 0);
+  atomic_store(&W->word, 0);
+  W->notice = 0;
+}
+
+/* Runs when this environment exits: stop and join its own helper, then free it. */
+static void cleanup(void *arg) {
+  helper_t *W = (helper_t *)arg;
+  helper_stop(W);
   free(W);
 }
 
 /* ---------------------------------------------------------------- N-API glue */
 
-#define NBUF 35 /* 34 struct pointer fields + wh */
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, 0, "seqlab-native: N-API call failed: " #call); return 0; } } while (0)
 
-static void *buf_ptr(napi_env env, napi_value v) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t == napi_null || t == napi_undefined) return 0;
-  bool is_ta = false;
-  napi_is_typedarray(env, v, &is_ta);
-  if (!is_ta) return 0;
-  napi_typedarray_type tt;
-  size_t len, off;
-  void *data;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, v, &tt, &len, &data, &ab, &off) != napi_ok) return 0;
-  return data;
+static helper_t *env_helper(napi_env env) {
+  helper_t *W = 0;
+  napi_get_instance_data(env, (void **)&W);
+  return W;
 }
 
+/* Returns the notice of a helper that died during this call (as a JS string), else undefined. */
+static napi_value take_notice(napi_env env, helper_t *W) {
+  napi_value r;
+  if (W && W->notice) {
+    napi_create_string_utf8(env, W->notice, NAPI_AUTO_LENGTH, &r);
+    W->notice = 0;
+    return r;
+  }
+  napi_get_undefined(env, &r);
+  return r;
+}
+
+static int throw_msg(napi_env env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int throw_msg(napi_env env, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  napi_throw_type_error(env, 0, msg);
+  return 0;
+}
+
+/* An Int32Array of exactly `want` elements -> its data, else a thrown error and null. */
+static int *int_args(napi_env env, napi_value v, size_t want, const char *fn) {
+  bool is_ta = false;
+  napi_typedarray_type tt;
+  size_t len = 0, off;
+  void *data = 0;
+  napi_value ab;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, v, &tt, &len, &data, &ab, &off) != napi_ok ||
+      tt != napi_int32_array || len != want) {
+    throw_msg(env, "seqlab-native %s: ints must be an Int32Array of %zu elements.", fn, want);
+    return 0;
+  }
+  return (int *)data;
+}
+
+/*
+ * Reads bufs[i] (null, undefined or a typed array of the layout's element type) into p[i] and
+ * its element count into len[i]; throws (returns 0) on anything else.
+ */
+static int read_bufs(napi_env env, napi_value arr, int nbufs, const char *fn, int (*is_i32)(int), const char *(*name)(int), void **p, size_t *len) {
+  bool is_arr = false;
+  uint32_t alen = 0;
+  if (napi_is_array(env, arr, &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, arr, &alen) != napi_ok || (int)alen > nbufs)
+    return throw_msg(env, "seqlab-native %s: bufs must be an array of at most %d typed arrays or nulls.", fn, nbufs);
+  for (int i = 0; i < nbufs; i++) {
+    p[i] = 0;
+    len[i] = 0;
+    if (i >= (int)alen) continue;
+    napi_value e;
+    napi_valuetype t;
+    if (napi_get_element(env, arr, (uint32_t)i, &e) != napi_ok || napi_typeof(env, e, &t) != napi_ok) return throw_msg(env, "seqlab-native %s: cannot read bufs[%d].", fn, i);
+    if (t == napi_null || t == napi_undefined) continue;
+    bool is_ta = false;
+    napi_typedarray_type tt;
+    size_t n, off;
+    void *data;
+    napi_value ab;
+    if (napi_is_typedarray(env, e, &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, e, &tt, &n, &data, &ab, &off) != napi_ok)
+      return throw_msg(env, "seqlab-native %s: buffer %s must be a typed array or null.", fn, name(i));
+    int want_i32 = is_i32(i);
+    if (tt != (want_i32 ? napi_int32_array : napi_float32_array))
+      return throw_msg(env, "seqlab-native %s: buffer %s must be %s.", fn, name(i), want_i32 ? "an Int32Array" : "a Float32Array");
+    p[i] = data ? data : (void *)"";
+    len[i] = n;
+  }
+  return 1;
+}
+
+static int args_is_i32(int i) { return seqlab_args_bufs[i].i32; }
+static const char *args_name(int i) { return seqlab_args_bufs[i].name; }
+static int dargs_is_i32(int i) { return seqlab_dargs_bufs[i].i32; }
+static const char *dargs_name(int i) { return seqlab_dargs_bufs[i].name; }
+
+#define PANEL_PAD(n) ((((long)(n) + 15) / 16) * 16)
+#define DIM_MAX (1 << 24)
+
+/* run(op, ints: Int32Array(8), bufs: (Float32Array|Int32Array|null)[35], threads) -> undefined
+ * or the notice of a helper that died during the call. Every buffer is checked against the
+ * layout (src/core/kernels/layout.json): element type, least length for the shapes, present
+ * when the op needs it. */
 static napi_value run(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
-  if (argc < 4) { napi_throw_type_error(env, 0, "run(op, ints, bufs, threads)"); return 0; }
+  if (argc < 4) { napi_throw_type_error(env, 0, "seqlab-native run: expected (op, ints, bufs, threads)."); return 0; }
   int op, threads;
-  CHECK(napi_get_value_int32(env, argv[0], &op));
-  CHECK(napi_get_value_int32(env, argv[3], &threads));
-  int *ints = (int *)buf_ptr(env, argv[1]);
-  if (!ints) { napi_throw_type_error(env, 0, "ints must be an Int32Array(8)"); return 0; }
-  void *p[NBUF];
-  for (uint32_t i = 0; i < NBUF; i++) {
-    napi_value e;
-    CHECK(napi_get_element(env, argv[2], i, &e));
-    p[i] = buf_ptr(env, e);
-  }
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 1 || op > 5) { throw_msg(env, "seqlab-native run: op must be 1 to 5."); return 0; }
+  if (napi_get_value_int32(env, argv[3], &threads) != napi_ok) { throw_msg(env, "seqlab-native run: threads must be a number."); return 0; }
+  int *ints = int_args(env, argv[1], SEQLAB_ARGS_NINTS, "run");
+  if (!ints) return 0;
   args_t a;
   memset(&a, 0, sizeof a);
   a.kind = ints[0]; a.T = ints[1]; a.B = ints[2]; a.I = ints[3]; a.H = ints[4]; a.ids = ints[5]; a.need_cache = ints[6];
-  /* pointer fields in declaration order (slots 8.. of the wasm layout, minus 8) */
+  if (a.kind < 0 || a.kind > 2) { throw_msg(env, "seqlab-native run: kind must be 0 (rnn), 1 (gru) or 2 (lstm), not %d.", a.kind); return 0; }
+  if (a.T < 1 || a.B < 1 || a.I < 1 || a.H < 1 || a.T > DIM_MAX || a.B > DIM_MAX || a.I > DIM_MAX || a.H > DIM_MAX) {
+    throw_msg(env, "seqlab-native run: sizes T=%d B=%d I=%d H=%d must be between 1 and %d.", a.T, a.B, a.I, a.H, DIM_MAX);
+    return 0;
+  }
+  void *p[SEQLAB_ARGS_NBUFS];
+  size_t len[SEQLAB_ARGS_NBUFS];
+  if (!read_bufs(env, argv[2], SEQLAB_ARGS_NBUFS, "run", args_is_i32, args_name, p, len)) return 0;
+  const int rnn = a.kind == 0, gru = a.kind == 1, lstm = a.kind == 2, ids = a.ids != 0;
+  const long N = (long)(rnn ? 1 : gru ? 3 : 4) * a.H, P = K.panels(a.kind, a.H), Hp = PANEL_PAD(a.H), Ip = PANEL_PAD(a.I), Np = PANEL_PAD(N), GH = gru ? 2L * a.H : N;
+  for (int i = 0; i < SEQLAB_ARGS_NBUFS; i++) {
+    long want = seqlab_args_size(i, a.T, a.B, a.I, a.H, N, P, Hp, Ip, Np, GH);
+    if (!p[i]) {
+      if (seqlab_args_need(i, op, rnn, gru, lstm, ids)) { throw_msg(env, "seqlab-native run: op %d needs buffer %s (%s = %ld elements) but got null.", op, args_name(i), seqlab_args_size_expr[i], want); return 0; }
+      continue;
+    }
+    if (seqlab_args_bufs[i].unused) { throw_msg(env, "seqlab-native run: buffer slot %s is unused and must be null.", args_name(i)); return 0; }
+    if ((long)len[i] < want) {
+      throw_msg(env, "seqlab-native run: buffer %s has %zu elements but needs %ld (%s with T=%d B=%d I=%d H=%d).", args_name(i), len[i], want, seqlab_args_size_expr[i], a.T, a.B, a.I, a.H);
+      return 0;
+    }
+  }
   void **fields = (void **)&a.x;
-  for (int i = 0; i < NBUF - 1; i++) fields[i] = p[i];
-  float *wh = (float *)p[NBUF - 1];
-  helper_t *W = 0;
-  napi_get_instance_data(env, (void **)&W);
+  for (int i = 0; i < SEQLAB_ARGS_NPTRS; i++) fields[i] = p[i];
+  float *wh = (float *)p[SEQLAB_ARGS_NBUFS - 1];
+  helper_t *W = env_helper(env);
   switch (op) {
     case 1: run_chunks(W, K.fwd, &a, a.B, row_chunk(a.B), threads); break;
     case 2: run_chunks(W, K.bwd, &a, a.B, row_chunk(a.B), threads); break;
-    case 3: run_chunks(W, K.wgr, &a, K.panels(a.kind, a.H), 4, threads); break;
+    case 3: run_chunks(W, K.wgr, &a, (int)P, 4, threads); break;
     case 4: K.packf(&a, wh, (float *)a.whp, (float *)a.wxp); break;
     case 5: K.packb(&a, wh, (float *)a.whtp, (float *)a.whtp2, (float *)a.wxtp); break;
-    default: napi_throw_range_error(env, 0, "unknown op"); return 0;
   }
-  return 0;
+  return take_notice(env, W);
 }
 
-/* dense(op, ints: Int32Array(4) [N, D, V, threads], bufs: (TypedArray|null)[13..17], _) -> undefined
- *   bufs = the pointer fields of dargs in order (a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db,
- *   logits, lab, grad, stat); missing trailing entries are null
+/* dense(op, ints: Int32Array(4) [N, D, V, threads], bufs: (TypedArray|null)[<= 17]) ->
+ * undefined or a dead helper's notice.
+ *   bufs = the pointer fields of dargs in order (layout.json: a, w, b, dy, wp, wtp, y, da, dyt,
+ *   ap, dwt, dw, db, logits, lab, grad, stat); missing trailing entries are null, every one
+ *   is checked as in run()
  *   op 1 forward (pack W, then rows of Y shared), 2 backward (prep, then parts shared),
  *   3 softmax cross-entropy (one thread: ~30 us at the textbook's shapes) */
-#define DBUF 17
 static napi_value dense(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
-  if (argc < 3) { napi_throw_type_error(env, 0, "dense(op, ints, bufs)"); return 0; }
+  if (argc < 3) { napi_throw_type_error(env, 0, "seqlab-native dense: expected (op, ints, bufs)."); return 0; }
   int op;
-  CHECK(napi_get_value_int32(env, argv[0], &op));
-  int *ints = (int *)buf_ptr(env, argv[1]);
-  if (!ints) { napi_throw_type_error(env, 0, "ints must be an Int32Array(4)"); return 0; }
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 1 || op > 3) { throw_msg(env, "seqlab-native dense: op must be 1 to 3."); return 0; }
+  int *ints = int_args(env, argv[1], SEQLAB_DARGS_NINTS, "dense");
+  if (!ints) return 0;
   dargs_t a;
   memset(&a, 0, sizeof a);
   a.N = ints[0]; a.D = ints[1]; a.V = ints[2];
   int threads = ints[3] > 1 ? 2 : 1;
-  void **fields = (void **)&a.a;
-  for (uint32_t i = 0; i < DBUF; i++) {
-    napi_value e;
-    CHECK(napi_get_element(env, argv[2], i, &e));
-    fields[i] = buf_ptr(env, e);
+  if (a.N < 0 || a.D < 0 || a.V < 1 || a.N > DIM_MAX || a.D > DIM_MAX || a.V > DIM_MAX || (op != 3 && (a.N < 1 || a.D < 1))) {
+    throw_msg(env, "seqlab-native dense: sizes N=%d D=%d V=%d are out of range.", a.N, a.D, a.V);
+    return 0;
   }
-  helper_t *W = 0;
-  napi_get_instance_data(env, (void **)&W);
+  void *p[SEQLAB_DARGS_NBUFS];
+  size_t len[SEQLAB_DARGS_NBUFS];
+  if (!read_bufs(env, argv[2], SEQLAB_DARGS_NBUFS, "dense", dargs_is_i32, dargs_name, p, len)) return 0;
+  for (int i = 0; i < SEQLAB_DARGS_NBUFS; i++) {
+    long want = seqlab_dargs_size(i, a.N, a.D, a.V, PANEL_PAD(a.V), PANEL_PAD(a.D));
+    if (!p[i]) {
+      if (seqlab_dargs_need(i, op, 0, 0, 0, 0)) { throw_msg(env, "seqlab-native dense: op %d needs buffer %s (%s = %ld elements) but got null.", op, dargs_name(i), seqlab_dargs_size_expr[i], want); return 0; }
+      continue;
+    }
+    if ((long)len[i] < want) {
+      throw_msg(env, "seqlab-native dense: buffer %s has %zu elements but needs %ld (%s with N=%d D=%d V=%d).", dargs_name(i), len[i], want, seqlab_dargs_size_expr[i], a.N, a.D, a.V);
+      return 0;
+    }
+  }
+  void **fields = (void **)&a.a;
+  for (int i = 0; i < SEQLAB_DARGS_NPTRS; i++) fields[i] = p[i];
+  helper_t *W = env_helper(env);
   /* pieces both threads claim (run_chunks): rows of Y; parts of the backward (rows of dA and
    * column panels of A for dW) */
   switch (op) {
@@ -354,12 +539,96 @@ static napi_value dense(napi_env env, napi_callback_info info) {
       run_chunks(W, K.dbwd, (args_t *)(void *)&a, a.nparts, 1, threads);
       break;
     case 3:
-      if (!a.logits || !a.lab || !a.grad || !a.stat) { napi_throw_type_error(env, 0, "xent needs logits, lab, grad, stat"); return 0; }
       K.dxent((args_t *)(void *)&a, 0, a.N);
       break;
-    default: napi_throw_range_error(env, 0, "unknown op"); return 0;
   }
+  return take_notice(env, W);
+}
+
+/* ---------------------------------------------------------------- test hooks */
+
+/* test_hooks(delayUs, dieAfterPieces): restarts this environment's helper with random delays
+ * of up to delayUs around each claim and death after dieAfterPieces pieces (0, 0: production). */
+static napi_value test_hooks(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int delay = 0, die = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc > 0) napi_get_value_int32(env, argv[0], &delay);
+  if (argc > 1) napi_get_value_int32(env, argv[1], &die);
+  helper_t *W = env_helper(env);
+  if (!W) return 0;
+  helper_stop(W);
+  W->delay_us = delay;
+  W->die_after = die;
   return 0;
+}
+
+/* The protocol's stress test: on two alternating buffers, out[i] += salt + i per piece. */
+typedef struct { int salt; int *out; int delay_us; pthread_t caller; atomic_long *by_helper; } tjob_t;
+static __thread unsigned test_rng = 1;
+static void test_piece(args_t *g, int lo, int hi) {
+  tjob_t *t = (tjob_t *)(void *)g;
+  test_delay(&test_rng, t->delay_us); /* the caller's pieces too, so the helper gets more */
+  if (!pthread_equal(pthread_self(), t->caller)) atomic_fetch_add_explicit(t->by_helper, 1, memory_order_relaxed);
+#ifdef SEQLAB_TSAN_SELFTEST
+  static volatile int racy; /* bench/tsan.mjs --selftest: a deliberate race TSan must report */
+  racy++;
+#endif
+  for (int i = lo; i < hi; i++) t->out[i] += t->salt + i;
+}
+
+/* stress(jobs, seed, threads) -> { jobs, pieces, helperPieces, errors, ms, firstError? }: jobs of 1-4000
+ * elements in 1-255 pieces (mostly few), every element of both buffers checked after each. */
+static napi_value stress(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], o, v;
+  int jobs = 0, seed = 1, threads = 2;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc > 0) napi_get_value_int32(env, argv[0], &jobs);
+  if (argc > 1) napi_get_value_int32(env, argv[1], &seed);
+  if (argc > 2) napi_get_value_int32(env, argv[2], &threads);
+  enum { MAXN = 4000 };
+  int *buf[2] = {calloc(MAXN, sizeof(int)), calloc(MAXN, sizeof(int))};
+  helper_t *W = env_helper(env);
+  unsigned rng = (unsigned)seed * 2654435761u + 1;
+  long pieces_total = 0, errors = 0;
+  atomic_long by_helper = 0;
+  char first[200] = "";
+  double t0 = now_s();
+  for (int j = 0; j < jobs && buf[0] && buf[1]; j++) {
+    int which = j & 1;
+    rng = rng * 1103515245u + 12345u;
+    double u = (rng >> 8) / 16777216.0;
+    int n = 1 + (int)(u * u * (MAXN - 1));
+    rng = rng * 1103515245u + 12345u;
+    double w = (rng >> 8) / 16777216.0, w8 = w * w * w * w * w * w * w * w;
+    int want_pieces = 1 + (int)(w8 * (MAX_PIECES - 1));
+    int chunk = (n + want_pieces - 1) / want_pieces;
+    tjob_t t = {j * 7919 + 13, buf[which], W ? W->delay_us : 0, pthread_self(), &by_helper};
+    pieces_total += (n + chunk - 1) / chunk;
+    run_chunks(W, test_piece, (args_t *)(void *)&t, n, chunk, threads);
+    for (int i = 0; i < MAXN; i++) {
+      int want = i < n ? t.salt + i : 0;
+      if (buf[which][i] != want || buf[1 - which][i] != 0) {
+        if (!errors) snprintf(first, sizeof first, "job %d (n %d, chunk %d): element %d is %d (want %d), other buffer %d", j, n, chunk, i, buf[which][i], want, buf[1 - which][i]);
+        errors++;
+        break;
+      }
+    }
+    memset(buf[which], 0, MAXN * sizeof(int));
+  }
+  double ms = (now_s() - t0) * 1e3;
+  free(buf[0]);
+  free(buf[1]);
+  CHECK(napi_create_object(env, &o));
+  CHECK(napi_create_int32(env, jobs, &v)); CHECK(napi_set_named_property(env, o, "jobs", v));
+  CHECK(napi_create_double(env, (double)pieces_total, &v)); CHECK(napi_set_named_property(env, o, "pieces", v));
+  CHECK(napi_create_double(env, (double)errors, &v)); CHECK(napi_set_named_property(env, o, "errors", v));
+  CHECK(napi_create_double(env, (double)atomic_load(&by_helper), &v)); CHECK(napi_set_named_property(env, o, "helperPieces", v));
+  CHECK(napi_create_double(env, ms, &v)); CHECK(napi_set_named_property(env, o, "ms", v));
+  if (errors) { CHECK(napi_create_string_utf8(env, first, NAPI_AUTO_LENGTH, &v)); CHECK(napi_set_named_property(env, o, "firstError", v)); }
+  return o;
 }
 
 static napi_value panels(napi_env env, napi_callback_info info) {
@@ -379,6 +648,11 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   CHECK(napi_create_object(env, &o));
   CHECK(napi_create_string_utf8(env, K.isa, NAPI_AUTO_LENGTH, &s));
   CHECK(napi_set_named_property(env, o, "isa", s));
+  CHECK(napi_create_string_utf8(env, SEQLAB_LAYOUT_HASH, NAPI_AUTO_LENGTH, &s));
+  CHECK(napi_set_named_property(env, o, "layout", s));
+  helper_t *W = env_helper(env);
+  CHECK(napi_get_boolean(env, W && atomic_load(&W->dead), &s));
+  CHECK(napi_set_named_property(env, o, "helperDead", s));
   return o;
 }
 
@@ -389,6 +663,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"panels", 0, panels, 0, 0, 0, napi_default, 0},
     {"dense", 0, dense, 0, 0, 0, napi_default, 0},
     {"info", 0, info_fn, 0, 0, 0, napi_default, 0},
+    {"test_hooks", 0, test_hooks, 0, 0, 0, napi_default, 0},
+    {"stress", 0, stress, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);

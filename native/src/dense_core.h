@@ -28,25 +28,7 @@
 
 /* Pointers are 32-bit offsets in wasm, written by JS (wasm-kernel.ts DENSE_SLOTS). */
 typedef struct {
-  int N, D, V, nparts;
-  const float *a;   /* [N, D] */
-  const float *w;   /* [D, V] */
-  const float *b;   /* [V] */
-  const float *dy;  /* [N, V] */
-  float *wp;        /* panels of W: K = D, ceil(V/16) panels */
-  float *wtp;       /* panels of W^T: K = V, ceil(D/16) panels */
-  float *y;         /* [N, V] */
-  float *da;        /* [N, D] */
-  float *dyt;       /* [V, N] */
-  float *ap;        /* panels of A: K = N, ceil(D/16) panels */
-  float *dwt;       /* [V, D] */
-  float *dw;        /* [D, V] */
-  float *db;        /* [V] */
-  /* softmax cross-entropy (xent_rows) */
-  const float *logits; /* [N, V] */
-  const int *lab;      /* [N] */
-  float *grad;         /* [N, V] */
-  float *stat;         /* [N, 2]: row max, sum of exp(logit - max) */
+  SEQLAB_DARGS_FIELDS /* src/core/kernels/layout.json */
 } FN(dargs);
 
 /* Forward prep (one thread): packs W. */

@@ -27,6 +27,8 @@
 /* (included once per instruction set; no include guard on purpose) */
 #endif
 
+#include "layout.h"
+
 #define NR 16
 #define NV (NR / VW)
 
@@ -80,7 +82,22 @@ static inline vf FN(vexp)(vf x) {
   return y * scale;
 }
 static inline vf FN(vsigmoid)(vf x) { return 1.0f / (1.0f + FN(vexp)(-x)); }
-static inline vf FN(vtanh)(vf x) { return 2.0f / (1.0f + FN(vexp)(-2.0f * x)) - 1.0f; }
+/* tanh(x), Cephes tanhf: for |x| < 0.625 the odd polynomial x + x^3 P(x^2), else
+ * 1 - 2 / (e^(2x) + 1) (|tanh| > 0.55 there, so the subtraction costs no accuracy); ~2e-7
+ * relative over the whole range. (2 / (1 + e^(-2x)) - 1 cancels near 0: ~1e-4 relative at
+ * |x| = 1e-4 in float32, where d2l's N(0, 0.01) initialisation starts.) */
+static inline vf FN(vtanh)(vf x) {
+  const vf z = x * x;
+  vf p = FN(vsplat)(-5.70498872745E-3f);
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  const vf small = p * z * x + x;
+  const vf big = 1.0f - 2.0f / (FN(vexp)(2.0f * x) + 1.0f);
+  const vi m = (vi)(z < 0.390625f);
+  return (vf)((m & (vi)small) | (~m & (vi)big));
+}
 
 /* ------------------------------------------------------------------ packing */
 
@@ -246,24 +263,10 @@ static void FN(gemm_p)(int M, int w, int K, const float *A, long lda, const floa
 
 /* ------------------------------------------------------------------ argument block */
 
-/* All pointers; in wasm they are 32-bit offsets written by JS (see wasm-kernel.ts ARG_*). */
+/* All pointers; in wasm they are 32-bit offsets written by JS. The fields come from the one
+ * layout source, src/core/kernels/layout.json (layout.h is generated from it). */
 typedef struct {
-  int kind, T, B, I, H, ids, need_cache, pad_;
-  const float *x;   const int *tok;
-  const float *h0;  const float *c0;
-  const float *wx;  const float *b;
-  const float *wxp; const float *whp;          /* packed wx (dense input), packed wh (grouped) */
-  float *hs; float *acts; float *rh; float *cs; float *tcs;
-  float *scratch;                             /* [B, N] pre-activations */
-  const float *dhs; const float *dhT; const float *dcT;
-  float *dh; float *dc; float *dhp; float *dcp; float *drh; /* [B, H] each */
-  float *dA_unused;                           /* (slot kept: the layout is shared with JS) */
-  float *dApk;                                /* gate gradients, grouped panels, K = T*B */
-  const float *whtp; const float *whtp2;      /* packed wh^T: K = N (gru: 2H), and gru's K = H */
-  const float *wxtp;                          /* packed wx^T, K = N, columns I */
-  float *dx;
-  float *unused_[3];                          /* (slots kept: the layout is shared with JS) */
-  float *dwx; float *dwh; float *db;
+  SEQLAB_ARGS_FIELDS
 } FN(args);
 #define ARGS FN(args)
 

@@ -1,6 +1,6 @@
 /**
  * Seqlab's extension entry: settings, the Runs side panel, the commands and the webview
- * panels. Heavy work stays off this thread: training runs in worker threads (runs/runManager).
+ * panels. Heavy work stays off this thread: training runs in child processes (runs/runManager, TrainingProcess).
  */
 import * as vscode from 'vscode';
 import { initCompute } from './compute/client';
@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     backend: settings.backend,
     checkpointInterval: settings.checkpointInterval,
     dataDirectory: datasetFolder,
+    kernelCacheDir: context.globalStorageUri.fsPath,
     log,
   }));
   const decorations = new TokenDecorations();

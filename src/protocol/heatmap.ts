@@ -1,23 +1,9 @@
 /** Messages of the Gate Heatmap panel. */
 import { z } from 'zod';
+import { Activations } from './activations';
 import { commonToHost, commonToWebview, requestSchema } from './common';
 
-const Matrix = z.array(z.array(z.number()));
-
-/** What the model recorded for one input: per layer and direction, each gate's [T][H] values. */
-export const Activations = z.object({
-  tokens: z.array(z.string()),
-  layers: z.array(
-    z.object({
-      layer: z.number().int(),
-      direction: z.enum(['forward', 'backward']),
-      gates: z.record(z.string(), Matrix),
-      hidden: Matrix,
-      memory: Matrix.optional(),
-    }),
-  ),
-});
-export type Activations = z.infer<typeof Activations>;
+export { Activations } from './activations';
 
 export const HeatmapToWebview = z.discriminatedUnion('type', [
   ...commonToWebview,

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/core/backend';
 import { readCheckpoint, writeCheckpoint, loadTensors } from '../../src/core/training/checkpoint';
 import { loadLMCheckpoint } from '../../src/core/training/lm-job';
 import { createJob, Run } from '../../src/core/training/run';
-import type { EpochMetrics, RunEvent } from '../../src/core/training/protocol';
+import type { EpochMetrics, RunEvent } from '../../src/protocol/training';
 import { predictIds } from '../../src/core/models/predict';
 import '../../src/core/training/jobs';
 

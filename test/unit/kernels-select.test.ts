@@ -1,5 +1,5 @@
 /**
- * Fused kernels: path selection, quiet fallback when the native addon cannot load, the
+ * Fused kernels: path selection, a fallback with its reason when the native addon cannot load, the
  * committed .wasm matching its C sources, and a short character-LM run on a Time Machine
  * excerpt reaching the same perplexity on every path.
  */
@@ -9,14 +9,17 @@ process.env.SEQLAB_NATIVE = 'off';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fusedRecurrent } from '../../src/core/kernels/tfjs-op';
-import { disposeKernels, getKernel, kernelInfo, selectKernelPath } from '../../src/core/kernels/select';
+import { disposeKernels, getKernel, kernelInfo, registerKernelLoader, selectKernelPath } from '../../src/core/kernels/select';
+import { kernelNotices } from '../../src/core/kernels/notices';
+import { loadWasmKernel } from '../../src/core/kernels/wasm-kernel';
+import { readCheckpoint, writeCheckpoint } from '../../src/core/training/checkpoint';
 import { loadNativeKernel } from '../../src/core/kernels/native-kernel';
 import { tsKernel } from '../../src/core/kernels/reference';
 import { GATES, type CellKind, type RecurrentKernel } from '../../src/core/kernels/types';
@@ -35,7 +38,7 @@ test('committed .wasm kernels were built from the current C sources (npm run bui
   }
 });
 
-test('a missing or broken native addon falls back quietly', async () => {
+test('a missing or broken native addon falls back, with the reason in the notes', async () => {
   assert.throws(() => loadNativeKernel(), /SEQLAB_NATIVE=off/);
   assert.equal(await getKernel('native'), null);
   const info = await selectKernelPath({ force: 'native' });
@@ -127,4 +130,81 @@ test('a short Time Machine run trains to the same perplexity on every path', asy
     }
   }
   disposeKernels();
+});
+
+test('SEQLAB_KERNEL with an unknown value is an error naming the valid paths', async () => {
+  process.env.SEQLAB_KERNEL = 'bogus';
+  try {
+    await assert.rejects(selectKernelPath(), { message: 'SEQLAB_KERNEL=bogus is not a kernel path; use one of native, wasm-simd-threads, wasm-simd, ts (or leave it unset to pick the fastest).' });
+  } finally {
+    delete process.env.SEQLAB_KERNEL;
+    disposeKernels();
+  }
+});
+
+test('a forced path that is unavailable says so and why, and the run info says which path runs', async () => {
+  process.env.SEQLAB_KERNEL = 'native';
+  try {
+    const info = await selectKernelPath();
+    assert.notEqual(info.path, 'native');
+    assert.match(info.why ?? '', /^native was forced by SEQLAB_KERNEL=native but is unavailable \(native: .*SEQLAB_NATIVE=off.*\); running on /);
+    assert.ok(kernelNotices().some((n) => n.startsWith('native was forced')));
+  } finally {
+    delete process.env.SEQLAB_KERNEL;
+    disposeKernels();
+  }
+});
+
+test('a resumed run gets its checkpoint\'s path (kept for later calls), or is told that the path changed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqlab-kernels-'));
+  try {
+    const a = await selectKernelPath({ cacheDir: dir, resumePath: 'wasm-simd' });
+    assert.equal(a.path, 'wasm-simd');
+    assert.equal(a.why, 'the path the checkpoint was trained on');
+    assert.equal((await selectKernelPath({ cacheDir: dir })).path, 'wasm-simd', 'a later plain call keeps the resumed path');
+    disposeKernels();
+    const before = kernelNotices().length;
+    const b = await selectKernelPath({ cacheDir: dir, resumePath: 'native' });
+    assert.notEqual(b.path, 'native');
+    assert.match(kernelNotices().slice(before).join('\n'), new RegExp(`the checkpoint was trained on the native kernel path, which is unavailable here \\(native: .*\\); resuming on ${b.path}, so the numbers will not match`));
+    disposeKernels();
+    await selectKernelPath({ cacheDir: dir, resumePath: null });
+    assert.match(kernelNotices().at(-1)!, /the checkpoint does not record its kernel path/);
+  } finally {
+    disposeKernels();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint records the kernel path it was trained on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqlab-ckpt-'));
+  try {
+    const info = await selectKernelPath({ cacheDir: dir, force: 'wasm-simd' });
+    writeCheckpoint(join(dir, 'run'), 'lm', 1, [], (d) => writeFileSync(join(d, 'x.json'), '{}'));
+    assert.equal(readCheckpoint(join(dir, 'run')).kernelPath, info.path);
+  } finally {
+    disposeKernels();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a path whose numbers disagree with the reference at start-up is dropped with a note', async () => {
+  const bad: RecurrentKernel = {
+    ...tsKernel,
+    path: 'wasm-simd',
+    forward: (...args) => {
+      const r = tsKernel.forward(...args);
+      r.hs[3] += 0.5;
+      return r;
+    },
+  };
+  registerKernelLoader('wasm-simd', () => bad);
+  try {
+    const info = await selectKernelPath({ force: 'wasm-simd' });
+    assert.notEqual(info.path, 'wasm-simd');
+    assert.ok(info.notes.some((n) => /^wasm-simd: not used, its results disagree with the reference at start-up \(gru hs\[3\]/.test(n)), info.notes.join('; '));
+  } finally {
+    registerKernelLoader('wasm-simd', loadWasmKernel);
+    disposeKernels();
+  }
 });

@@ -19,9 +19,13 @@ test('the fused strategy refuses reweighted gradients instead of switching silen
   const m = new RecurrentLM({ kind: 'gru', impl: 'fused', vocabSize: 5, hidden: 3, layers: 1, bidirectional: false, embedding: 0, seed: 0 });
   try {
     const X = tf.tensor2d([[1], [2], [3]], [3, 1], 'int32');
-    assert.throws(() => tf.tidy(() => m.forward(X, m.beginState(1), { gradScales: [1, 1.5, 0] })), /cannot reweight/);
+    assert.throws(() => tf.tidy(() => {
+      m.forward(X, m.beginState(1), { gradScales: [1, 1.5, 0] });
+    }), /cannot reweight/);
     // the same window on the reference cells, asked for explicitly
-    assert.doesNotThrow(() => tf.tidy(() => m.forward(X, m.beginState(1), { gradScales: [1, 1.5, 0], impl: 'scratch' })));
+    assert.doesNotThrow(() => tf.tidy(() => {
+      m.forward(X, m.beginState(1), { gradScales: [1, 1.5, 0], impl: 'scratch' });
+    }));
     X.dispose();
   } finally {
     m.dispose();

@@ -1,6 +1,6 @@
 import { setDefaultResolveOptions } from '../../core/training/lm-data';
 import { createJob, Run } from '../../core/training/run';
-import type { RunEvent } from '../../core/training/protocol';
+import type { RunEvent } from '../../protocol/training';
 import '../../core/training/jobs';
 import { INITIALIZERS, LANGUAGE_MODEL_NAMES } from '../../core/models/registry';
 import { IMPLS } from '../../core/models/recurrent/strategy';

@@ -1,6 +1,6 @@
 import { bleu } from '../../core/metrics/bleu';
 import { Run } from '../../core/training/run';
-import type { EpochMetrics, RunEvent } from '../../core/training/protocol';
+import type { EpochMetrics, RunEvent } from '../../protocol/training';
 import { hasCheckpoint, readCheckpoint } from '../../core/training/checkpoint';
 import { resolveMtConfig, MT_PRESETS, TEXTBOOK_SENTENCES } from '../../core/translation/mt-config';
 import { readMtFiles } from '../../core/translation/mt-checkpoint';

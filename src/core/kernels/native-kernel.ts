@@ -3,31 +3,34 @@
  * `seqlab-native`, built by node-gyp at install, AVX-512 / AVX2+FMA / portable chosen at load,
  * two pthreads). Buffers are ordinary typed arrays owned by JS, so caches are freed by the GC;
  * returned arrays come from the shared pool (./buffer-pool.ts) and belong to the caller.
- * Absent or broken addon → loadNativeKernel() throws and the selector falls back quietly.
+ * Absent or broken addon (or one built from another ./layout.json) → loadNativeKernel() throws
+ * with the reason (a failed build's, from native/build/failure.txt) and the selector says so.
  * SEQLAB_NATIVE=off forces the load to fail (tests of the fallback).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
-import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import { ARGS_BUFS, LAYOUT_HASH } from './layout';
+import { kernelNotice } from './notices';
+import { backwardShape, checkDense, checkXent, forwardShape, KIND_CODE, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
-interface Addon {
-  run(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[], threads: number): void;
+/** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
+export interface Addon {
+  run(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[], threads: number): string | undefined;
   /** fused dense layer (native/src/dense_core.h); absent in addons built before it */
-  dense?(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): void;
+  dense?(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
   panels(kind: number, H: number): number;
-  info(): { isa: string };
+  info(): { isa: string; layout?: string; helperDead?: boolean };
+  /** tests: restart the helper with random delays (µs) around claims / death after n pieces */
+  test_hooks?(delayUs: number, dieAfterPieces: number): void;
+  /** tests: the claim protocol's stress test (native/src/addon.c stress) */
+  stress?(jobs: number, seed: number, threads: number): { jobs: number; pieces: number; helperPieces: number; errors: number; ms: number; firstError?: string };
 }
 
-/** Pointer fields of the C args struct, in order; the addon takes wh after them (dA, hpT, rhT, xT: unused slots). */
-const FIELDS = [
-  'x', 'tok', 'h0', 'c0', 'wx', 'b', 'wxp', 'whp', 'hs', 'acts', 'rh', 'cs', 'tcs', 'scratch',
-  'dhs', 'dhT', 'dcT', 'dh', 'dc', 'dhp', 'dcp', 'drh', 'dA', 'dApk', 'whtp', 'whtp2', 'wxtp', 'dx',
-  'hpT', 'rhT', 'xT', 'dwx', 'dwh', 'db',
-] as const;
-type Field = (typeof FIELDS)[number];
-type Bufs = Partial<Record<Field | 'wh', Float32Array | Int32Array | null>>;
+/** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
+const FIELDS = ARGS_BUFS;
+type Bufs = Partial<Record<string, Float32Array | Int32Array | null>>;
 const SPLIT_MIN_WORK = 2e5;
 /** The 13 dense-layer slots of the addon's dense() before the cross-entropy ones. */
 const DENSE_NULLS: null[] = new Array(13).fill(null);
@@ -39,6 +42,15 @@ function hasXent(addon: Addon): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The reason native/build.js recorded when the addon's build failed (native/build/failure.txt), if any. */
+function buildFailure(dir: string): string | null {
+  try {
+    return readFileSync(join(dir, 'build/failure.txt'), 'utf8').trim().split('\n')[0] || null;
+  } catch {
+    return null;
   }
 }
 
@@ -56,16 +68,16 @@ function loadAddon(): Addon {
     }
   };
   const pkg = ['seqlab', 'native'].join('-');
-  const found = tryReq(pkg);
-  if (found) return found;
   const dirs = typeof __dirname !== 'undefined' ? [join(__dirname, '../native'), join(__dirname, '../../../native')] : [];
   dirs.push(join(process.cwd(), 'native'));
-  for (const d of dirs) {
-    if (!existsSync(join(d, 'index.js'))) continue;
-    const m = tryReq(join(d, 'index.js'));
-    if (m) return m;
+  const found = tryReq(pkg) ?? dirs.filter((d) => existsSync(join(d, 'index.js'))).map((d) => tryReq(join(d, 'index.js'))).find((m) => m);
+  if (found) {
+    const built = found.info().layout;
+    if (built !== LAYOUT_HASH) throw new Error(`native addon was built from another argument layout (${built ?? 'unknown'}, expected ${LAYOUT_HASH}); rebuild it with npm run build:native`);
+    return found;
   }
-  throw new Error(`native addon not available (${errors[0] ?? 'not built'})`);
+  const failure = dirs.map((d) => buildFailure(d)).find((f) => f);
+  throw new Error(`native addon not available (${failure ? `its build failed: ${failure}` : (errors[0] ?? 'not built')})`);
 }
 
 interface NativeCache extends ForwardCache {
@@ -103,9 +115,9 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
-    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    checkXent(N, V, logits, labels);
     const grad = bufferPool.take(N * V), stat = bufferPool.take(2 * N);
-    this.addon.dense!(3, new Int32Array([N, 0, V, 1]), [...DENSE_NULLS, logits, labels, grad, stat]);
+    this.note(this.addon.dense!(3, new Int32Array([N, 0, V, 1]), [...DENSE_NULLS, logits, labels, grad, stat]));
     return { grad, stat };
   }
 
@@ -125,7 +137,7 @@ export class NativeKernel implements RecurrentKernel {
     const y = bufferPool.take(N * V);
     // bufs: a, w, b, dy, wp, wtp, y, da, dyt, ap, dwt, dw, db
     const bufs = [a, w, b, null, this.scratch('wp', panelPad(V) * D), null, y, null, null, null, null, null, null];
-    this.addon.dense!(1, new Int32Array([N, D, V, this.denseThreads(d)]), bufs);
+    this.note(this.addon.dense!(1, new Int32Array([N, D, V, this.denseThreads(d)]), bufs));
     return y;
   }
 
@@ -137,7 +149,7 @@ export class NativeKernel implements RecurrentKernel {
       a, w, null, dy, null, this.scratch('wtp', V * panelPad(D)), null, da,
       this.scratch('dyt', V * N), this.scratch('ap', panelPad(D) * N), this.scratch('dwt', V * D), dw, db,
     ];
-    this.addon.dense!(2, new Int32Array([N, D, V, this.denseThreads(d)]), bufs);
+    this.note(this.addon.dense!(2, new Int32Array([N, D, V, this.denseThreads(d)]), bufs));
     return { da, dw, db };
   }
 
@@ -148,8 +160,12 @@ export class NativeKernel implements RecurrentKernel {
   private run(op: number, kind: CellKind, d: Dims, ids: boolean, bufs: Bufs, threads: number): void {
     const ints = new Int32Array([KIND_CODE[kind], d.T, d.B, d.I, d.H, ids ? 1 : 0, 1, 0]);
     const arr = FIELDS.map((f) => bufs[f] ?? null);
-    arr.push(bufs.wh ?? null);
-    this.addon.run(op, ints, arr, threads);
+    this.note(this.addon.run(op, ints, arr, threads));
+  }
+
+  /** A notice from the addon (its helper thread died; the call completed on one thread). */
+  private note(notice: string | undefined): void {
+    if (notice) kernelNotice(notice);
   }
 
   forward(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights, opts: ForwardOptions = {}): ForwardResult {

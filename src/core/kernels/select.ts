@@ -1,13 +1,21 @@
 /**
  * Picks the fastest fused-kernel path available on this machine: native addon, WASM SIMD on
- * two threads, WASM SIMD on one, or pure TypeScript. Measured once at start-up and remembered
- * (JSON in a cache directory when one is given, else in memory for the process).
+ * two threads, WASM SIMD on one, or pure TypeScript. Every path that loads must pass a
+ * numerics check against the TypeScript reference (./path-check.ts) or it is dropped with a
+ * note. Measured once and remembered in a cache directory (the extension passes its global
+ * storage; otherwise SEQLAB_KERNEL_CACHE or ~/.cache/seqlab; SEQLAB_KERNEL_CACHE=off: in
+ * memory for the process only). A resumed run asks for the path its checkpoint recorded
+ * (`resumePath`) and is told when it cannot have it.
  *
- * Env overrides: SEQLAB_KERNEL=native|wasm-simd-threads|wasm-simd|ts forces a path (falls
- * back quietly when unavailable); SEQLAB_NATIVE=off makes the native addon fail to load.
+ * Env overrides: SEQLAB_KERNEL=native|wasm-simd-threads|wasm-simd|ts forces a path (another
+ * value is an error naming these; an unavailable path is a notice); SEQLAB_NATIVE=off makes
+ * the native addon fail to load.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { kernelNotice, kernelNotices } from './notices';
+import { pathDisagreement } from './path-check';
 import { bufferPool } from './buffer-pool';
 import { tsKernel } from './reference';
 import { loadNativeKernel } from './native-kernel';
@@ -24,8 +32,10 @@ export interface KernelInfo {
   timingsMs?: Partial<Record<KernelPath, number>>;
   /** true when taken from a remembered measurement */
   remembered?: boolean;
-  /** details about paths that did not load (e.g. why native is absent) */
+  /** details about paths that did not load (e.g. why native is absent) and notices since */
   notes: string[];
+  /** why this path runs, in a few words (and why faster ones do not), for the run's info */
+  why?: string;
 }
 
 /** A loader returns a ready kernel or throws / returns null when the path is unavailable. */
@@ -41,6 +51,8 @@ const notes: string[] = [];
 let current: RecurrentKernel = tsKernel;
 let info: KernelInfo = { path: 'ts', available: ['ts'], notes };
 let selected = false;
+/** the path a resumed run asked for and got (kept until disposeKernels) */
+let pinned: KernelPath | null = null;
 
 /** Preference order when nothing was measured. */
 export const PATH_ORDER: readonly KernelPath[] = ['native', 'wasm-simd-threads', 'wasm-simd', 'ts'];
@@ -63,8 +75,24 @@ export function kernelLabel(): string {
   return `${k.path}${wasmEngineInfo()?.relaxed ? ' (relaxed FMA)' : ''}`;
 }
 
+/** Why the current path runs and every notice since (a helper died…), one line for the run's info. */
+export function kernelNote(): string {
+  return [info.why, ...kernelNotices()].filter(Boolean).join('; ');
+}
+
 export function kernelInfo(): KernelInfo {
-  return { ...info, available: [...info.available], notes: [...notes] };
+  return { ...info, available: [...info.available], notes: [...notes, ...kernelNotices().filter((n) => !notes.includes(n))] };
+}
+
+/** Why the paths preferred over the current one (PATH_ORDER) do not run. */
+function whyNotFaster(path: KernelPath, available: KernelPath[], timingsMs?: Partial<Record<KernelPath, number>>): string[] {
+  const out: string[] = [];
+  for (const p of PATH_ORDER) {
+    if (p === path) break;
+    if (!available.includes(p)) out.push(notes.find((n) => n.startsWith(`${p}:`)) ?? `${p}: unavailable`);
+    else if (timingsMs?.[p] !== undefined && timingsMs[path] !== undefined) out.push(`${p}: measured slower (${timingsMs[p]!.toFixed(1)} vs ${timingsMs[path]!.toFixed(1)} ms per step)`);
+  }
+  return out;
 }
 
 async function load(path: KernelPath): Promise<RecurrentKernel | null> {
@@ -75,7 +103,14 @@ async function load(path: KernelPath): Promise<RecurrentKernel | null> {
   if (!loader) return null;
   try {
     const k = await loader();
-    if (k) loaded.set(path, k);
+    if (k) {
+      const bad = pathDisagreement(k);
+      if (bad) {
+        notes.push(`${path}: not used, its results disagree with the reference at start-up (${bad})`);
+        return null;
+      }
+      loaded.set(path, k);
+    }
     const wasm = path.startsWith('wasm') ? wasmEngineInfo() : null;
     if (k && wasm && !notes.some((n) => n.startsWith('wasm module:'))) notes.push(`wasm module: ${wasm.variant}`);
     return k;
@@ -123,6 +158,16 @@ export interface SelectOptions {
   force?: KernelPath;
   /** re-measure even if a measurement is remembered */
   remeasure?: boolean;
+  /** a resumed run: the path its checkpoint recorded (null: it recorded none) */
+  resumePath?: KernelPath | null;
+}
+
+/** Where the measurement is remembered when the caller names no directory. */
+function defaultCacheDir(): string | undefined {
+  const env = process.env.SEQLAB_KERNEL_CACHE;
+  if (env === 'off') return undefined;
+  if (env) return env;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'seqlab');
 }
 
 const memo: { result?: { best: KernelPath; timingsMs: Partial<Record<KernelPath, number>> } } = {};
@@ -132,22 +177,33 @@ const memo: { result?: { best: KernelPath; timingsMs: Partial<Record<KernelPath,
  * the fastest the current one. Safe to call again; cheap after the first time.
  */
 export async function selectKernelPath(opts: SelectOptions = {}): Promise<KernelInfo> {
-  const envForce = process.env.SEQLAB_KERNEL as KernelPath | undefined;
-  const force = opts.force ?? (envForce && PATH_ORDER.includes(envForce) ? envForce : undefined);
+  const envForce = process.env.SEQLAB_KERNEL;
+  if (envForce && !PATH_ORDER.includes(envForce as KernelPath)) {
+    throw new Error(`SEQLAB_KERNEL=${envForce} is not a kernel path; use one of ${PATH_ORDER.join(', ')} (or leave it unset to pick the fastest).`);
+  }
   const available: KernelPath[] = [];
   for (const p of PATH_ORDER) if (await load(p)) available.push(p);
+  const resume = opts.resumePath;
+  if (resume && available.includes(resume)) pinned = resume;
+  // a resumed run keeps its checkpoint's path for the rest of the process (later plain calls too)
+  const force = opts.force ?? (envForce as KernelPath | undefined) ?? (pinned && available.includes(pinned) ? pinned : undefined);
+  const forcedBy = opts.force ? 'requested' : envForce ? `forced by SEQLAB_KERNEL=${envForce}` : 'the path the checkpoint was trained on';
 
   if (force) {
     const k = (await load(force)) ?? null;
     const path = k ? force : available[0];
     current = k ?? loaded.get(path) ?? tsKernel;
-    info = { path: current.path, available, notes };
+    const why = k ? forcedBy : `${force} was ${forcedBy} but is unavailable (${notes.find((n) => n.startsWith(`${force}:`)) ?? 'did not load'}); running on ${current.path}`;
+    if (!k) kernelNotice(why);
+    info = { path: current.path, available, notes, why };
     selected = true;
+    if (resume !== undefined && resume !== current.path) resumeNotice(resume, current.path);
     return kernelInfo();
   }
 
   const key = `${process.platform}-${process.arch}-${process.versions.node}-${available.join(',')}`;
-  const file = opts.cacheDir ? join(opts.cacheDir, 'seqlab-kernel-path.json') : null;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const file = cacheDir ? join(cacheDir, 'seqlab-kernel-path.json') : null;
   let remembered = false;
   let result = opts.remeasure ? undefined : memo.result;
   if (!result && file && !opts.remeasure && existsSync(file)) {
@@ -181,7 +237,7 @@ export async function selectKernelPath(opts: SelectOptions = {}): Promise<Kernel
     remembered = false;
     if (file) {
       try {
-        mkdirSync(opts.cacheDir!, { recursive: true });
+        mkdirSync(cacheDir!, { recursive: true });
         writeFileSync(file, JSON.stringify({ key, best, timingsMs }, null, 2));
       } catch {
         /* an unwritable cache directory only costs a re-measurement next time */
@@ -191,9 +247,20 @@ export async function selectKernelPath(opts: SelectOptions = {}): Promise<Kernel
   memo.result = result;
   current = loaded.get(result.best) ?? tsKernel;
   const order = [...available].sort((a, b) => (result!.timingsMs[a] ?? Infinity) - (result!.timingsMs[b] ?? Infinity));
-  info = { path: current.path, available: order, timingsMs: result.timingsMs, remembered, notes };
+  const why = [`fastest ${remembered ? 'as measured before' : 'measured'}`, ...whyNotFaster(current.path, available, result.timingsMs)].join('; ');
+  info = { path: current.path, available: order, timingsMs: result.timingsMs, remembered, notes, why };
   selected = true;
+  if (resume !== undefined && resume !== current.path) resumeNotice(resume, current.path);
   return kernelInfo();
+}
+
+/** A resumed run that cannot continue on its checkpoint's path says so. */
+function resumeNotice(was: KernelPath | null, now: KernelPath): void {
+  kernelNotice(
+    was
+      ? `the checkpoint was trained on the ${was} kernel path, which is unavailable here (${notes.find((n) => n.startsWith(`${was}:`)) ?? 'did not load'}); resuming on ${now}, so the numbers will not match an uninterrupted run bit for bit`
+      : `the checkpoint does not record its kernel path (saved by an older Seqlab); resuming on ${now}, which may differ from the one it was trained on`,
+  );
 }
 
 /** Makes `path` current if it is loaded (or loads synchronously-available ones); for tests and the bench. */
@@ -224,5 +291,6 @@ export function disposeKernels(): void {
   current = tsKernel;
   info = { path: 'ts', available: ['ts'], notes };
   selected = false;
+  pinned = null;
   memo.result = undefined;
 }

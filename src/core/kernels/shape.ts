@@ -82,3 +82,20 @@ export function checkDense(d: DenseDims, a: Float32Array, w: Float32Array, last:
   if (backward && last.length !== N * V) throw new Error(`fused dense backward: dy must be [${N}, ${V}], got ${last.length} entries`);
   if (!backward && last.length !== V) throw new Error(`fused dense: b must be [${V}], got ${last.length} entries`);
 }
+
+/**
+ * Softmax cross-entropy's inputs: logits [N, V], labels [N], every label a token id of the
+ * vocabulary. (An out-of-range label used to count as zero loss while still dividing by N.)
+ */
+export function checkXent(N: number, V: number, logits: Float32Array, labels: Int32Array): void {
+  if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+  checkLabels(V, labels);
+}
+
+/** Every label is a token id of a vocabulary of size V. */
+export function checkLabels(V: number, labels: Int32Array): void {
+  for (let n = 0; n < labels.length; n++) {
+    const y = labels[n];
+    if (!(y >= 0 && y < V)) throw new RangeError(`Label ${y} (row ${n}) is outside the vocabulary of size ${V}, so the cross-entropy loss is undefined.`);
+  }
+}

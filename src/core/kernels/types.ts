@@ -87,9 +87,9 @@ export interface DenseDims {
 }
 
 export interface XentResult {
-  /** [N, V]: (softmax − one-hot) / N; zero rows for labels outside [0, V) */
+  /** [N, V]: (softmax − one-hot) / N (a label outside [0, V) is an error) */
   grad: Float32Array;
-  /** [N, 2]: each row's max logit and Σ exp(logit − max); (0, 0) for labels outside [0, V) */
+  /** [N, 2]: each row's max logit and Σ exp(logit − max) */
   stat: Float32Array;
 }
 

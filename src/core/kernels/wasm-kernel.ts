@@ -12,28 +12,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import { bufferPool } from './buffer-pool';
-import { tsKernel } from './reference';
-import { backwardShape, checkDense, forwardShape, KIND_CODE, NR, panelPad } from './shape';
+import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
+import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
+import { pathDisagreement } from './path-check';
+import { backwardShape, checkDense, checkXent, forwardShape, KIND_CODE, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
 
-/** Field slots (i32) of the C args struct, in declaration order (dA, hpT, rhT, xT: unused). */
-const F = {
-  kind: 0, T: 1, B: 2, I: 3, H: 4, ids: 5, need_cache: 6,
-  x: 8, tok: 9, h0: 10, c0: 11, wx: 12, b: 13, wxp: 14, whp: 15,
-  hs: 16, acts: 17, rh: 18, cs: 19, tcs: 20, scratch: 21,
-  dhs: 22, dhT: 23, dcT: 24, dh: 25, dc: 26, dhp: 27, dcp: 28, drh: 29,
-  dA: 30, dApk: 31, whtp: 32, whtp2: 33, wxtp: 34, dx: 35,
-  hpT: 36, rhT: 37, xT: 38, dwx: 39, dwh: 40, db: 41,
-} as const;
-const ARGS_SLOTS = 42;
-/** The dense layer's args struct (dense_core.h dargs): N, D, V, nparts, then its pointers. */
-const DENSE_FIELDS = ['a', 'w', 'b', 'dy', 'wp', 'wtp', 'y', 'da', 'dyt', 'ap', 'dwt', 'dw', 'db', 'logits', 'lab', 'grad', 'stat'] as const;
-type DenseField = (typeof DENSE_FIELDS)[number];
+/** Field slots (i32) of the C args struct and the dense layer's fields (./layout.json). */
+const F = ARGS_SLOT;
+type ArgField = string;
+const DENSE_FIELDS = DARGS_PTRS;
+type DenseField = string;
 /** Args slot (of ARGS_SLOTS i32 each) the dense layer uses: 0 and 1 are forward / backward's. */
 const DENSE_ARGS_SLOT = 2;
 
@@ -160,189 +153,6 @@ class Block {
   }
 }
 
-// ------------------------------------------------------------------ second thread
-
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, ctl: ctlOff, stackTop } = workerData;
-const inst = new WebAssembly.Instance(module, { env: { memory } });
-const ex = inst.exports;
-ex.__stack_pointer.value = stackTop;
-const ctl = new Int32Array(memory.buffer, ctlOff, 16);
-Atomics.store(ctl, 7, 1); // ready
-Atomics.notify(ctl, 7);
-let seen = Atomics.load(ctl, 0);
-function run(op, a, lo, hi) {
-  try {
-    if (op === 1) ex.forward(a, lo, hi);
-    else if (op === 2) ex.backward(a, lo, hi);
-    else if (op === 3) ex.wgrad(a, lo, hi);
-    else if (op === 4) ex.dense_forward(a, lo, hi);
-    else if (op === 5) ex.dense_backward(a, lo, hi);
-  } catch (e) {
-    Atomics.store(ctl, 9, 1);
-  }
-}
-// ctl[14] = (job tag << 8) | next piece: the next piece of job s, or -1 when it is over
-function claim(s, pieces) {
-  const tag = s & 0x7fffff;
-  for (;;) {
-    const v = Atomics.load(ctl, 14);
-    if (v >>> 8 !== tag || (v & 255) >= pieces) return -1;
-    if (Atomics.compareExchange(ctl, 14, v, v + 1) === v) return v & 255;
-  }
-}
-for (;;) {
-  let s = Atomics.load(ctl, 0);
-  if (s === seen) {
-    const t0 = performance.now();
-    let n = 0;
-    while ((s = Atomics.load(ctl, 0)) === seen) {
-      if ((++n & 1023) === 0 && performance.now() - t0 > ctl[8] / 1000) {
-        Atomics.wait(ctl, 0, seen);
-      }
-    }
-  }
-  seen = s;
-  if (Atomics.load(ctl, 6)) break;
-  // a job's fields are read before claiming it; a claim only succeeds while job s is open
-  const op = ctl[2], a = ctl[3];
-  if (ctl[10]) {
-    const n = ctl[11], chunk = ctl[12], pieces = ctl[13];
-    for (let c; (c = claim(s, pieces)) >= 0; ) {
-      run(op, a, c * chunk, Math.min(n, c * chunk + chunk));
-      Atomics.add(ctl, 15, 1);
-      Atomics.notify(ctl, 15);
-    }
-  } else if (claim(s, 1) === 0) {
-    run(op, a, ctl[4], ctl[5]);
-    Atomics.store(ctl, 1, s);
-  }
-}
-parentPort.close();
-`;
-
-class Helper {
-  private worker: Worker | null;
-  private ctl: Int32Array;
-  private seq = 0;
-  private dead = false;
-  constructor(
-    private readonly engine: WasmEngine,
-    private readonly ctlOff: number,
-    stackTop: number,
-    spinMicros: number,
-  ) {
-    this.ctl = new Int32Array(engine.memory.buffer, ctlOff, 16);
-    this.ctl.fill(0);
-    this.ctl[8] = spinMicros;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module: engine.module, memory: engine.memory, ctl: ctlOff, stackTop },
-    });
-    this.worker.unref();
-    this.worker.on('error', () => {
-      this.dead = true;
-    });
-    this.worker.on('exit', () => {
-      this.dead = true;
-    });
-  }
-  /** Waits (≤ ms) until the worker has instantiated the module. */
-  async ready(ms = 5000): Promise<boolean> {
-    const t0 = Date.now();
-    while (Atomics.load(this.ctl, 7) !== 1) {
-      if (this.dead || Date.now() - t0 > ms) return false;
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    return true;
-  }
-  get usable(): boolean {
-    return !this.dead && Atomics.load(this.ctl, 7) === 1;
-  }
-  private nextSeq(): number {
-    return (this.seq = (this.seq + 1) | 0) === 0 ? (this.seq = 1) : this.seq;
-  }
-  /** Claims the next piece of job s (see the worker's claim), or -1. */
-  private claim(s: number, pieces: number): number {
-    const ctl = this.ctl, tag = s & 0x7fffff;
-    for (;;) {
-      const v = Atomics.load(ctl, 14);
-      if (v >>> 8 !== tag || (v & 255) >= pieces) return -1;
-      if (Atomics.compareExchange(ctl, 14, v, v + 1) === v) return v & 255;
-    }
-  }
-  /**
-   * Runs op over [0, n) in pieces of `chunk` (at most 255 pieces) that this thread and the
-   * worker both claim: a worker that starts late (asleep, its core busy) holds nothing up.
-   */
-  runPieces(op: number, args: number, n: number, chunk: number, local: (lo: number, hi: number) => void): void {
-    const ctl = this.ctl;
-    const pieces = Math.ceil(n / chunk);
-    ctl[2] = op;
-    ctl[3] = args;
-    ctl[10] = 1;
-    ctl[11] = n;
-    ctl[12] = chunk;
-    ctl[13] = pieces;
-    Atomics.store(ctl, 15, 0);
-    const s = this.nextSeq();
-    Atomics.store(ctl, 14, (s & 0x7fffff) << 8);
-    Atomics.store(ctl, 0, s);
-    Atomics.notify(ctl, 0);
-    let err: unknown = null;
-    for (let c; (c = this.claim(s, pieces)) >= 0; ) {
-      try {
-        if (!err) local(c * chunk, Math.min(n, c * chunk + chunk));
-      } catch (e) {
-        err = e;
-      }
-      Atomics.add(ctl, 15, 1);
-    }
-    // the worker's last piece: spin a little, then wait in short naps (a loaded machine may
-    // have put the worker on this thread's core)
-    for (let k = 0, f; (f = Atomics.load(ctl, 15)) !== pieces; ) {
-      if (++k > 20000) Atomics.wait(ctl, 15, f, 0.2);
-    }
-    if (err) throw err;
-    if (Atomics.load(ctl, 9)) {
-      ctl[9] = 0;
-      throw new Error('fused recurrent (wasm worker): kernel trapped');
-    }
-  }
-  /** Starts op on the worker for [lo, hi); returns a function that waits for it. */
-  start(op: number, args: number, lo: number, hi: number): () => void {
-    const ctl = this.ctl;
-    ctl[2] = op;
-    ctl[3] = args;
-    ctl[4] = lo;
-    ctl[5] = hi;
-    ctl[10] = 0;
-    const s = this.nextSeq();
-    Atomics.store(ctl, 14, (s & 0x7fffff) << 8);
-    Atomics.store(ctl, 0, s);
-    Atomics.notify(ctl, 0);
-    return () => {
-      while (Atomics.load(ctl, 1) !== s) {
-        /* spin: the worker finishes its half about when we finish ours */
-      }
-      if (Atomics.load(ctl, 9)) {
-        ctl[9] = 0;
-        throw new Error('fused recurrent (wasm worker): kernel trapped');
-      }
-    };
-  }
-  dispose(): void {
-    if (!this.worker) return;
-    Atomics.store(this.ctl, 6, 1);
-    Atomics.store(this.ctl, 0, (this.seq + 1) | 0);
-    Atomics.notify(this.ctl, 0);
-    void this.worker.terminate();
-    this.worker = null;
-    this.dead = true;
-  }
-}
-
 // ------------------------------------------------------------------ engine
 
 export interface WasmEngineOptions {
@@ -416,18 +226,24 @@ export class WasmEngine {
     this.argsOff = this.heap.alloc(ARGS_SLOTS * 4 * 4); // room for a few arg blocks
   }
 
-  /** Starts the second thread; resolves false when it cannot start. */
-  async startHelper(spinMicros = 2000): Promise<boolean> {
+  /** Starts the second thread; resolves false when it cannot start (`hooks`: tests only). */
+  async startHelper(spinMicros = 2000, hooks?: HelperHooks): Promise<boolean> {
     if (this.helper?.usable) return true;
-    const ctl = this.heap.alloc(64);
+    this.helper?.dispose();
+    const ctl = this.heap.alloc(CTL_INTS * 4);
     const stack = this.heap.alloc(256 * 1024);
-    this.helper = new Helper(this, ctl, stack + 256 * 1024, spinMicros);
+    this.helper = new Helper(this, ctl, stack + 256 * 1024, spinMicros, hooks);
     const ok = await this.helper.ready();
     if (!ok) {
       this.helper.dispose();
       this.helper = null;
     }
     return ok;
+  }
+
+  /** The second thread, when started (tests: the protocol's stress test). */
+  get helperThread(): Helper | null {
+    return this.helper;
   }
 
   get threads(): number {
@@ -450,30 +266,27 @@ export class WasmEngine {
     return new Int32Array(this.memory.buffer);
   }
 
-  /** Runs op over [0, n), halves on two threads when `split` and the helper is up. */
-  run(op: 1 | 2 | 3 | 4 | 5, args: number, n: number, split: boolean): void {
+  /**
+   * Runs op (1 forward rows, 2 backward rows, 3 weight-gradient panels, 4 dense rows, 5 dense
+   * backward parts) over [0, n) in pieces of `chunk` that both threads claim when `split` and
+   * the helper is up (./wasm-helper.ts).
+   */
+  runPieces(op: 1 | 2 | 3 | 4 | 5, args: number, n: number, chunk: number, split: boolean): void {
     const ex = this.ex;
     const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : ex.dense_backward;
-    if (split && n >= 2 && this.helper?.usable) {
-      const mid = n >> 1;
-      const wait = this.helper.start(op, args, mid, n);
-      fn(args, 0, mid);
-      wait();
-    } else {
-      fn(args, 0, n);
-    }
-  }
-
-  /**
-   * Runs a recurrent phase (1 forward rows, 2 backward rows, 3 weight-gradient panels) over
-   * [0, n) in pieces of `chunk` that both threads claim when `split` and the helper is up.
-   */
-  runPieces(op: 1 | 2 | 3, args: number, n: number, chunk: number, split: boolean): void {
-    const ex = this.ex;
-    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : ex.wgrad;
-    chunk = Math.max(chunk, Math.ceil(n / 255));
+    chunk = Math.max(chunk, Math.ceil(n / MAX_PIECES));
     if (split && n > chunk && this.helper?.usable) this.helper.runPieces(op, args, n, chunk, (lo, hi) => fn(args, lo, hi));
     else fn(args, 0, n);
+  }
+
+  /** Runs op over [0, n) as two pieces (the dense layer) when `split` and the helper is up. */
+  run(op: 4 | 5, args: number, n: number, split: boolean): void {
+    this.runPieces(op, args, n, Math.ceil(n / 2), split && n >= 2);
+  }
+
+  /** Allocates heap bytes for good (tests). */
+  alloc(bytes: number): number {
+    return this.heap.alloc(bytes);
   }
 
   track(owner: object, block: Block): void {
@@ -489,16 +302,20 @@ export class WasmEngine {
     const v = this.i32();
     const base = off >> 2;
     v.set(ints, base);
-    DENSE_FIELDS.forEach((f, i) => (v[base + 4 + i] = ptrs[f] ?? 0));
+    DENSE_FIELDS.forEach((f, i) => (v[base + DARGS_INTS + i] = ptrs[f] ?? 0));
     return off;
   }
 
-  writeArgs(slot: number, fields: Partial<Record<keyof typeof F, number>>): number {
+  writeArgs(slot: number, fields: Partial<Record<ArgField, number>>): number {
     const off = this.argsOff + slot * ARGS_SLOTS * 4;
     const v = this.i32();
     const base = off >> 2;
     v.fill(0, base, base + ARGS_SLOTS);
-    for (const [k, val] of Object.entries(fields)) v[base + F[k as keyof typeof F]] = val ?? 0;
+    for (const [k, val] of Object.entries(fields)) {
+      const at = F[k];
+      if (at === undefined) throw new Error(`writeArgs: no field ${k} in the layout`);
+      v[base + at] = val ?? 0;
+    }
     return off;
   }
 
@@ -552,7 +369,7 @@ export class WasmKernel implements RecurrentKernel {
 
   /** Softmax cross-entropy (dense_core.h xent_rows), one thread: ~30 µs at the textbook's shapes. */
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {
-    if (logits.length !== N * V || labels.length !== N) throw new Error(`softmaxXent: logits must be [${N}, ${V}] and labels [${N}]`);
+    checkXent(N, V, logits, labels);
     const e = this.engine;
     const tmp = new Block(e.heap, [['logits', N * V * 4], ['lab', N * 4], ['grad', N * V * 4], ['stat', 2 * N * 4]]);
     try {
@@ -763,38 +580,13 @@ export class WasmKernel implements RecurrentKernel {
 let engine: WasmEngine | null = null;
 
 /**
- * Start-up check of the relaxed module: a small GRU and LSTM step (dense and token input,
- * forward and all gradients) must agree with the TypeScript reference. Relaxed SIMD leaves
- * fused or unfused multiply-add to the hardware; anything beyond that falls back to SIMD128.
+ * Start-up check of the relaxed module (./path-check.ts): relaxed SIMD leaves fused or unfused
+ * multiply-add to the hardware; anything beyond that falls back to SIMD128.
  */
 export function relaxedAgrees(e: WasmEngine): boolean {
   const k = new WasmKernel(e, 'wasm-simd', false);
-  let seed = 7;
-  const rnd = (n: number, sc: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296 - 0.5) * 2 * sc);
-  const near = (a: Float32Array | null, b: Float32Array | null): boolean => {
-    if (!a || !b) return a === b;
-    let scale = 1e-3;
-    for (const v of b) scale = Math.max(scale, Math.abs(v));
-    for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= 1e-4 * scale)) return false;
-    return a.length === b.length;
-  };
   try {
-    for (const [kind, ids] of [['gru', false], ['lstm', true]] as const) {
-      const T = 3, B = 5, I = 7, H = 20, N = (kind === 'gru' ? 3 : 4) * H;
-      const x = ids ? Int32Array.from({ length: T * B }, (_, i) => (i * 3) % I) : rnd(T * B * I, 1);
-      const h0 = rnd(B * H, 0.5), c0 = kind === 'lstm' ? rnd(B * H, 0.5) : null;
-      const w = { wx: rnd(I * N, 0.5), wh: rnd(H * N, 0.5), b: rnd(N, 0.2) };
-      const dhs = rnd(T * B * H, 1);
-      const a = k.forward(kind, { T, B, I, H }, x, h0, c0, w);
-      const r = tsKernel.forward(kind, { T, B, I, H }, x, h0, c0, w);
-      if (!near(a.hs, r.hs) || !near(a.cT, r.cT)) return false;
-      const ga = k.backward(a.cache!, dhs, null, null);
-      const gr = tsKernel.backward(r.cache!, dhs, null, null);
-      for (const key of ['dx', 'dh0', 'dc0', 'dwx', 'dwh', 'db'] as const) if (!near(ga[key], gr[key])) return false;
-    }
-    return true;
-  } catch {
-    return false;
+    return pathDisagreement(k) === null;
   } finally {
     k.clearPacked();
   }

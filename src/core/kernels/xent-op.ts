@@ -5,53 +5,23 @@
  * dispatches and ~4 ms per training step at the textbook's shapes; this pass costs ~0.03 ms
  * in the current kernel's C (native/src/dense_core.h xent_rows) and ~0.5 ms in the
  * TypeScript loop below (kernels without it). Rows are reduced in float64 (the composite op
- * rounds each step to float32: differences ~1e-7). A label outside [0, V) contributes
- * nothing, as its all-zero one-hot row does there.
+ * rounds each step to float32: differences ~1e-7). A label outside [0, V) is an error on
+ * every path (./shape.ts checkXent), not a silent zero.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bufferPool } from './buffer-pool';
+import { checkLabels } from './shape';
+import { tsXent, xentLoss } from './xent-ts';
 import { currentKernel } from './select';
 import { readValues, release, tensorFrom } from './tensor-io';
-import type { RecurrentKernel, XentResult } from './types';
+import type { RecurrentKernel } from './types';
 
-/** The TypeScript version of dense_core.h xent_rows. */
-export function tsXent(N: number, V: number, l: Float32Array, y: Int32Array): XentResult {
-  const grad = bufferPool.take(N * V);
-  const stat = bufferPool.take(2 * N);
-  for (let n = 0, o = 0; n < N; n++, o += V) {
-    const label = y[n];
-    if (!(label >= 0 && label < V)) {
-      grad.fill(0, o, o + V);
-      stat[2 * n] = stat[2 * n + 1] = 0;
-      continue;
-    }
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) max = Math.max(max, l[o + j]);
-    let sum = 0;
-    for (let j = 0; j < V; j++) sum += grad[o + j] = Math.exp(l[o + j] - max);
-    // softmax / N in float32, minus one-hot / N
-    const scale = 1 / (sum * N);
-    for (let j = 0; j < V; j++) grad[o + j] *= scale;
-    grad[o + label] -= 1 / N;
-    stat[2 * n] = max;
-    stat[2 * n + 1] = sum;
-  }
-  return { grad, stat };
-}
-
-/** The mean loss from the per-row stats: Σ (max + log Σexp − logit of the label) / N. */
-export function xentLoss(N: number, V: number, l: Float32Array, y: Int32Array, stat: Float32Array): number {
-  let total = 0;
-  for (let n = 0; n < N; n++) {
-    const label = y[n];
-    if (label >= 0 && label < V) total += stat[2 * n] + Math.log(stat[2 * n + 1]) - l[n * V + label];
-  }
-  return total / N;
-}
+export { tsXent, xentLoss } from './xent-ts';
 
 export function fusedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, opts: { kernel?: RecurrentKernel } = {}): tf.Scalar {
   const [N, V] = logits.shape;
   const y = Int32Array.from(labels.dataSync() as ArrayLike<number>);
+  checkLabels(V, y);
   const kernel = opts.kernel ?? currentKernel();
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const l = readValues(args[0] as tf.Tensor);

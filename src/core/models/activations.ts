@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeqlabError } from '../util/errors';
-import type { ActivationsResult } from '../training/protocol';
+import type { ActivationsResult } from '../../protocol/training';
 import { disposeState, type RecurrentLM } from './rnn-lm';
 
 /** Longest sequence recorded at once (the heatmap cannot show more; the payload stays small). */

@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeqlabError } from '../util/errors';
 import { writeFileAtomic } from '../util/fs';
-import type { EpochMetrics } from './protocol';
+import type { EpochMetrics } from '../../protocol/training';
+import { isSelected, kernelInfo, PATH_ORDER } from '../kernels/select';
+import type { KernelPath } from '../kernels/types';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -39,6 +41,8 @@ export interface LoadedCheckpoint {
   job: string;
   epoch: number;
   history: EpochMetrics[];
+  /** the fused-kernel path it was trained on (meta.json); null when it does not say (older Seqlab, or not fused) */
+  kernelPath: KernelPath | null;
 }
 
 /**
@@ -58,7 +62,8 @@ export function writeCheckpoint(root: string, job: string, epoch: number, histor
   try {
     writeFiles(tmp);
     writeFileSync(join(tmp, 'history.json'), JSON.stringify(history));
-    writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ job, epoch, savedAt: new Date().toISOString() }));
+    // the kernel path it trained on: a resume asks for the same one (bit-exact only there)
+    writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ job, epoch, savedAt: new Date().toISOString(), kernelPath: isSelected() ? kernelInfo().path : undefined }));
     const final = join(root, name);
     // Re-saving the same epoch (e.g. the end of a run that just saved) replaces it; the old
     // pointer keeps naming a readable folder until the new pointer is in place.
@@ -110,7 +115,14 @@ export function readCheckpoint(root: string, expectJob?: string): LoadedCheckpoi
   if (!/^epoch-\d+$/.test(p.current) || !existsSync(dir)) throw new SeqlabError(`The checkpoint is incomplete: its folder ${p.current} is missing.`, 'checkpoint');
   const history = readJson(join(dir, 'history.json'), 'history.json');
   if (!Array.isArray(history)) throw new SeqlabError('The checkpoint is corrupted: history.json is not a list.', 'checkpoint');
-  return { dir, job: p.job, epoch: Number(p.epoch), history: history as EpochMetrics[] };
+  let kernelPath: KernelPath | null = null;
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { kernelPath?: unknown };
+    if (PATH_ORDER.includes(meta.kernelPath as KernelPath)) kernelPath = meta.kernelPath as KernelPath;
+  } catch {
+    /* meta.json is informational; without it the path is unknown */
+  }
+  return { dir, job: p.job, epoch: Number(p.epoch), history: history as EpochMetrics[], kernelPath };
 }
 
 // ---------------------------------------------------------------- tensors

@@ -25,6 +25,12 @@ export function positiveNumber(what: string) {
   return z.number({ error }).positive({ error });
 }
 
+/** A number in [0, 1): dropout rates, held-out fractions. */
+export function fractionBelowOne(what: string) {
+  const error = (i: { input?: unknown }) => `${what} must be at least 0 and below 1, got ${shown(i.input)}.`;
+  return z.number({ error }).min(0, { error }).lt(1, { error });
+}
+
 /**
  * One sentence for the first failed check: the field's own sentence when it has one (they end
  * with a full stop), else "<what> is invalid: <key>: <zod's message>."

@@ -18,7 +18,7 @@ import { loadTensors, readCheckpoint, readCheckpointJson, saveTensors, writeJson
 import { parseLMConfig, type LMConfig } from './lm-config';
 import { loadLMData, TextCodec, type LMData } from './lm-data';
 import { LMTrainer, modelConfigOf } from './lm-trainer';
-import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from './protocol';
+import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult } from '../../protocol/training';
 import { registerJob, type Job, type JobContext, type JobFactory } from './run';
 
 export const LM_JOB = 'lm';
@@ -121,9 +121,10 @@ function loadLMFrom(ckpt: LoadedCheckpoint, opts: { impl?: Impl; epochs?: number
   return { config, codec, model, epoch: ckpt.epoch, history: ckpt.history };
 }
 
-async function prepareKernels(config: LMConfig): Promise<void> {
-  // The fused op runs on whichever kernel path is fastest here; measured once per process.
-  if (config.impl === 'fused') await selectKernelPath();
+async function prepareKernels(config: LMConfig, ckpt?: LoadedCheckpoint): Promise<void> {
+  // The fused op runs on whichever kernel path is fastest here (measured once, remembered); a
+  // resumed run asks for its checkpoint's path and is told when it cannot have it.
+  if (config.impl === 'fused') await selectKernelPath(ckpt ? { resumePath: ckpt.kernelPath } : {});
 }
 
 export const lmJobFactory: JobFactory = {
@@ -137,7 +138,7 @@ export const lmJobFactory: JobFactory = {
   async load(ckpt, overrides) {
     const loaded = loadLMFrom(ckpt, { epochs: overrides.epochs });
     try {
-      await prepareKernels(loaded.config);
+      await prepareKernels(loaded.config, ckpt);
       const data: LMData = await loadLMData(loaded.config);
       const rebuilt = data.codec.vocab.idxToToken;
       const saved = loaded.codec.vocab.idxToToken;

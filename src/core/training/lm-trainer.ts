@@ -18,7 +18,7 @@ import { gradClipping } from './grad-clipping';
 import { loadOptimizerState, saveOptimizerState } from './optimizer-state';
 import type { LMConfig } from './lm-config';
 import type { LMData } from './lm-data';
-import type { EpochMetrics, GenerateResult } from './protocol';
+import type { EpochMetrics, GenerateResult } from '../../protocol/training';
 import type { JobContext } from './run';
 
 export function modelConfigOf(c: LMConfig, vocabSize: number): ModelConfig {

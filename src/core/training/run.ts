@@ -2,14 +2,14 @@
  * Generic run machinery: a run = a config + a Job. The Run drives the job epoch by epoch and
  * owns everything that is not model-specific: pause / resume / stop at batch boundaries,
  * checkpoints every N epochs and at the end (atomic, see ./checkpoint.ts), resuming the epoch
- * count and the metrics history, and the typed events of ./protocol.ts.
+ * count and the metrics history, and the typed events of src/protocol/training.ts.
  *
  * How to plug a job in (e.g. seq2seq translation):
  *   1. Implement `Job` (train one epoch, save its files, optionally sample/generate) and a
  *      `JobFactory` with `create(config)` (validate; throw SeqlabError on bad values) and
  *      `load(checkpoint, overrides)` (rebuild from a checkpoint folder written by `save`).
  *   2. `registerJob(factory)` in your module and add one import line to ./jobs.ts so the
- *      worker and the CLI know the kind. Start it with `{type:'start', config: {job: kind, …}}`.
+ *      training process and the CLI know the kind. Start it with `{type:'start', config: {job: kind, …}}`.
  *   3. Inside `trainEpoch`, call `await ctx.between()` after every batch (it yields to the
  *      event loop so pause/stop messages arrive, waits while paused, and throws RunStopped on
  *      stop — do not catch it), and `ctx.progress(batch, batches, loss)` as often as you like.
@@ -17,7 +17,7 @@
  */
 import { SeqlabError } from '../util/errors';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type LoadedCheckpoint } from './checkpoint';
-import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult, RunEvent, RunState, StartCommand } from './protocol';
+import type { ActivationsRequest, ActivationsResult, EpochMetrics, GenerateRequest, GenerateResult, RunEvent, RunState, StartCommand } from '../../protocol/training';
 
 /** Thrown by `JobContext.between()` when a stop was requested; the Run catches it. */
 export class RunStopped extends Error {

@@ -1,16 +1,16 @@
 /**
- * What a training worker does with each command, independent of how messages travel: the
- * worker entry (src/worker/worker.ts) feeds it parentPort messages; tests and the CLI can drive
+ * What the training process does with each command, independent of how messages travel: the
+ * process entry (src/worker/train-process.ts) feeds it IPC messages; tests and the CLI can drive
  * it in-process. One run at a time; generate/activations requests are answered between batches
  * from the running (or last) model, or from a checkpoint folder when the request names one.
  */
 import { initBackend, type BackendChoice } from '../backend';
 import { bufferPool } from '../kernels/buffer-pool';
-import { disposeKernels, isSelected, kernelLabel, selectKernelPath } from '../kernels';
+import { disposeKernels, isSelected, kernelLabel, kernelNote, onKernelNotice, selectKernelPath } from '../kernels';
 import { SeqlabError } from '../util/errors';
 import { loadLMCheckpoint, lmActivations } from './lm-job';
 import { predictIds } from '../models/predict';
-import { parseCommand, type ActivationsRequest, type Command, type GenerateRequest, type RunEvent, type StartCommand } from './protocol';
+import { parseCommand, type ActivationsRequest, type Command, type GenerateRequest, type RunEvent, type StartCommand } from '../../protocol/training';
 import { createJob, Run, type Job } from './run';
 import './jobs';
 
@@ -61,7 +61,7 @@ export class TrainingSession {
 
   private async start(cmd: StartCommand): Promise<void> {
     if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'stopping')) {
-      throw new SeqlabError('A run is already in progress in this worker; stop it first.');
+      throw new SeqlabError('A run is already in progress in this training process; stop it first.');
     }
     this.emit({ type: 'state', runId: cmd.runId, state: 'starting' });
     if (cmd.backend || !this.backend) {
@@ -72,7 +72,10 @@ export class TrainingSession {
     if (cmd.kernelCacheDir) await selectKernelPath({ cacheDir: cmd.kernelCacheDir });
     const { job, epoch, history } = await createJob(cmd);
     // After createJob: a job may select the kernel path itself.
-    this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, computation: job.computation?.() });
+    // the run's info: which kernel path runs and why (and, mid-run, any fallback notice)
+    const ready = () => this.emit({ type: 'ready', backend: this.backendName, kernel: isSelected() ? kernelLabel() : undefined, kernelNote: isSelected() ? kernelNote() : undefined, computation: job.computation?.() });
+    ready();
+    const stopNotices = onKernelNotice(ready);
     this.job?.dispose();
     this.job = job;
     const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });
@@ -84,7 +87,10 @@ export class TrainingSession {
         /* already reported as an error event */
       })
       // the recycled step arrays of this run's shapes are garbage once it ends
-      .finally(() => bufferPool.clear());
+      .finally(() => {
+        stopNotices();
+        bufferPool.clear();
+      });
   }
 
   /** Resolves when the current run (if any) has ended. */

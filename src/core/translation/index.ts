@@ -1,5 +1,5 @@
 /**
- * Machine translation (d2l 9.5–9.8): what the UI, the worker and the CLI use.
+ * Machine translation (d2l 9.5–9.8): what the UI, the training process and the CLI use.
  *
  *   translate(checkpointDir, 'go .', { beam: 3, alpha: 0.75, maxLen: 10, tree: true })
  *     → { translations: [{ text, score, … }], unknown: [{ token, index }], tree?: { nodes } }

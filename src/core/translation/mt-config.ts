@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SeqlabError } from '../util/errors';
-import { formatConfigIssue, nonNegativeInt, positiveInt, positiveNumber } from '../training/config-fields';
+import { formatConfigIssue, fractionBelowOne, nonNegativeInt, positiveInt, positiveNumber } from '../training/config-fields';
 import { MT_PRESETS, type MtPresetName } from '../training/presets';
 import { TRANSLATOR_NAMES } from './registry';
 
@@ -40,10 +40,7 @@ export const MtConfigSchema = z
     embedSize: positiveInt('embedSize').default(32).describe('Embedding size of source and target words.'),
     numHiddens: positiveInt('numHiddens').default(32).describe('Hidden units of each GRU layer.'),
     numLayers: positiveInt('numLayers').default(2).describe('GRU layers of the encoder and of the decoder.'),
-    dropout: z
-      .number({ error: (i) => `dropout must be at least 0 and below 1, got ${String(i.input)}.` })
-      .min(0, { error: (i) => `dropout must be at least 0 and below 1, got ${String(i.input)}.` })
-      .lt(1, { error: (i) => `dropout must be at least 0 and below 1, got ${String(i.input)}.` })
+    dropout: fractionBelowOne('dropout')
       .default(0.1)
       .describe('Dropout between GRU layers.'),
     lr: positiveNumber('learning rate').default(0.005).describe('Learning rate of Adam.'),
@@ -51,10 +48,7 @@ export const MtConfigSchema = z
     batchSize: positiveInt('batchSize').default(64).describe('Sentence pairs per minibatch.'),
     clip: positiveNumber('clip').default(1).describe('Gradient clipping threshold θ on the global norm.'),
     seed: nonNegativeInt('seed').default(0).describe('Seed of the initial weights, the shuffling and dropout.'),
-    validFraction: z
-      .number({ error: (i) => `The held-out fraction must be at least 0 and below 1, got ${String(i.input)}.` })
-      .min(0, { error: (i) => `The held-out fraction must be at least 0 and below 1, got ${String(i.input)}.` })
-      .lt(1, { error: (i) => `The held-out fraction must be at least 0 and below 1, got ${String(i.input)}.` })
+    validFraction: fractionBelowOne('The held-out fraction')
       .default(0)
       .describe('Fraction of the pairs held out for BLEU after training and every evalEvery epochs (0 = none, as the book).'),
     evalEvery: nonNegativeInt('evalEvery').default(0).describe('Held-out BLEU every this many epochs (0 = only at the end).'),

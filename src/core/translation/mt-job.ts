@@ -1,5 +1,5 @@
 /**
- * The translation job for the shared run machinery (../training/run.ts): the worker and the
+ * The translation job for the shared run machinery (../training/run.ts): the training process and the
  * CLI start, pause, stop, checkpoint and resume it like a language-model run. Importing this
  * module registers the job kind 'mt'.
  */
@@ -9,7 +9,7 @@ import { resolveDataset, type ResolveOptions } from '../data/resolve';
 import { selectKernelPath } from '../kernels';
 import { registerJob, type Job, type JobContext, type JobFactory } from '../training/run';
 import type { LoadedCheckpoint } from '../training/checkpoint';
-import type { GenerateRequest, GenerateResult } from '../training/protocol';
+import type { GenerateRequest, GenerateResult } from '../../protocol/training';
 import { MT_JOB, resolveMtConfig, type MtConfig } from './mt-config';
 import { loadMtModel, readMtFiles, restoreAdam, saveMtFiles } from './mt-checkpoint';
 import { gruImpl } from './gru';
@@ -69,8 +69,9 @@ export class MtJob implements Job {
  * The seq2seq GRUs run on the fused op, whose kernel path (native, WASM SIMD, TS) is measured
  * once per process; the pure-TS path is several times slower at the larger presets.
  */
-export async function prepareMtKernels(): Promise<void> {
-  if (gruImpl() === 'fused') await selectKernelPath();
+export async function prepareMtKernels(ckpt?: LoadedCheckpoint): Promise<void> {
+  // a resumed run asks for its checkpoint's path (and is told when it cannot have it)
+  if (gruImpl() === 'fused') await selectKernelPath(ckpt ? { resumePath: ckpt.kernelPath } : {});
 }
 
 /** Builds a fresh translation job from a config and the pairs text. */
@@ -98,6 +99,7 @@ export const mtJobFactory: JobFactory = {
   },
   async load(ckpt: LoadedCheckpoint, overrides: { epochs?: number }): Promise<Job> {
     const files = readMtFiles(ckpt.dir);
+    await prepareMtKernels(ckpt);
     return loadMtJob(ckpt.dir, await readPairsText(files.config.pairs, { dataDirectory: files.config.dataDirectory }), overrides);
   },
 };

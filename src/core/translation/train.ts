@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random';
 import { SeqlabError } from '../util/errors';
-import type { EpochMetrics } from '../training/protocol';
+import type { EpochMetrics } from '../../protocol/training';
 import { corpusBleu, type CorpusBleu } from '../metrics/bleu';
 import { gradClipping } from '../training/grad-clipping';
 import { maskedSoftmaxCELoss } from './loss';

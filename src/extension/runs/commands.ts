@@ -102,7 +102,7 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
 
 const CELLS: { label: string; description: string; value: Cell }[] = LANGUAGE_MODELS.map((m) => ({ label: m.label, description: m.description, value: m.name }));
 
-/** The guided pick (or `args` from a test): creates the run, starts it in the worker, opens its dashboard. */
+/** The guided pick (or `args` from a test): creates the run, starts it in a training process, opens its dashboard. */
 export async function trainLanguageModel(s: Services, args: TrainArgs = {}): Promise<string | undefined> {
   if (!s.manager.available) {
     throw new SeqlabError('Training is not available in this build: the training process (dist/train-process.js) is missing.', 'not-available');

@@ -20,7 +20,7 @@ export class RunRegistry {
 
   constructor(
     readonly dir: string,
-    /** Whether a worker is training the run right now (so a reload does not mark it interrupted). */
+    /** Whether a training process is training the run right now (so a reload does not mark it interrupted). */
     private readonly isLive: (id: string) => boolean = () => false,
   ) {
     mkdirSync(dir, { recursive: true });
@@ -62,7 +62,7 @@ export class RunRegistry {
     } else {
       for (const r of parsed.data.runs) this.runs.set(r.id, r);
     }
-    // A run that was training when the window closed has no worker any more.
+    // A run that was training when the window closed has no training process any more.
     for (const r of this.runs.values()) {
       if ((r.status === 'running' || r.status === 'paused' || r.status === 'queued') && !this.isLive(r.id)) {
         this.runs.set(r.id, { ...r, status: 'interrupted', updated: Date.now() });

@@ -1,50 +1,19 @@
 /**
- * Runs training in child processes (dist/train-process.js), never on the extension host's
- * thread and never inside its process: one process per active run, speaking the validated protocol of src/core/training/protocol.ts.
+ * Runs training in child processes (TrainingProcess, src/core/training/process-client.ts,
+ * forking dist/train-process.js), never on the extension host's thread and never inside its
+ * process: one process per active run, speaking the validated training protocol.
  * Events update the registry (status, metrics, samples, checkpoint) and reach open dashboards.
  */
 import { existsSync } from 'node:fs';
-import { fork, type ChildProcess } from 'node:child_process';
 import { SeqlabError } from '../../core/util/errors';
-import { parseEvent, type Command, type GenerateResult, type ActivationsResult, type RunEvent } from '../../core/training/protocol';
+import type { Command, GenerateResult, ActivationsResult, RunEvent } from '../../protocol/training';
+import { TrainingProcess } from '../../core/training/process-client';
 import type { RunRecord } from '../../protocol/runs';
-import { TRAINING_EXEC_ARGV } from '../../core/training/gc-tuning';
 import type { RunRegistry } from './registry';
 
-/** A training process as the manager uses it (a forked child: see ./trainProcess.ts). */
-class TrainingProcess {
-  private readonly child: ChildProcess;
-  constructor(path: string) {
-    this.child = fork(path, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [...process.execArgv, ...TRAINING_EXEC_ARGV] });
-    // Keep the last stderr lines: they explain a crash.
-    this.child.stderr?.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-2000);
-    });
-  }
-  stderr = '';
-  postMessage(m: unknown): void {
-    if (this.child.connected) this.child.send(m as never);
-  }
-  on(event: 'message', fn: (m: unknown) => void): void;
-  on(event: 'error', fn: (e: Error) => void): void;
-  on(event: 'exit', fn: (code: number | null, signal?: string | null) => void): void;
-  on(event: string, fn: (...a: never[]) => void): void {
-    this.child.on(event, fn as (...a: unknown[]) => void);
-  }
-  once(event: 'exit', fn: () => void): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) fn();
-    else this.child.once(event, fn);
-  }
-  terminate(): Promise<void> {
-    this.child.kill('SIGKILL');
-    return Promise.resolve();
-  }
-}
-
 interface Active {
-  worker: TrainingProcess;
+  proc: TrainingProcess;
   runId: string;
-  pending: Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
 }
 
 export interface RunManagerOptions {
@@ -54,9 +23,9 @@ export interface RunManagerOptions {
   log: (message: string) => void;
   /** The folder holding a named data set (resolved, and downloaded if need be, on the host), passed to the job. */
   dataDirectory?: (corpus: string) => Promise<string | undefined>;
+  /** Where the training process remembers the measured fastest kernel path (the global storage). */
+  kernelCacheDir?: string;
 }
-
-let requestCounter = 0;
 
 export class RunManager {
   private readonly active = new Map<string, Active>();
@@ -87,11 +56,11 @@ export class RunManager {
     }
   }
 
-  /** The job config the worker's 'lm' job reads (src/core/training/lm-config.ts); `hyper` adds to it. */
-  static jobConfig(r: RunRecord, checkpointEvery: number, dataDir?: string): Record<string, unknown> {
+  /** The job config the training process's 'lm' job reads (src/core/training/lm-config.ts); `hyper` adds to it. */
+  static jobConfig(r: RunRecord, checkpointEvery: number, dataDirectory?: string): Record<string, unknown> {
     if (r.kind === 'translator') {
       // src/core/translation/mt-config.ts: unknown keys are refused, so only its own.
-      return { job: 'mt', pairs: r.data, epochs: r.epochs, checkpointEvery, ...(dataDir ? { dataDirectory: dataDir } : {}), ...r.hyper };
+      return { job: 'mt', pairs: r.data, epochs: r.epochs, checkpointEvery, ...(dataDirectory ? { dataDirectory } : {}), ...r.hyper };
     }
     return {
       job: 'lm',
@@ -103,7 +72,7 @@ export class RunManager {
       bidirectional: r.model.bidirectional,
       epochs: r.epochs,
       checkpointEvery,
-      ...(dataDir ? { dataDirectory: dataDir } : {}),
+      ...(dataDirectory ? { dataDirectory } : {}),
       ...r.hyper,
     };
   }
@@ -115,9 +84,9 @@ export class RunManager {
     if (this.active.has(id) || this.starting.has(id)) throw new SeqlabError(`The run "${r.name}" is already training.`, 'busy');
     const resume = opts.resume ?? Boolean(r.checkpoint);
     this.starting.add(id);
-    let dataDir: string | undefined;
+    let dataDirectory: string | undefined;
     try {
-      dataDir = await this.opts.dataDirectory?.(r.data);
+      dataDirectory = await this.opts.dataDirectory?.(r.data);
     } finally {
       this.starting.delete(id);
     }
@@ -126,10 +95,11 @@ export class RunManager {
     this.send(a, {
       type: 'start',
       runId: id,
-      config: RunManager.jobConfig(r, this.opts.checkpointInterval(), dataDir),
+      config: RunManager.jobConfig(r, this.opts.checkpointInterval(), dataDirectory),
       checkpointDir: this.registry.checkpointDir(id),
       resume: resume && Boolean(r.checkpoint),
       backend: this.opts.backend(),
+      kernelCacheDir: this.opts.kernelCacheDir,
     });
   }
 
@@ -140,7 +110,7 @@ export class RunManager {
   async resume(id: string): Promise<void> {
     const a = this.active.get(id);
     if (a) return this.send(a, { type: 'resume' });
-    // Paused when the window closed: the worker is gone, continue from the checkpoint.
+    // Paused when the window closed: its process is gone, continue from the checkpoint.
     await this.start(id, { resume: true });
   }
 
@@ -154,7 +124,7 @@ export class RunManager {
     this.send(a, { type: 'stop' });
   }
 
-  /** Deletes a run: its worker is ended first so nothing writes into a removed folder. */
+  /** Deletes a run: its training process is ended first so nothing writes into a removed folder. */
   async delete(id: string): Promise<RunRecord | undefined> {
     const a = this.active.get(id);
     if (a) {
@@ -165,40 +135,23 @@ export class RunManager {
   }
 
   /**
-   * Ends a worker by asking it to shut down (it stops its run and closes its port), and only
-   * terminates it if it does not exit in time: terminating a thread in the middle of native
-   * tfjs-node work can take the whole extension host down.
+   * Ends a training process by asking it to shut down (it stops its run and exits), and kills it
+   * only if it does not exit in time.
    */
   private retire(a: Active, graceMs = 15_000): Promise<void> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => void a.worker.terminate().finally(finish), graceMs);
-      a.worker.once('exit', finish);
-      try {
-        a.worker.postMessage({ type: 'shutdown' });
-      } catch {
-        finish();
-      }
-    });
+    return a.proc.dispose(graceMs);
   }
 
   async generate(id: string, req: { prefix: string; length: number; temperature?: number; topK?: number; seed?: number }): Promise<GenerateResult> {
-    const result = await this.request(id, (requestId, checkpointDir) => ({ type: 'generate', requestId, checkpointDir, ...req }));
-    return result as GenerateResult;
+    return this.request(id, (p, checkpointDir) => p.generate({ ...req, checkpointDir }));
   }
 
   async activations(id: string, text: string): Promise<ActivationsResult> {
-    return (await this.request(id, (requestId, checkpointDir) => ({ type: 'activations', requestId, text, checkpointDir }))) as ActivationsResult;
+    return this.request(id, (p, checkpointDir) => p.activations({ text, checkpointDir }));
   }
 
-  /** A request to the run's worker, or to a short-lived worker reading its checkpoint. */
-  private async request(id: string, make: (requestId: string, checkpointDir: string | undefined) => Command): Promise<unknown> {
+  /** A request to the run's process, or to a short-lived process reading its checkpoint. */
+  private async request<R>(id: string, ask: (p: TrainingProcess, checkpointDir: string | undefined) => Promise<R>): Promise<R> {
     this.assertAvailable();
     const r = this.registry.require(id);
     let a = this.active.get(id);
@@ -208,11 +161,8 @@ export class RunManager {
       a = this.spawn(id, true);
       temporary = true;
     }
-    const requestId = `q${++requestCounter}`;
-    const done = new Promise<unknown>((resolve, reject) => a!.pending.set(requestId, { resolve, reject }));
-    this.send(a, make(requestId, temporary ? this.registry.checkpointDir(id) : undefined));
     try {
-      return await done;
+      return await ask(a.proc, temporary ? this.registry.checkpointDir(id) : undefined);
     } finally {
       if (temporary) void this.retire(a);
     }
@@ -225,39 +175,28 @@ export class RunManager {
   }
 
   private send(a: Active, cmd: Command): void {
-    a.worker.postMessage(cmd);
+    a.proc.send(cmd);
   }
 
   private spawn(id: string, requestOnly = false): Active {
-    const worker = new TrainingProcess(this.opts.workerPath);
-    const a: Active = { worker, runId: id, pending: new Map() };
+    const proc = new TrainingProcess({ entry: this.opts.workerPath });
+    const a: Active = { proc, runId: id };
     if (!requestOnly) this.active.set(id, a);
-    worker.on('message', (raw) => {
-      let e: RunEvent;
-      try {
-        e = parseEvent(raw);
-      } catch (err) {
-        this.opts.log((err as Error).message);
-        return;
-      }
+    proc.onEvent((e) => {
+      // An event that failed validation on receipt: a bug to log, not a run's failure.
+      if (e.type === 'error' && e.code === 'malformed-event') return this.opts.log(e.message);
+      if (e.type === 'error' && !e.runId && !e.requestId) this.opts.log(`training process for ${id}: ${e.message}`);
       this.handle(a, e, requestOnly);
     });
-    worker.on('error', (err) => {
-      this.opts.log(`training worker for ${id}: ${err.stack ?? err.message}`);
-      if (!requestOnly) this.registry.setStatus(id, 'failed', err.message);
-      for (const p of a.pending.values()) p.reject(new SeqlabError(`The training worker failed: ${err.message}`));
-      a.pending.clear();
-    });
-    worker.on('exit', (code, signal) => {
+    proc.onExit((code, signal) => {
       if (this.active.get(id) === a) {
         this.active.delete(id);
         const r = this.registry.get(id);
         if (r && (r.status === 'running' || r.status === 'paused')) {
-          this.opts.log(`training process for ${id} exited (${signal ?? code}); stderr:\n${worker.stderr}`);
+          this.opts.log(`training process for ${id} exited (${signal ?? code}); stderr:\n${proc.stderr}`);
           this.registry.setStatus(id, 'failed', `The training process ended unexpectedly (${signal ?? `exit code ${code}`}); resume continues from the last checkpoint.`);
         }
       }
-      for (const p of a.pending.values()) p.reject(new SeqlabError('The training worker ended before answering.'));
     });
     return a;
   }
@@ -266,7 +205,7 @@ export class RunManager {
     const id = a.runId;
     switch (e.type) {
       case 'ready':
-        if (!requestOnly) this.registry.update(id, { engine: [`${e.backend} backend`, e.kernel && `${e.kernel} kernel`, e.computation].filter(Boolean).join(' · ') });
+        if (!requestOnly) this.registry.update(id, { engine: [`${e.backend} backend`, e.kernel && `${e.kernel} kernel${e.kernelNote ? ` (${e.kernelNote})` : ''}`, e.computation].filter(Boolean).join(' · ') });
         break;
       case 'state':
         if (requestOnly) break;
@@ -301,17 +240,8 @@ export class RunManager {
         }
         break;
       case 'error':
-        if (e.requestId) {
-          a.pending.get(e.requestId)?.reject(new SeqlabError(e.message, e.code));
-          a.pending.delete(e.requestId);
-        } else if (!requestOnly) {
-          this.registry.setStatus(id, 'failed', e.message);
-        }
-        break;
-      case 'generated':
-      case 'activations':
-        a.pending.get(e.requestId)?.resolve(e.result);
-        a.pending.delete(e.requestId);
+        // A request's error rejects its promise (TrainingProcess); any other ends the run.
+        if (!e.requestId && !requestOnly) this.registry.setStatus(id, 'failed', e.message);
         break;
       default:
         break;
@@ -319,7 +249,7 @@ export class RunManager {
     for (const l of this.listeners) l(e);
   }
 
-  /** Window closing: workers end with the host; the registry marks their runs interrupted on the next start. */
+  /** Window closing: training processes end with the host; the registry marks their runs interrupted on the next start. */
   dispose(): void {
     for (const a of this.active.values()) void this.retire(a, 2_000);
     this.active.clear();

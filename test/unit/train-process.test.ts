@@ -3,30 +3,29 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TrainingClient } from '../../src/core/training/client';
+import { TrainingProcess } from '../../src/core/training/process-client';
 import { readCheckpoint } from '../../src/core/training/checkpoint';
-import type { RunEvent } from '../../src/core/training/protocol';
+import type { RunEvent } from '../../src/protocol/training';
 
-const workerPath = join(__dirname, '../../src/worker/worker.ts');
+const entry = join(__dirname, '../../src/worker/train-process.ts');
 const tiny = { job: 'lm', corpus: 'timemachine', token: 'char', model: 'gru', impl: 'fused', hidden: 8, batch: 4, steps: 10, lr: 1, maxTokens: 3000, seed: 1, sampleLength: 10 };
 const dirs: string[] = [];
 const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'seqlab-worker-'));
+  const d = mkdtempSync(join(tmpdir(), 'seqlab-train-process-'));
   dirs.push(d);
   return d;
 };
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function client(): { c: TrainingClient; events: RunEvent[] } {
-  // Workers load whichever kernel path is fastest here, native included: several workers
-  // in one process must each start and exit cleanly.
-  const c = new TrainingClient({ workerPath });
+function client(): { c: TrainingProcess; events: RunEvent[] } {
+  // Each process loads whichever kernel path is fastest here, native included, and must exit cleanly.
+  const c = new TrainingProcess({ entry });
   const events: RunEvent[] = [];
   c.onEvent((e) => events.push(e));
   return { c, events };
 }
 
-describe('training worker', () => {
+describe('training process (the one transport of background training)', () => {
   test('runs a job to the end with typed events, a sample and a checkpoint, and answers generate', async () => {
     const { c, events } = client();
     try {
@@ -87,10 +86,10 @@ describe('training worker', () => {
     }
   });
 
-  test('bad commands and bad configs come back as error events, and the worker keeps working', async () => {
+  test('bad commands and bad configs come back as error events, and the process keeps working', async () => {
     const { c, events } = client();
     try {
-      (c as unknown as { worker: { postMessage(m: unknown): void } }).worker.postMessage({ type: 'start', runId: 5 });
+      c.send({ type: 'start', runId: 5 });
       await c.next('error', (e) => e.code === 'protocol');
       c.start({ runId: 'bad', config: { ...tiny, hidden: 0 }, backend: 'cpu' });
       await assert.rejects(c.waitForRun('bad'), /hidden units must be a positive whole number/);

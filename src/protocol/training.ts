@@ -1,6 +1,6 @@
 /**
- * The training worker's message protocol: commands the host sends to the worker and events
- * the worker sends back. Both sides validate what they receive with these zod schemas
+ * The training process's message protocol (training process ↔ host): commands the host sends to the
+ * training process (src/worker/train-process.ts) and events it sends back. Both sides validate what they receive with these zod schemas
  * (`parseCommand`, `parseEvent`), so a malformed message becomes a clear error rather than
  * undefined behaviour. The extension UI imports the types from here.
  *
@@ -8,11 +8,12 @@
  * job kind, e.g. 'lm' or 'seq2seq'); the job validates it (see ./run.ts).
  */
 import { z } from 'zod';
+import { Activations } from './activations';
 
 export const RunStateSchema = z.enum(['idle', 'starting', 'running', 'paused', 'stopping', 'stopped', 'done', 'error']);
 export type RunState = z.infer<typeof RunStateSchema>;
 
-// ---------------------------------------------------------------- commands (host → worker)
+// ---------------------------------------------------------------- commands (host → training process)
 
 export const StartCommandSchema = z.object({
   type: z.literal('start'),
@@ -23,7 +24,7 @@ export const StartCommandSchema = z.object({
   checkpointDir: z.string().min(1).optional(),
   /** Continue from the checkpoint in checkpointDir (its config wins over `config` except `epochs`). */
   resume: z.boolean().optional(),
-  /** tfjs backend for this worker. */
+  /** tfjs backend for this training process. */
   backend: z.enum(['auto', 'node', 'wasm', 'cpu']).optional(),
   /** Folder where the fused-kernel speed measurement is remembered (e.g. the extension's globalStorage). */
   kernelCacheDir: z.string().min(1).optional(),
@@ -57,7 +58,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop') }),
   GenerateRequestSchema,
   ActivationsRequestSchema,
-  /** Stop any run and end the worker. */
+  /** Stop any run and end the training process. */
   z.object({ type: z.literal('shutdown') }),
 ]);
 export type Command = z.infer<typeof CommandSchema>;
@@ -65,7 +66,7 @@ export type StartCommand = z.infer<typeof StartCommandSchema>;
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 export type ActivationsRequest = z.infer<typeof ActivationsRequestSchema>;
 
-// ---------------------------------------------------------------- events (worker → host)
+// ---------------------------------------------------------------- events (training process → host)
 
 const nullableNumber = z.number().nullable();
 
@@ -90,30 +91,20 @@ export type MetricsEvent = z.infer<typeof MetricsEventSchema>;
 /** One row of a run's metrics history (what checkpoints store and the curves draw). */
 export type EpochMetrics = Omit<MetricsEvent, 'type' | 'runId'>;
 
-export const ActivationsResultSchema = z.object({
-  tokens: z.array(z.string()),
-  layers: z.array(
-    z.object({
-      layer: z.number().int(),
-      direction: z.enum(['forward', 'backward']),
-      /** Gate name → [T][H] activations (rnn: none; gru: z, r, h̃; lstm: i, f, o, c̃). */
-      gates: z.record(z.string(), z.array(z.array(z.number()))),
-      hidden: z.array(z.array(z.number())),
-      memory: z.array(z.array(z.number())).optional(),
-    }),
-  ),
-});
-export type ActivationsResult = z.infer<typeof ActivationsResultSchema>;
+/** The gates a model recorded (one schema with the heatmap panel's: ./activations.ts). */
+export const ActivationsResultSchema = Activations;
+export type ActivationsResult = Activations;
 
 export const GenerateResultSchema = z.object({ prefix: z.string(), text: z.string(), tokens: z.array(z.string()) });
 export type GenerateResult = z.infer<typeof GenerateResultSchema>;
 
 export const EventSchema = z.discriminatedUnion('type', [
-  /** The tfjs backend and the recurrent kernel path this worker trains on. */
+  /** The tfjs backend and the recurrent kernel path this process trains on. */
   z.object({
     type: z.literal('ready'),
     backend: z.string(),
     kernel: z.string().optional(),
+    kernelNote: z.string().optional(),
     /** How the job's model computes (e.g. "fused kernel"; a different strategy than configured says why). */
     computation: z.string().optional(),
   }),
@@ -165,16 +156,16 @@ function describe(error: z.ZodError): string {
   return i ? `${i.path.join('.') || 'message'}: ${i.message}` : 'invalid';
 }
 
-/** Validates a command received by the worker; throws with one sentence on a malformed one. */
+/** Validates a command received by the training process; throws with one sentence on a malformed one. */
 export function parseCommand(raw: unknown): Command {
   const r = CommandSchema.safeParse(raw);
-  if (!r.success) throw new Error(`The training worker received a malformed command (${describe(r.error)}).`);
+  if (!r.success) throw new Error(`The training process received a malformed command (${describe(r.error)}).`);
   return r.data;
 }
 
 /** Validates an event received by the host. */
 export function parseEvent(raw: unknown): RunEvent {
   const r = EventSchema.safeParse(raw);
-  if (!r.success) throw new Error(`The training worker sent a malformed event (${describe(r.error)}).`);
+  if (!r.success) throw new Error(`The training process sent a malformed event (${describe(r.error)}).`);
   return r.data;
 }
