@@ -14,7 +14,7 @@ import { ComparePanel } from './runs/comparePanel';
 import { registerRunCommands } from './runs/commands';
 import { DashboardPanel } from './runs/dashboardPanel';
 import { HeatmapPanel, showGateHeatmap } from './runs/heatmapPanel';
-import { trainingStatusBar } from './runs/progress';
+import { trainingNotifications, trainingStatusBar } from './runs/progress';
 import { RunManager } from './runs/runManager';
 import { RunRegistry } from './runs/registry';
 import { RunsTreeProvider } from './runs/runsTree';
@@ -64,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     tree,
     vscode.window.createTreeView('seqlab.runs', { treeDataProvider: tree, showCollapseAll: true }),
     trainingStatusBar(s),
+    trainingNotifications(s),
     { dispose: () => manager.dispose() },
     computeClient,
     reg('seqlab.showBackend', async () => {

@@ -32,6 +32,7 @@ export const settings = {
   backend: () => cfg().get<'auto' | 'node' | 'wasm' | 'cpu'>('backend', 'auto'),
   dataDirectory: () => cfg().get<string>('dataDirectory', ''),
   hoverTranslation: () => cfg().get<boolean>('hoverTranslation', true),
+  hoverLanguages: () => cfg().get<string[]>('hoverTranslation.languages', ['plaintext', 'markdown']),
   checkpointInterval: () => Math.max(1, Math.round(cfg().get<number>('checkpointInterval', 5))),
   tokenizeMode: () => cfg().get<PreprocessMode>('tokenize.preprocess', 'textbook'),
   tokenizeVocabulary: () => cfg().get<'timemachine' | 'document'>('tokenize.vocabulary', 'timemachine'),

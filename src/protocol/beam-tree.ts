@@ -66,5 +66,12 @@ export const NodeAttentionRequest = requestSchema('attention', z.object({ node: 
 export const BeamTreeToHost = z.discriminatedUnion('type', [...commonToHost, z.discriminatedUnion('method', [DecodeRequest, NodeAttentionRequest])]);
 export type BeamTreeToHost = z.infer<typeof BeamTreeToHost>;
 
-export const BeamTreeState = z.object({ runId: z.string(), source: z.string(), beam: z.number().int(), alpha: z.number() });
+export const BeamTreeState = z.object({
+  runId: z.string(),
+  source: z.string(),
+  beam: z.number().int(),
+  alpha: z.number(),
+  /** How the tree is drawn: 'fit' to the panel's width, or a zoom factor ('1', '1.5'). */
+  zoom: z.enum(['fit', '1', '1.5']).optional(),
+});
 export type BeamTreeState = z.infer<typeof BeamTreeState>;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { commonToHost, commonToWebview, requestSchema } from './common';
 import { MetricPoint, RunRecord, RunStatus } from './runs';
 
+export const NgramBaselineSchema = z.object({ n: z.number().int(), epsilon: z.number(), perplexity: z.number(), best: z.boolean() });
+
 export const DashboardToWebview = z.discriminatedUnion('type', [
   ...commonToWebview,
   /** The whole run, sent on open and after a restore. */
@@ -12,6 +14,12 @@ export const DashboardToWebview = z.discriminatedUnion('type', [
     baseline: z.object({ n: z.number(), perplexity: z.number() }).nullable(),
     /** The data set's required credit (fra-eng: CC BY 2.0), when it has one. */
     attribution: z.string().nullable().optional(),
+    /** n-gram baselines on the run's validation split, one per n at its best ε; `best` is the table's lowest. */
+    baselines: z.array(NgramBaselineSchema).optional(),
+    /** Why there is no baseline (no held-out split, unreadable corpus). */
+    baselineNote: z.string().optional(),
+    /** Whether the run holds data out for validation: without it the panel shows no validation curve. */
+    hasValidation: z.boolean().optional(),
   }),
   z.object({ type: z.literal('metrics'), runId: z.string(), point: MetricPoint }),
   z.object({ type: z.literal('sample'), runId: z.string(), epoch: z.number(), text: z.string(), lead: z.number().int().min(0).optional() }),
@@ -20,12 +28,23 @@ export const DashboardToWebview = z.discriminatedUnion('type', [
 ]);
 export type DashboardToWebview = z.infer<typeof DashboardToWebview>;
 
+/** Continues the user's prompt with the run's model (language models). */
+export const GenerateRequest = requestSchema('generate', z.object({ prompt: z.string().min(1).max(200) }));
+
 export const ControlRequest = requestSchema('control', z.object({ action: z.enum(['pause', 'resume', 'stop']) }));
 
-export const DashboardToHost = z.discriminatedUnion('type', [...commonToHost, ControlRequest]);
+// Both requests share type 'request': an inner union tells them apart by method.
+export const DashboardToHost = z.discriminatedUnion('type', [...commonToHost, z.discriminatedUnion('method', [ControlRequest, GenerateRequest])]);
 export type DashboardToHost = z.infer<typeof DashboardToHost>;
 
-export const DashboardState = z.object({ runId: z.string(), logY: z.boolean().optional() });
+export const DashboardState = z.object({
+  runId: z.string(),
+  logY: z.boolean().optional(),
+  /** The n of the baseline the user picked (absent: the best). */
+  baselineN: z.number().int().optional(),
+  /** Prompts the user added besides the run's own sample. */
+  prompts: z.array(z.string()).optional(),
+});
 export type DashboardState = z.infer<typeof DashboardState>;
 
 export const CompareToWebview = z.discriminatedUnion('type', [

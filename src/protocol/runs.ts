@@ -15,8 +15,14 @@ export const MetricPoint = z.object({
   train: z.number().nullable(),
   valid: z.number().nullable(),
   tokensPerSec: z.number().nullable().optional(),
-  /** Milliseconds since the run started. */
+  /** Milliseconds the epoch trained (as the worker measured it). */
   time: z.number().optional(),
+  /** Wall-clock time (ms since 1970) the host received the epoch: spacing gives the time per epoch with evaluation. */
+  at: z.number().optional(),
+  /** Translators: corpus BLEU (k = 2) on the held-out pairs, on the epochs that evaluate them. */
+  bleu: z.number().nullable().optional(),
+  /** Translators: mean BLEU of the textbook's four sentences (d2l 10.7.5). */
+  bleuTextbook: z.number().nullable().optional(),
 });
 export type MetricPoint = z.infer<typeof MetricPoint>;
 

@@ -49,7 +49,8 @@ export type VocabStatsData = z.infer<typeof VocabStatsData>;
 export const VocabStatsToWebview = z.discriminatedUnion('type', [
   ...commonToWebview,
   z.object({ type: z.literal('stats'), data: VocabStatsData }),
-  z.object({ type: z.literal('busy'), text: z.string() }),
+  /** Work started: `token` is the tokenizer being counted, so the dropdown says the same as the text. */
+  z.object({ type: z.literal('busy'), text: z.string(), token: TokenKindSchema.optional() }),
 ]);
 export type VocabStatsToWebview = z.infer<typeof VocabStatsToWebview>;
 

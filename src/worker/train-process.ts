@@ -10,9 +10,7 @@ import type { RunEvent } from '../protocol/training';
 
 if (!process.send) throw new Error('train-process must be started with child_process.fork (see TrainingProcess).');
 
-// SEQLAB_TEST_HOLD_LAST_EPOCH_MS: the UI tests' tiny runs would otherwise finish before the
-// dashboard that watches them has loaded.
-const session = new TrainingSession((e: RunEvent) => process.send?.(e), { holdLastEpochMs: Number(process.env.SEQLAB_TEST_HOLD_LAST_EPOCH_MS) || 0 });
+const session = new TrainingSession((e: RunEvent) => process.send?.(e));
 // Commands are handled in order, so a `stop` right after `start` finds the run it stops.
 let queue: Promise<void> = Promise.resolve();
 process.on('message', (raw: unknown) => {

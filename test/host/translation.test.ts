@@ -71,5 +71,22 @@ suite('Translation', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', ed.document.uri, new vscode.Position(0, 1));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Seqlab translation/);
+    assert.match(text, /Turn this hover off with the setting `seqlab\.hoverTranslation`/);
+  });
+
+  test('hover translation only for sentences in plain text and Markdown (issue 19.14)', async () => {
+    const hoverText = async (ed: vscode.TextEditor) => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', ed.document.uri, new vscode.Position(0, 1));
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    };
+    const code = await openText('const x = f(y);', 'javascript');
+    code.selection = new vscode.Selection(0, 0, 0, 15);
+    assert.doesNotMatch(await hoverText(code), /Seqlab translation/);
+    const md = await openText('i am home .', 'markdown');
+    md.selection = new vscode.Selection(0, 0, 0, 11);
+    assert.match(await hoverText(md), /Seqlab translation/);
+    const braces = await openText('{ a: 1 } = 2', 'plaintext');
+    braces.selection = new vscode.Selection(0, 0, 0, 12);
+    assert.doesNotMatch(await hoverText(braces), /Seqlab translation/);
   });
 });

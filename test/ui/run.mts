@@ -43,10 +43,6 @@ async function main(): Promise<number> {
   try {
     await withTimeout((async () => {
       const vsix = packageVsix();
-      // Inherited by code-server's extension host and its training processes: a tiny run
-      // waits 8 s before its last epoch, so the dashboard sees a point arrive live even when a
-      // loaded machine is slow to show it.
-      process.env.SEQLAB_TEST_HOLD_LAST_EPOCH_MS ??= '8000';
       const cs = await startCodeServer({ vsix: [vsix], verbose: process.env.SEQLAB_VERBOSE === '1' });
       port = cs.port;
       setUiContext({ browser: await launchBrowser(), workspaceUrl: cs.url(freshWorkspace()) });

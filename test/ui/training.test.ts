@@ -1,19 +1,23 @@
-// Training as a user sees it: the guided Train Language Model pick, a dashboard whose
-// perplexity curve gains points while the run trains, the Runs tree, the gate heatmap with
-// units × steps cells, the BPTT explorer on the trained run, and Compare Runs.
+// Training as a user sees it: the guided Train Language Model pick, the status bar naming the
+// model and its perplexity, a dashboard paused and resumed from its buttons whose curve gains
+// points live, the closing notification, the best n-gram baseline (and another n), every text
+// readable in three themes, the Runs tree, the gate heatmap with units × steps cells, the BPTT
+// explorer on the trained run, and Compare Runs.
 import * as assert from 'node:assert/strict';
 import { currentPage, openWorkbench, runCommand, screenshot } from './workbench.mjs';
-import { accept, attrUntil, chooseOption, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
+import { accept, assertReadable, attrUntil, chooseOption, panelWith, pick, readableInEveryTheme, setWorkspaceSettings, statusBarUntil, toast } from './seqlab-ui.mjs';
 
-// Tiny on purpose: a shared 2-core machine trains this in seconds per epoch.
-const TINY = { hidden: 16, layers: 1, epochs: 4, lr: 1, batch: 8, steps: 10, clip: 1, maxTokens: 4000 };
+// Tiny on purpose: a fraction of a second per epoch on a shared 2-core machine, and enough
+// epochs that the test can pause it from the dashboard while it trains.
+const EPOCHS = 40;
+const TINY = { hidden: 16, layers: 1, epochs: EPOCHS, lr: 1, batch: 8, steps: 10, clip: 1, maxTokens: 2000 };
 
 suite('Training dashboard, runs tree, heatmap, compare', function () {
   this.timeout(300_000);
   suiteSetup(async () => {
     // Written before the window opens, so it starts with them: a settings file changed just after
     // a cold start can reach the extension too late, and the run trains with the full defaults.
-    setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern', 'seqlab.defaults.gru': TINY, 'seqlab.defaults.lstm': { ...TINY, epochs: 3 }, 'seqlab.checkpointInterval': 1 });
+    setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern', 'seqlab.defaults.gru': TINY, 'seqlab.defaults.lstm': { ...TINY, epochs: 3, maxTokens: 4000 }, 'seqlab.checkpointInterval': 1 });
     await openWorkbench();
     await currentPage().waitForTimeout(1000);
   });
@@ -24,25 +28,66 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await pick(model, 'Model');
     await pick('1 layer', 'Layers');
     await pick('Unidirectional', 'Direction');
-    await pick('Preset', 'Hyper-parameters');
+    await pick('Your settings', 'Hyper-parameters');
   }
 
-  test('Train Language Model opens a dashboard whose curves gain points while training', async () => {
+  test('Train Language Model: status bar, pause and resume from the dashboard, live points, the closing notification (issue 19.2, 19.11)', async () => {
     await train('GRU');
     const f = await panelWith('#plot-perplexity');
     const plot = f.locator('#plot-perplexity');
     await attrUntil(plot, 'data-points', (v) => Number(v.split(',')[0]) >= 1, 120_000);
-    // train, validation, and the n-gram baseline (dashed) once computed
-    await attrUntil(plot, 'data-series', (v) => v === '3', 60_000);
-    assert.match((await plot.getAttribute('data-labels')) ?? '', /train perplexity\|validation perplexity\|\d-gram baseline/);
-    await screenshot('dashboard-training');
-    await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'done', 180_000);
-    assert.equal(await plot.getAttribute('data-points').then((v) => v?.split(',')[0]), '4');
-    // Counted by the plot, not sampled by polling: at least one epoch's train and validation
-    // points reached the open panel as live messages rather than in the opening snapshot.
-    assert.ok(Number(await plot.getAttribute('data-appends')) >= 2, `data-appends=${await plot.getAttribute('data-appends')}`);
+    // The status bar names the model and its metric: "GRU 3/40 · ppl 17.412".
+    assert.match(await statusBarUntil((t) => /GRU \d+\/40/.test(t)), new RegExp(`^GRU \\d+/${EPOCHS}( · ppl \\d+\\.\\d+)?`));
+    await f.locator('#pause').click();
+    const paused = await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'paused' || v === 'done', 60_000);
+    assert.equal(paused, 'paused', `the run ended before the test could pause it (${EPOCHS} epochs were too few for this machine)`);
+    const before = Number(await plot.getAttribute('data-appends'));
+    await screenshot('dashboard-paused');
+    await f.locator('#resume').click();
+    await attrUntil(f.locator('#status'), 'data-status', (v) => v !== 'paused', 60_000);
+    // Observed, not slept for: points keep arriving in the open panel after the resume.
+    await attrUntil(plot, 'data-appends', (v) => Number(v) >= before + 2, 120_000);
+    assert.match(await toast(/Seqlab: training GRU/), /epoch \d+\/40/);
+    await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'done', 240_000);
+    assert.equal(await plot.getAttribute('data-points').then((v) => v?.split(',')[0]), String(EPOCHS));
+    // It says it finished, with the final perplexity, the time it took and a way to the dashboard.
+    const done = await toast(/finished/);
+    assert.match(done, new RegExp(`GRU · Time Machine finished ${EPOCHS} epochs — validation ppl \\d+\\.\\d+, [\\d.]+ (ms|s|min) .*of training`));
+    assert.match(done, /Open Dashboard/);
     assert.ok((await f.locator('#samples .sample').count()) >= 1);
+    assert.match((await f.locator('#timing').textContent()) ?? '', /elapsed/);
     await screenshot('dashboard-done');
+  });
+
+  test('the dashed baseline is the best n-gram of the table (n and ε in the legend); another n can be picked (issue 19.3)', async () => {
+    const f = await panelWith('#plot-perplexity');
+    const plot = f.locator('#plot-perplexity');
+    const labels = await attrUntil(plot, 'data-labels', (v) => /gram baseline/.test(v), 60_000);
+    const options = await f.locator('#baseline-n vscode-option').allTextContents();
+    assert.equal(options.length, 5, options.join(' | '));
+    const ppl = options.map((o) => Number(/: ([\d.]+)$/.exec(o)![1]));
+    const best = options.findIndex((o) => o.startsWith('best: '));
+    assert.equal(ppl[best], Math.min(...ppl), `the best of ${options.join(' | ')}`);
+    const [, n, eps] = /^best: (\d)-gram, ε = ([\d.]+)/.exec(options[best])!;
+    assert.match(labels, new RegExp(`train perplexity\\|validation perplexity\\|${n}-gram baseline \\(ε = ${eps}\\) ${ppl[best].toFixed(2)}`));
+    assert.match((await f.locator(`[data-card="${n}-gram baseline (ε = ${eps})"] .value`).textContent()) ?? '', /\d/);
+    const other = n === '2' ? '3' : '2';
+    await chooseOption(f, 'baseline-n', `${other}-gram`);
+    await attrUntil(plot, 'data-labels', (v) => v.includes(`${other}-gram baseline (ε = `));
+    await screenshot('dashboard-baseline-other-n');
+    await chooseOption(f, 'baseline-n', 'best: ');
+    await attrUntil(plot, 'data-labels', (v) => v.includes(`${n}-gram baseline`));
+  });
+
+  test('every text and status badge readable (contrast ≥ 4.5:1) in light, dark and high-contrast themes (issue 19.6)', async () => {
+    const f = await panelWith('#plot-perplexity');
+    // Each status the badge can show, INTERRUPTED and FAILED included.
+    await readableInEveryTheme(f, 'dashboard', async (t) => {
+      for (const status of ['interrupted', 'failed', 'running', 'paused', 'stopped', 'queued', 'done']) {
+        await f.locator('#status').evaluate((e, st) => ((e.dataset.status = st), (e.textContent = st)), status);
+        await assertReadable(f, `dashboard, ${t.name}, status ${status}`);
+      }
+    });
   });
 
   test('the Runs tree lists the run with its status and inline actions', async () => {
@@ -50,7 +95,7 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await page.locator('.activitybar [aria-label^="Seqlab"]').first().click();
     const row = page.locator('.monaco-list-row', { hasText: 'GRU · Time Machine' }).first();
     await row.waitFor();
-    assert.match((await row.textContent()) ?? '', /^GRU · Time Machine\s*done · epoch 4\/4 · ppl/);
+    assert.match((await row.textContent()) ?? '', new RegExp(`^GRU · Time Machine\\s*done · epoch ${EPOCHS}/${EPOCHS} · validation ppl \\d`));
     await row.hover();
     await screenshot('runs-tree');
   });
@@ -89,7 +134,7 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await chooseOption(f, 'model', 'trained GRU');
     assert.equal(await f.locator('#hidden').getAttribute('disabled'), '', 'a trained run has its own hidden size');
     await f.locator('#run').click();
-    await attrUntil(plot, 'data-labels', (v) => v === 'GRU trained (epoch 4)|GRU freshly initialised', 60_000);
+    await attrUntil(plot, 'data-labels', (v) => v === `GRU trained (epoch ${EPOCHS})|GRU freshly initialised`, 60_000);
     assert.deepEqual((await plot.getAttribute('data-points'))?.split(','), ['50', '50']);
     await screenshot('bptt-trained-run');
   });
@@ -102,8 +147,37 @@ suite('Training dashboard, runs tree, heatmap, compare', function () {
     await accept({ rows: 2 }); // both runs are pre-selected
     const f = await panelWith('#plot-compare');
     const pts = await attrUntil(f.locator('#plot-compare'), 'data-points', (v) => v.split(',').length === 2);
-    assert.deepEqual(pts.split(',').map(Number).sort(), [3, 4]);
+    assert.deepEqual(pts.split(',').map(Number).sort((a, b) => a - b), [3, EPOCHS]);
     assert.equal(await f.locator('#compare-table tr').count(), 3);
     await screenshot('compare-runs');
+  });
+
+  test('the Hyper-parameters pick: the textbook exactly as d2l (no held-out split) and the whole book, each described (issue 19.5)', async () => {
+    const page = currentPage();
+    await runCommand('Seqlab: Train Language Model…');
+    await pick('The Time Machine', 'Train on');
+    await pick('GRU', 'Model');
+    await pick('1 layer', 'Layers');
+    await pick('Unidirectional', 'Direction');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Hyper-parameters' }).waitFor();
+    const rows = await page.locator('.quick-input-list .monaco-list-row').evaluateAll((rs) => rs.map((r) => r.textContent ?? ''));
+    const row = (label: string) => rows.find((r) => r.includes(label)) ?? '';
+    assert.match(row('Textbook'), /exactly d2l's load_data_time_machine\(batch_size=32, num_steps=35, max_tokens=10000\): the first 10,000 characters, no held-out split/);
+    assert.match(row('Whole book'), /all 170,580 characters .*10% held out/);
+    assert.match(row('Your settings'), /seqlab\.defaults\.gru/);
+    assert.match(row('Custom'), /batch, steps, clipping, optimizer, initialiser/);
+    await screenshot('train-presets');
+    await pick('Textbook', 'Hyper-parameters');
+    const f = await panelWith('#subtitle:has-text("no held-out split")', 90_000);
+    // What does not exist is not shown: no validation curve or card, and the baseline says why.
+    assert.equal(await f.locator('#plot-perplexity').getAttribute('data-labels'), 'train perplexity');
+    assert.equal(await f.locator('[data-card="validation perplexity"]').count(), 0);
+    assert.match((await f.locator('#baseline-note').textContent()) ?? '', /No n-gram baseline: this run holds no text out for validation/);
+    assert.match((await f.locator('#progress-text').textContent()) ?? '', /of 500/);
+    await screenshot('dashboard-textbook-preset');
+    await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'running', 60_000);
+    await f.locator('#stop').click();
+    await attrUntil(f.locator('#status'), 'data-status', (v) => v === 'stopped', 120_000);
+    assert.match(await toast(/stopped at epoch/), /Resume continues from its checkpoint/);
   });
 });

@@ -1,14 +1,38 @@
-// Vocabulary Statistics as a user sees it: counts, the Zipf plot with three series of points,
-// the coverage curve, a sortable and searchable vocabulary table; dark, light and high contrast.
+// Vocabulary Statistics as a user sees it: a binary file gets its sentence and no panel, counts,
+// the Zipf plot with three series of points, the coverage curve, a sortable and searchable
+// vocabulary table; every text readable (WCAG AA) in light, dark and high contrast.
 import * as assert from 'node:assert/strict';
-import { currentPage, openWorkbench, runCommand, screenshot } from './workbench.mjs';
-import { attrUntil, chooseOption, panelWith, pick, setWorkspaceSettings } from './seqlab-ui.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { currentPage, openWorkbench, runCommand, screenshot, webviewFrame } from './workbench.mjs';
+import { attrUntil, chooseOption, panelWith, pick, readableInEveryTheme, setWorkspaceSettings, toast, workspaceFolder } from './seqlab-ui.mjs';
 
 suite('Vocabulary Statistics panel', () => {
   suiteSetup(async () => {
     await openWorkbench();
     setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern' });
     await currentPage().waitForTimeout(1500);
+  });
+
+  test('a binary file: one sentence in a notification and no panel left behind (issue 19.1)', async () => {
+    const page = currentPage();
+    const file = join(workspaceFolder(), 'bin.dat');
+    writeFileSync(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3, 0, 0, 0xff, 0xfe, 0, 0]));
+    await runCommand('Seqlab: Show Vocabulary Statistics');
+    await pick('Choose a file', 'Vocabulary statistics');
+    // code-server's own file dialog: a path box; type the file's path and accept it.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(file);
+    const t0 = Date.now();
+    while ((await input.inputValue()) !== file && Date.now() - t0 < 10_000) await page.waitForTimeout(100);
+    await input.press('Enter');
+    await pick('Words', 'Tokens');
+    assert.match(await toast(/binary/), /looks like a binary file, not text/);
+    await screenshot('vocab-stats-binary-file');
+    assert.equal(await page.locator('.tab', { hasText: /Vocabulary/ }).count(), 0, 'no Vocabulary panel opened');
+    const frames = await page.locator('iframe.webview').count();
+    for (let i = 0; i < frames; i++) assert.equal(await webviewFrame(i).locator('#token-kind').count(), 0, 'no Vocabulary webview is left spinning');
   });
 
   test('Time Machine words: cards, Zipf plot with three series, coverage, table', async () => {
@@ -22,6 +46,8 @@ suite('Vocabulary Statistics panel', () => {
     assert.match((await zipf.getAttribute('data-labels')) ?? '', /unigrams \(slope -1\.\d+\)\|bigrams.*\|trigrams/);
     assert.ok(points.split(',').every((n) => Number(n) > 10), points);
     assert.equal(await f.locator('#plot-zipf canvas').count() > 0, true);
+    // One rendering of tokens: word n-grams as words, no "␣ (space)" anywhere (issue 19.7).
+    assert.match((await f.locator('#zipf-slopes tr[data-n="2"] td.grams').textContent()) ?? '', /“of the” /);
     assert.match((await f.locator('[data-card="tokens"] .value').textContent()) ?? '', /32,775/);
     assert.match((await f.locator('[data-card="vocabulary"] .value').textContent()) ?? '', /4,580/);
     assert.ok(Number((await f.locator('#plot-coverage').getAttribute('data-points')) ?? 0) > 10);
@@ -50,6 +76,10 @@ suite('Vocabulary Statistics panel', () => {
     await chooseOption(f, 'token-kind', 'characters');
     await attrUntil(f.locator('#plot-zipf'), 'data-labels', (v) => /unigrams \(slope -1\.4/.test(v));
     assert.match((await f.locator('[data-card="tokens"] .value').textContent()) ?? '', /170,580/);
+    // Character n-grams side by side, the space as ␣ (not "t h e", not " ").
+    assert.match((await f.locator('#zipf-slopes tr[data-n="3"] td.grams').textContent()) ?? '', /“␣th” \d/);
+    assert.match((await f.locator('#zipf-slopes tr[data-n="3"] td.grams').textContent()) ?? '', /“the” /);
+    assert.equal(await f.locator('#vocab-table td', { hasText: '␣' }).first().textContent(), '␣');
   });
 
   test('the panel comes back after a window reload (serializer + saved state)', async () => {
@@ -61,17 +91,8 @@ suite('Vocabulary Statistics panel', () => {
     assert.match((await f.locator('[data-card="tokens"] .value').textContent()) ?? '', /170,580/);
   });
 
-  test('readable in light and high-contrast themes', async () => {
-    const page = currentPage();
-    // The workbench marks its theme kind with a class: vs (light), vs-dark, hc-black, hc-light.
-    for (const [theme, name, cls] of [['Default Light Modern', 'light', 'vs'], ['Default High Contrast', 'high-contrast', 'hc-black']] as const) {
-      setWorkspaceSettings({ 'workbench.colorTheme': theme });
-      await page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: 20_000 });
-      await page.waitForTimeout(1500); // the webview re-reads the colours and redraws its canvases
-      await (await panelWith('#plot-zipf')).locator('#plot-zipf canvas').first().waitFor();
-      await screenshot(`vocab-stats-${name}`);
-    }
-    setWorkspaceSettings({ 'workbench.colorTheme': 'Default Dark Modern' });
-    await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 20_000 });
+  test('every text readable (contrast ≥ 4.5:1) in light, dark and high-contrast themes', async () => {
+    const f = await panelWith('#plot-zipf');
+    await readableInEveryTheme(f, 'vocab-stats');
   });
 });

@@ -15,7 +15,7 @@ addStyle(css);
 
 const host = connectHost<BeamTreeToWebview, BeamTreeToHost>(BeamTreeToWebview);
 let view: TranslationView | undefined;
-host.getState(BeamTreeState);
+let zoom: 'fit' | '1' | '1.5' = host.getState(BeamTreeState)?.zoom ?? 'fit';
 
 const title = el('h1', {}, 'Beam search');
 const subtitle = el('div', { class: 'muted', id: 'subtitle' }, 'Loading…');
@@ -23,12 +23,16 @@ const beamPick = select('beam', [1, 2, 3, 4, 5, 8].map((k) => [String(k), `k = $
 const alpha = el('input', { id: 'alpha', type: 'range', min: '0', max: '1.5', step: '0.05', value: '0.75', 'aria-label': 'alpha' });
 const alphaText = el('span', { id: 'alpha-value' }, 'α = 0.75');
 const busy = progressRing();
+// Fit: the whole tree scaled down to the panel's width; 100 % / 150 %: its own size, scrolled.
+const zoomPick = select('tree-zoom', [['fit', 'fit to panel'], ['1', '100 %'], ['1.5', '150 %']], 'Tree size');
 const nbest = el('table', { class: 'data', id: 'nbest' });
+const nbestBox = el('div', { class: 'nbest-scroll' }, nbest);
 const legend = el('div', { class: 'toolbar legend' },
   el('span', { class: 'key kept' }, 'kept'), el('span', { class: 'key pruned' }, 'pruned'),
   el('span', { class: 'key finished' }, 'finished (<eos>)'), el('span', { class: 'key winner' }, 'best path'));
 const treeBox = el('div', { id: 'tree-box' });
-document.body.append(el('main', {}, title, subtitle, el('div', { class: 'toolbar' }, beamPick, alpha, alphaText, busy), nbest, legend, treeBox));
+document.body.append(el('main', {}, title, subtitle, el('div', { class: 'toolbar' }, beamPick, alpha, alphaText, busy), nbestBox, el('div', { class: 'toolbar' }, legend, zoomPick), treeBox));
+setVal(zoomPick, zoom);
 
 let pendingDecode = 0;
 async function decode(): Promise<void> {
@@ -46,6 +50,39 @@ async function decode(): Promise<void> {
 beamPick.addEventListener('change', () => void decode());
 alpha.addEventListener('input', () => (alphaText.textContent = `α = ${Number(alpha.value).toFixed(2)}`));
 alpha.addEventListener('change', () => void decode());
+zoomPick.addEventListener('change', () => {
+  zoom = val(zoomPick) as typeof zoom;
+  if (view) host.setState({ ...stateOf(view), zoom } satisfies BeamTreeState);
+  sizeTree();
+});
+// Fitting follows the panel's width (a split editor, a resized window).
+new ResizeObserver(() => zoom === 'fit' && sizeTree()).observe(treeBox);
+
+/** The drawn tree's natural size, set by drawTree. */
+let natural = { w: 0, h: 0 };
+
+/** Scales the tree and its sticky step header to the zoom (fit = at most the panel's width). */
+function sizeTree(): void {
+  const svg = treeBox.querySelector<SVGSVGElement>('#beam-tree');
+  const scroll = treeBox.querySelector<HTMLElement>('.tree-scroll');
+  const steps = treeBox.querySelector<HTMLElement>('.tree-steps');
+  if (!svg || !scroll || !steps || !natural.w) return;
+  const room = Math.max(120, scroll.clientWidth - 2);
+  const scale = zoom === 'fit' ? Math.min(1, room / natural.w) : Number(zoom);
+  svg.setAttribute('width', String(Math.round(natural.w * scale)));
+  svg.setAttribute('height', String(Math.round(natural.h * scale)));
+  steps.style.width = `${Math.round(natural.w * scale)}px`;
+  steps.querySelectorAll<HTMLElement>('[data-step-label]').forEach((s) => {
+    s.style.left = `${Math.round((PAD + Number(s.dataset.stepLabel) * COL) * scale)}px`;
+    s.style.width = `${Math.round(NODE_W * scale)}px`;
+  });
+  treeBox.dataset.zoom = zoom;
+  treeBox.dataset.scale = scale.toFixed(3);
+}
+
+function stateOf(v: TranslationView): BeamTreeState {
+  return { runId: v.runId, source: v.source, beam: v.tree.beamSize, alpha: v.tree.alpha, zoom };
+}
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 const COL = 120, ROW = 34, NODE_W = 96, NODE_H = 26, PAD = 20;
@@ -107,8 +144,13 @@ function drawTree(v: TranslationView): void {
     el('div', { class: 'plot-box' },
       el('div', { class: 'plot-head' }, el('span', { class: 'plot-title' }, `Search tree: k = ${v.tree.beamSize}, α = ${v.tree.alpha}, ${nodes.filter((n) => n.status === 'kept').length} kept nodes`),
         el('span', { class: 'toolbar' }, exportButton('svg', svg), exportButton('png', svg))),
-      el('div', { class: 'tree-scroll' }, svg)),
+      el('div', { class: 'tree-scroll' },
+        // Step numbers stay in view while the tree scrolls down.
+        el('div', { class: 'tree-steps' }, ...[...Array(steps + 1).keys()].map((s) => el('span', { 'data-step-label': String(s) }, s === 0 ? 'start' : `step ${s}`))),
+        svg)),
   );
+  natural = { w: W, h: H };
+  sizeTree();
   treeBox.dataset.kept = String(nodes.filter((n) => n.status === 'kept').length);
   treeBox.dataset.pruned = String(nodes.filter((n) => n.status === 'pruned').length);
   treeBox.dataset.steps = String(steps);
@@ -122,7 +164,7 @@ function exportButton(format: 'png' | 'svg', svg: SVGSVGElement): HTMLElement {
 
 function render(v: TranslationView): void {
   view = v;
-  host.setState({ runId: v.runId, source: v.source, beam: v.tree.beamSize, alpha: v.tree.alpha } satisfies BeamTreeState);
+  host.setState(stateOf(v));
   setVal(beamPick, String(v.tree.beamSize));
   alpha.value = String(v.tree.alpha);
   alphaText.textContent = `α = ${v.tree.alpha.toFixed(2)}`;

@@ -178,6 +178,8 @@ export class Plot {
       ],
     };
     this.u = new uPlot(opts, this.aligned(), this.canvasHost);
+    // Tests (and screenshots) wait for the redraw in a new theme: the body classes it drew with.
+    this.root.dataset.theme = document.body.className;
   }
 
   private colors() {

@@ -11,6 +11,7 @@ import { button, select, setOptions, textfield } from '../common/elements';
 import { cssVar, parseColor } from '../common/theme';
 import { HeatmapState, HeatmapToWebview, type Activations, type HeatmapToHost } from '../../src/protocol/heatmap';
 import css from './style.css';
+import { showToken } from '../common/tokens';
 
 addStyle(baseCss);
 addStyle(css);
@@ -142,7 +143,7 @@ function heatmap(id: string, label: string, m: number[][], tokens: string[], uni
     tx.setAttribute('text-anchor', 'middle');
     tx.setAttribute('fill', fg);
     tx.setAttribute('class', 'step-label');
-    tx.textContent = t === ' ' ? '␣' : t.length > 2 ? t.slice(0, 2) : t;
+    tx.textContent = showToken(t.length > 2 ? t.slice(0, 2) : t);
     svg.append(tx);
   });
   units.forEach((u, i) => {
@@ -183,7 +184,7 @@ function heatmap(id: string, label: string, m: number[][], tokens: string[], uni
     const c = e.target as SVGElement;
     if (!(c instanceof SVGRectElement) || !c.dataset.u) return void (tip.hidden = true);
     const j = Number(c.dataset.t);
-    tip.textContent = `${label} · unit ${c.dataset.u} · step ${j} “${tokens[j]}” · ${c.dataset.v}`;
+    tip.textContent = `${label} · unit ${c.dataset.u} · step ${j} “${showToken(tokens[j])}” · ${c.dataset.v}`;
     tip.hidden = false;
     tip.style.left = `${e.clientX + 12}px`;
     tip.style.top = `${e.clientY + 12}px`;

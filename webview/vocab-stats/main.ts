@@ -6,6 +6,7 @@ import { Plot } from '../common/plot';
 import { progressRing, select, textfield } from '../common/elements';
 import { VocabStatsState, VocabStatsToWebview, type VocabStatsData, type VocabStatsToHost } from '../../src/protocol/vocab-stats';
 import css from './style.css';
+import { showGram, showToken } from '../common/tokens';
 
 addStyle(baseCss);
 addStyle(css);
@@ -21,6 +22,7 @@ const title = el('h1', {}, 'Vocabulary statistics');
 const subtitle = el('div', { class: 'muted', id: 'subtitle' }, 'Loading…');
 const tokenPick = select('token-kind', [['char', 'characters'], ['word', 'words'], ['bpe', 'BPE']], 'Tokenizer');
 const busy = progressRing('busy');
+const busyText = el('span', { class: 'muted', id: 'busy-text' });
 const cards = el('div', { class: 'cards', id: 'cards' });
 const plots = el('div', { class: 'grid2' });
 const zipfPlot = new Plot(plots, { id: 'zipf', title: 'Zipf: frequency by rank (log–log)', xLabel: 'rank', yLabel: 'frequency', logX: true, logY: true, points: true, onExport });
@@ -35,7 +37,7 @@ const table = el('table', { class: 'data', id: 'vocab-table' });
 app.append(
   title,
   subtitle,
-  el('div', { class: 'toolbar' }, el('label', { for: 'token-kind' }, 'Tokens: '), tokenPick, busy),
+  el('div', { class: 'toolbar' }, el('label', { for: 'token-kind' }, 'Tokens: '), tokenPick, busy, busyText),
   cards,
   plots,
   el('h2', {}, 'Zipf fits'),
@@ -53,10 +55,12 @@ tokenPick.addEventListener('change', async () => {
   try {
     await host.request('retokenize', { token });
   } catch (err) {
-    showNotice('error', (err as Error).message);
+    // The panel keeps the statistics it shows, and the dropdown says which they are.
+    showNotice('error', `${(err as Error).message} The panel still shows the ${TOKEN_NAMES[data.token]}.`);
     setVal(tokenPick, data.token);
   } finally {
     busy.hidden = true;
+    busyText.textContent = '';
   }
 });
 search.addEventListener('input', () => {
@@ -71,6 +75,7 @@ function saveState(patch: Partial<VocabStatsState>): void {
 }
 
 const NGRAM_NAMES = ['unigrams', 'bigrams', 'trigrams'];
+const TOKEN_NAMES = { char: 'character statistics', word: 'word statistics', bpe: 'BPE statistics' } as const;
 
 function render(d: VocabStatsData): void {
   data = d;
@@ -98,7 +103,7 @@ function render(d: VocabStatsData): void {
         el('td', { class: 'num' }, fmt(z.types)),
         el('td', { class: 'num' }, z.slope.toFixed(3)),
         el('td', { class: 'num' }, z.r2.toFixed(3)),
-        el('td', {}, z.top.slice(0, 5).map(([g, c]) => `“${g}” ${c}`).join(', ')))),
+        el('td', { class: 'grams' }, z.top.slice(0, 5).map(([g, c]) => `“${showGram(g, d.token, z.n)}” ${fmt(c)}`).join(', ')))),
   );
   renderNgram(d);
   setVal(search, state?.filter ?? '');
@@ -151,25 +156,24 @@ function renderTable(): void {
     return th;
   }));
   const shown = rows.slice(0, MAX_ROWS);
-  table.replaceChildren(head, ...shown.map((r) => el('tr', {}, el('td', { class: 'num' }, String(r[0])), el('td', {}, visible(r[1])), el('td', { class: 'num' }, fmt(r[2])))));
+  table.replaceChildren(head, ...shown.map((r) => el('tr', {}, el('td', { class: 'num' }, String(r[0])), el('td', r[1] === ' ' ? { title: 'space' } : {}, showToken(r[1])), el('td', { class: 'num' }, fmt(r[2])))));
   table.dataset.rows = String(shown.length);
   tableInfo.textContent = `${fmt(rows.length)} of ${fmt(data.vocab.length)} entries${rows.length > MAX_ROWS ? ` (first ${MAX_ROWS} shown)` : ''}${data.vocabTruncated ? ` · table limited to the ${fmt(data.vocab.length)} most frequent of ${fmt(data.vocabSize)}` : ''}`;
 }
 
-/** A space token would be invisible in the table. */
-function visible(token: string): string {
-  return token === ' ' ? '␣ (space)' : token;
-}
 
 host.onMessage((m) => {
   switch (m.type) {
     case 'stats':
       busy.hidden = true;
+      busyText.textContent = '';
+      document.getElementById('notice')?.remove();
       render(m.data);
       break;
     case 'busy':
       busy.hidden = false;
-      subtitle.textContent = m.text;
+      busyText.textContent = m.text;
+      if (m.token) setVal(tokenPick, m.token);
       break;
     case 'notice':
       showNotice(m.level, m.text);

@@ -91,6 +91,22 @@ export function ngramPerplexityTable(tokens: TokenSequence, opts: TableOptions =
   });
 }
 
+/** The orders and smoothing constants the vocabulary panel's table shows and the dashboard picks from. */
+export const TABLE_ORDERS = [1, 2, 3, 4, 5] as const;
+export const TABLE_EPSILONS = [0.1, 1, 10] as const;
+
+/**
+ * One baseline per n of the table, each at its best ε, with `best` marking the table's lowest
+ * perplexity: what the training dashboard draws (the best) and lets the user switch to (any n).
+ */
+export function baselinesFromTable(t: NgramPerplexityTable): NgramBaseline[] {
+  return t.ns.map((n, j) => {
+    let i = 0;
+    for (let k = 1; k < t.epsilons.length; k++) if (t.perplexity[k][j] < t.perplexity[i][j]) i = k;
+    return { n, epsilon: t.epsilons[i], perplexity: t.perplexity[i][j], best: n === t.best.n && t.epsilons[i] === t.best.epsilon };
+  });
+}
+
 /** The training and evaluation ids of a token sequence, with the split's edge cases as clear errors. */
 export function splitForNgrams(tokens: TokenSequence, split = DEFAULT_SPLIT): { train: number[]; valid: number[] } {
   if (tokens.length === 0) throw new SeqlabError('The corpus is empty: there are no tokens to build an n-gram model from.', 'empty-corpus');

@@ -98,9 +98,6 @@ export interface RunOptions {
   /** Epochs already finished (resume) and their metrics. */
   startEpoch?: number;
   history?: EpochMetrics[];
-  /** Waits this long before the last epoch (once some epoch has been reported). UI tests use
-   * it so a tiny run still has a point to report after its dashboard loaded; 0 elsewhere. */
-  holdLastEpochMs?: number;
   emit(event: RunEvent): void;
 }
 
@@ -182,7 +179,6 @@ export class Run {
     this.setState('running');
     try {
       while (this.epoch < this.job.epochs) {
-        if (this.opts.holdLastEpochMs && this.epoch > 0 && this.epoch === this.job.epochs - 1) await new Promise((r) => setTimeout(r, this.opts.holdLastEpochMs));
         await this.ctx.between();
         const metrics = await this.job.trainEpoch(this.epoch + 1, this.ctx);
         this.epoch += 1;

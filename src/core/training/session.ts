@@ -21,10 +21,7 @@ export class TrainingSession {
   private backend: BackendChoice | undefined;
   private backendName = '';
 
-  constructor(
-    private readonly emit: (e: RunEvent) => void,
-    private readonly opts: { holdLastEpochMs?: number } = {},
-  ) {}
+  constructor(private readonly emit: (e: RunEvent) => void) {}
 
   /** Validates and executes one command; never throws (errors become `error` events). */
   async handle(raw: unknown): Promise<void> {
@@ -78,7 +75,7 @@ export class TrainingSession {
     const stopNotices = onKernelNotice(ready);
     this.job?.dispose();
     this.job = job;
-    const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit, holdLastEpochMs: this.opts.holdLastEpochMs });
+    const run = new Run(job, { runId: cmd.runId, checkpointDir: cmd.checkpointDir, startEpoch: epoch, history, emit: this.emit });
     this.run = run;
     // Not awaited: the session keeps answering commands while the run trains.
     this.running = run

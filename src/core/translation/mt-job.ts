@@ -15,6 +15,7 @@ import { loadMtModel, readMtFiles, restoreAdam, saveMtFiles } from './mt-checkpo
 import { gruImpl } from './gru';
 import { loadDataNmt } from './nmt-data';
 import { Seq2SeqTrainer, type MtEpochMetrics } from './train';
+import { textbookSample } from './evaluation';
 
 /** The raw pairs text: `fra-eng` from the data folders, or a file path. */
 export async function readPairsText(pairs: string, opts: ResolveOptions = {}): Promise<string> {
@@ -45,7 +46,9 @@ export class MtJob implements Job {
     return `${this.trainer.model.name}: GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'}`;
   }
 
-  sample(): { prefix: string; text: string } | undefined {
+  sample(): { prefix: string; text: string; lead?: number } | undefined {
+    const textbook = textbookSample(this.trainer);
+    if (textbook) return textbook;
     if (!this.sampleSource) return undefined;
     return { prefix: this.sampleSource, text: this.trainer.translator().translate(this.sampleSource).translations[0].text };
   }

@@ -17,6 +17,7 @@ import type { TranslatorModel } from './encoder-decoder';
 import { translatorArchitecture } from './registry';
 import type { Seq2SeqConfig } from './seq2seq/model';
 import { Translator } from './translator';
+import { epochEvaluation } from './evaluation';
 
 export interface MtEpochMetrics extends EpochMetrics {
   extra: {
@@ -24,6 +25,9 @@ export interface MtEpochMetrics extends EpochMetrics {
     tokenLoss: number;
     /** corpus BLEU (k = 2) on the held-out pairs, when evaluated this epoch */
     bleu: number | null;
+    /** loss on the held-out pairs and the textbook sentences' mean BLEU (./evaluation.ts) */
+    valLoss?: number | null;
+    bleuTextbook?: number | null;
   };
 }
 
@@ -121,7 +125,7 @@ export class Seq2SeqTrainer {
       tokensPerSecond: tokens / (elapsedMs / 1000),
       elapsedMs,
       gradNorm: gradNormSum / Math.max(1, b),
-      extra: { tokenLoss, bleu: evalNow ? this.evaluate().corpus : null },
+      extra: { tokenLoss, bleu: evalNow ? this.evaluate().corpus : null, ...epochEvaluation(this) },
     };
   }
 

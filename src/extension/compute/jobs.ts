@@ -16,6 +16,7 @@ import { sineExperiment, type SineResult } from '../../core/models/sine-mlp';
 import { hiddenGradientNorms, type BpttResult } from '../../core/training/bptt';
 import { trainedGradientNorms } from '../../core/training/bptt-run';
 import type { ResolveOptions } from '../../core/data/resolve';
+import { TABLE_EPSILONS, TABLE_ORDERS, baselinesFromTable, ngramPerplexityTable, type NgramBaseline } from '../../core/ngram';
 
 /** Beam search and its steering options, as Translate Selection, the hover and the panels pass them. */
 export interface DecodeArgs {
@@ -30,6 +31,8 @@ export interface DecodeArgs {
 
 export interface ComputeJobs {
   vocabStats(a: { source: string; label: string; corpus: CorpusText; token: TokenKind; bpeMerges: number }): VocabStatsData;
+  /** The n-gram baselines (n = 1…5, each at its best ε) on the held-out part of a run's split of its corpus. */
+  ngramBaselines(a: { corpus: CorpusText; token: TokenKind; maxTokens: number; split: number }): NgramBaseline[];
   /** A corpus's vocabulary (and, for BPE, its learned merges) for Tokenize Selection. */
   reference(a: { corpus: CorpusText; token: TokenKind; bpeMerges: number }): { vocab: VocabJSON; bpe?: BpeJSON };
   /** One sentence through a trained translator (checkpoint folder), n-best with the beam tree. */
@@ -54,6 +57,10 @@ async function tf(choice: BackendChoice): Promise<void> {
 
 export const jobs: ComputeJobs = {
   vocabStats: (a) => computeVocabStats({ source: a.source, label: a.label, corpus: a.corpus }, a.token, { bpeMerges: a.bpeMerges }),
+  ngramBaselines(a) {
+    const c = indexCorpus(a.corpus, { token: a.token, maxTokens: a.maxTokens });
+    return baselinesFromTable(ngramPerplexityTable(c.ids, { split: a.split, ns: TABLE_ORDERS, epsilons: TABLE_EPSILONS }));
+  },
   reference(a) {
     const c = indexCorpus(a.corpus, { token: a.token, bpeMerges: a.bpeMerges });
     const bpe = c.tokenizer.kind === 'bpe' ? (c.tokenizer as unknown as { toJSON(): BpeJSON }).toJSON() : undefined;

@@ -8,6 +8,9 @@ import type { RunRecord } from '../../protocol/runs';
 import { guarded } from '../errors';
 import type { Services } from '../services';
 import { settings, type Cell, type HyperParameters } from '../settings';
+import type { z } from 'zod';
+import { LMConfigSchema } from '../../core/training/lm-config';
+import { LM_PRESETS } from '../../core/training/presets';
 import { ComparePanel } from './comparePanel';
 import { DashboardPanel } from './dashboardPanel';
 import { launchRun } from './launch';
@@ -131,19 +134,9 @@ export async function trainLanguageModel(s: Services, args: TrainArgs = {}): Pro
   }
   let hyper: HyperParameters & Record<string, number | string | boolean> = { ...defaults, layers, ...(args.hyper ?? {}) };
   if (!args.hyper) {
-    const mode = await vscode.window.showQuickPick(
-      [
-        { label: 'Preset', description: `settings: ${hyper.hidden} hidden, ${hyper.epochs} epochs, lr ${hyper.lr}, batch ${hyper.batch}, ${hyper.steps} steps`, value: 'preset' },
-        { label: 'Custom…', description: 'hidden units, epochs, learning rate', value: 'custom' },
-      ],
-      { ignoreFocusOut: true, title: 'Hyper-parameters' },
-    );
-    if (!mode) return undefined;
-    if (mode.value === 'custom') {
-      const c = await askCustom(hyper);
-      if (!c) return undefined;
-      hyper = { ...hyper, ...c };
-    }
+    const chosen = await pickHyper(cell, hyper);
+    if (!chosen) return undefined;
+    hyper = { ...chosen, layers };
   }
   const token = args.token ?? 'char';
   const { hidden, epochs, layers: _l, ...rest } = hyper;
@@ -175,26 +168,78 @@ async function pickData(): Promise<string | undefined> {
   return pick.value;
 }
 
-async function askCustom(h: HyperParameters): Promise<Partial<HyperParameters> | undefined> {
-  const ask = async (prompt: string, value: number, integer: boolean) => {
+type Hyper = HyperParameters & Record<string, number | string | boolean>;
+
+const describeHyper = (h: Partial<Hyper>) =>
+  `${h.hidden} hidden, ${h.epochs} epochs, lr ${h.lr}, batch ${h.batch}, ${h.steps} steps, θ = ${h.clip}${h.maxTokens ? `, first ${Number(h.maxTokens).toLocaleString('en-US')} tokens` : ''}`;
+
+/**
+ * The Hyper-parameters pick: the core's presets (src/core/training/presets.ts, each with its own
+ * description: the textbook's exact d2l data, or the whole book with a held-out split), the
+ * user's `seqlab.defaults.<cell>` settings, or Custom… with the textbook's values pre-filled.
+ */
+async function pickHyper(cell: Cell, settingsHyper: Hyper): Promise<Hyper | undefined> {
+  const items: (vscode.QuickPickItem & { value: Hyper | 'custom' })[] = [
+    ...Object.values(LM_PRESETS).map((p) => ({ label: p.label, detail: p.description, value: { ...settingsHyper, ...(p.config as Partial<Hyper>) } as Hyper })),
+    { label: 'Your settings', description: `seqlab.defaults.${cell}`, detail: describeHyper(settingsHyper), value: settingsHyper },
+    { label: 'Custom…', detail: 'hidden units, epochs, learning rate, batch, steps, clipping, optimizer, initialiser — the textbook\'s values pre-filled', value: 'custom' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { ignoreFocusOut: true, title: 'Hyper-parameters', matchOnDetail: true });
+  if (!pick) return undefined;
+  if (pick.value !== 'custom') return pick.value;
+  const textbook = { ...settingsHyper, ...(LM_PRESETS.textbook.config as Partial<Hyper>) } as Hyper;
+  const c = await askCustom(textbook);
+  return c && ({ ...textbook, ...c } as Hyper);
+}
+
+/** The schema's own field: its check and its one-sentence error are the config's (src/core/training/lm-config.ts). */
+const field = (key: string): z.ZodType | undefined => (LMConfigSchema.shape as Record<string, z.ZodType>)[key];
+
+/** The values a schema enum allows, read from the config schema so new options appear here unasked. */
+function enumOptions(key: string): string[] {
+  let t = field(key) as unknown as { options?: string[]; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
+  for (let i = 0; i < 3 && t && !t.options; i++) t = (t.def?.innerType ?? t.unwrap?.()) as typeof t;
+  return t?.options ?? [];
+}
+
+async function askCustom(h: Hyper): Promise<Partial<Hyper> | undefined> {
+  const out: Partial<Hyper> = {};
+  const numbers: [key: keyof HyperParameters, prompt: string][] = [
+    ['hidden', 'Hidden units per layer (d2l: 256)'],
+    ['epochs', 'Epochs (d2l: 500)'],
+    ['lr', 'Learning rate (d2l: 1)'],
+    ['batch', 'Batch size (d2l: 32)'],
+    ['steps', 'Time steps per subsequence, num_steps (d2l: 35)'],
+    ['clip', 'Gradient clipping threshold θ, 0 = off (d2l: 1)'],
+  ];
+  for (const [key, prompt] of numbers) {
     const v = await vscode.window.showInputBox({
+      title: 'Custom hyper-parameters',
       prompt,
-      value: String(value),
+      value: String(h[key]),
+      ignoreFocusOut: true,
       validateInput: (t) => {
-        const n = Number(t);
-        if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) return integer ? 'A positive whole number.' : 'A positive number.';
-        return undefined;
+        const r = field(key)?.safeParse(Number(t));
+        return t.trim() === '' || Number.isNaN(Number(t)) ? 'A number.' : r && !r.success ? (r.error.issues[0]?.message ?? 'Not allowed.') : undefined;
       },
     });
-    return v === undefined ? undefined : Number(v);
-  };
-  const hidden = await ask('Hidden units', h.hidden, true);
-  if (hidden === undefined) return undefined;
-  const epochs = await ask('Epochs', h.epochs, true);
-  if (epochs === undefined) return undefined;
-  const lr = await ask('Learning rate', h.lr, false);
-  if (lr === undefined) return undefined;
-  return { hidden, epochs, lr };
+    if (v === undefined) return undefined;
+    (out as Record<string, number>)[key] = Number(v);
+  }
+  for (const [key, title, about] of [
+    ['optimizer', 'Optimizer', { sgd: 'd2l: plain SGD (the textbook)', adam: 'Adam' }],
+    ['init', 'Initial weights', { d2l: 'd2l: N(0, 0.01), the from-scratch chapters (the textbook)', pytorch: 'U(−1/√H, 1/√H), PyTorch’s nn.RNN/GRU/LSTM (the concise chapters)' }],
+  ] as const) {
+    const options = enumOptions(key);
+    if (options.length === 0) continue; // this build's config has no such choice
+    const p = await vscode.window.showQuickPick(
+      options.map((o) => ({ label: o, description: (about as Record<string, string>)[o], picked: o === options[0] })),
+      { ignoreFocusOut: true, title: `Custom hyper-parameters: ${title}` },
+    );
+    if (!p) return undefined;
+    (out as Record<string, string>)[key] = p.label;
+  }
+  return out;
 }
 
 export function runLabel(r: RunRecord): string {

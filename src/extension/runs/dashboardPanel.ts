@@ -7,7 +7,8 @@ import type { RunRecord } from '../../protocol/runs';
 import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
 import type { Services } from '../services';
-import { runBaseline } from './baseline';
+import { hasValidation } from '../../protocol/run-summary';
+import { runBaselines, type Baselines } from './baseline';
 
 const VIEW_TYPE = 'seqlab.dashboard';
 
@@ -19,7 +20,7 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
   /** Samples already shown, by epoch and text: the registry keeps only the last MAX_SAMPLES, so a count would stall. */
   private sentSamples = new Set<string>();
   private lastStatus = '';
-  private baseline: { n: number; perplexity: number } | null = null;
+  private baselines: Baselines | null = null;
   private readonly sub: { dispose(): void };
 
   private constructor(panel: vscode.WebviewPanel, private readonly services: Services, readonly runId: string) {
@@ -35,8 +36,8 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
     const run = services.registry.get(runId);
     if (run) {
       panel.title = `Training: ${run.name}`;
-      void runBaseline(run).then((b) => {
-        this.baseline = b;
+      void runBaselines(run).then((b) => {
+        this.baselines = b;
         const cur = this.services.registry.get(runId);
         if (cur && b) this.sendAll(cur);
       });
@@ -69,7 +70,18 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
     this.sentEpochs = new Set(run.history.map((h) => h.epoch));
     this.sentSamples = new Set(run.samples.map(sampleKey));
     this.lastStatus = `${run.status}|${run.epoch}|${run.error}`;
-    this.post({ type: 'run', run, baseline: this.baseline, attribution: datasetAttribution(run.data) ?? null });
+    const b = this.baselines;
+    const choices = b && 'choices' in b ? b.choices : undefined;
+    const best = choices?.find((c) => c.best);
+    this.post({
+      type: 'run',
+      run,
+      baseline: best ? { n: best.n, perplexity: best.perplexity } : null,
+      attribution: datasetAttribution(run.data) ?? null,
+      hasValidation: hasValidation(run),
+      ...(choices ? { baselines: choices } : {}),
+      ...(b && 'none' in b ? { baselineNote: b.none } : {}),
+    });
   }
 
   /** Sends only what changed, so curves grow point by point. */
@@ -99,6 +111,13 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
   }
 
   protected async onRequest(method: string, params: unknown): Promise<unknown> {
+    if (method === 'generate') {
+      const { prompt } = params as { prompt: string };
+      const r = this.services.registry.require(this.runId);
+      if (r.kind !== 'language-model') throw new SeqlabError('Only a language model continues prompts.');
+      const g = await this.services.manager.generate(this.runId, { prefix: prompt, length: 50 });
+      return { text: g.text, epoch: this.services.registry.get(this.runId)?.epoch ?? r.epoch };
+    }
     if (method !== 'control') throw new SeqlabError(`Unknown request "${method}".`);
     const { action } = params as { action: 'pause' | 'resume' | 'stop' };
     const m = this.services.manager;

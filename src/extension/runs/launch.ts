@@ -2,7 +2,6 @@
 import { messageOf } from '../errors';
 import type { Services } from '../services';
 import { DashboardPanel } from './dashboardPanel';
-import { trainingNotification } from './progress';
 import type { RunRegistry } from './registry';
 
 export type NewRun = Parameters<RunRegistry['add']>[0];
@@ -19,7 +18,6 @@ export async function launchRun(s: Services, init: NewRun, dashboard = true): Pr
     s.registry.setStatus(run.id, 'failed', messageOf(err));
     throw err;
   }
-  trainingNotification(s, run.id);
   if (dashboard) DashboardPanel.show(s, run.id);
   return run.id;
 }

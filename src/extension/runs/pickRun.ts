@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
 import type { RunRecord } from '../../protocol/runs';
 import type { RunRegistry } from './registry';
-import { describeRun, type RunsNode } from './runsTree';
+import { describeRun, modelLabel, type RunsNode } from './runsTree';
 
 export type RunArg = string | RunsNode | { runId?: string; id?: string } | undefined;
 
@@ -13,7 +13,7 @@ export async function pickRun(registry: RunRegistry, arg: RunArg, opts: { title:
   const runs = registry.list().filter(opts.filter ?? (() => true));
   if (runs.length === 0) throw new SeqlabError('There are no suitable runs yet; start one with "Seqlab: Train Language Model…".', 'no-runs');
   const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: r.name, description: describeRun(r), detail: `${r.model.cell.toUpperCase()} on ${r.data}`, run: r })),
+    runs.map((r) => ({ label: r.name, description: describeRun(r), detail: `${modelLabel(r)} on ${r.data}`, run: r })),
     { ignoreFocusOut: true, title: opts.title },
   );
   return pick?.run;

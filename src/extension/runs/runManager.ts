@@ -221,12 +221,15 @@ export class RunManager {
           valid: lm ? e.valPerplexity : (e.extra?.valLoss ?? null),
           tokensPerSec: e.tokensPerSecond,
           time: e.elapsedMs,
+          at: Date.now(),
+          ...(lm ? {} : { bleu: e.extra?.bleu ?? null, bleuTextbook: e.extra?.bleuTextbook ?? null }),
         });
         break;
       }
       case 'sample':
         // A language model's sample already starts with its (preprocessed) prefix; a translator's is source → target.
-        if (this.registry.get(id)?.kind === 'translator') this.registry.addSample(id, e.epoch, `${e.prefix} → ${e.text}`, e.prefix.length + 3);
+        // (A translator's sample without a prefix is the textbook's sentences, one "source => translation, bleu" line each.)
+        if (this.registry.get(id)?.kind === 'translator' && e.prefix) this.registry.addSample(id, e.epoch, `${e.prefix} → ${e.text}`, e.prefix.length + 3);
         else this.registry.addSample(id, e.epoch, e.text, e.lead);
         break;
       case 'checkpoint':

@@ -1,6 +1,7 @@
 /** The Runs tree in the Seqlab side panel: one item per run, details as children. */
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../protocol/runs';
+import { latestMetric, metricName, timingText } from '../../protocol/run-summary';
 import type { RunRegistry } from './registry';
 
 const ICONS: Record<RunRecord['status'], [string, string?]> = {
@@ -17,13 +18,15 @@ export type RunsNode = { kind: 'run'; run: RunRecord } | { kind: 'detail'; runId
 
 export function describeRun(r: RunRecord): string {
   const progress = `epoch ${r.epoch}/${r.epochs}`;
-  const metric = r.latest === null ? '' : ` · ${r.metric === 'perplexity' ? 'ppl' : 'loss'} ${r.latest.toFixed(r.latest < 10 ? 3 : 1)}`;
-  return `${r.status} · ${progress}${metric}`;
+  const metric = latestMetric(r);
+  return `${r.status} · ${progress}${metric ? ` · ${metric}` : ''}`;
 }
 
 export function modelLabel(r: RunRecord): string {
   const m = r.model;
-  return `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()} · ${m.hidden} hidden · ${m.token}`;
+  const layers = `${m.layers > 1 ? `${m.layers}-layer ` : ''}${m.bidirectional ? 'bidirectional ' : ''}${m.cell.toUpperCase()}`;
+  if (r.kind === 'translator') return `seq2seq encoder–decoder · ${layers} · ${m.hidden} hidden · ${m.token} tokens`;
+  return `${layers} · ${m.hidden} hidden · ${m.token}`;
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
@@ -47,7 +50,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       ['model', modelLabel(r)],
       ['data', r.data],
       ['progress', `${r.epoch} of ${r.epochs} epochs (${Math.round((100 * r.epoch) / r.epochs)} %)`],
-      [r.metric, r.latest === null ? '—' : r.latest.toFixed(3)],
+      [metricName(r), r.latest === null ? '—' : r.latest.toFixed(3)],
+      ['time', timingText(r) || '—'],
       ['checkpoint', r.checkpoint ? `epoch ${r.history.length ? r.epoch : 0}` : 'none yet'],
     ];
     if (r.error) rows.push(['error', r.error]);
@@ -73,7 +77,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r.name}** — ${r.kind === 'translator' ? 'translator' : 'language model'}\n\n`);
     md.appendMarkdown(`- model: ${modelLabel(r)}\n- data: ${r.data}\n- status: ${r.status}\n- epoch ${r.epoch} / ${r.epochs}\n`);
-    if (r.latest !== null) md.appendMarkdown(`- latest ${r.metric}: ${r.latest.toFixed(3)}\n`);
+    if (r.latest !== null) md.appendMarkdown(`- latest: ${latestMetric(r)}\n`);
+    if (timingText(r)) md.appendMarkdown(`- time: ${timingText(r)}\n`);
     if (r.engine) md.appendMarkdown(`- trained on: ${r.engine}\n`);
     if (r.error) md.appendMarkdown(`- error: ${r.error}\n`);
     item.tooltip = md;

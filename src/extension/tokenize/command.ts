@@ -36,10 +36,16 @@ export async function tokenizeSelection(decorations: TokenDecorations, args: Tok
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new SeqlabError('Open a text editor first: Tokenize Selection works on the selection or the whole document.', 'no-editor');
   const doc = editor.document;
-  const kind = args.tokenizer ?? (await pickTokenizer());
-  if (!kind) return undefined;
   const sel = editor.selection;
   const scope = sel.isEmpty ? 'document' : 'selection';
+  // Nothing to tokenize is a harmless case: said up front, as information, before any question.
+  if (!doc.getText(sel.isEmpty ? undefined : sel).trim()) {
+    const message = `Nothing to tokenize: the ${scope === 'document' ? 'document is' : 'selection is only'} ${scope === 'document' ? 'empty' : 'white space'}. Type or select some text first.`;
+    if (!args.quiet) void vscode.window.showInformationMessage(`Seqlab: ${message}`);
+    return { tokenizer: args.tokenizer ?? settings.defaultToken(), scope, count: 0, unknown: 0, decorated: 0, vocabulary: '', tokens: [], message };
+  }
+  const kind = args.tokenizer ?? (await pickTokenizer());
+  if (!kind) return undefined;
   const range = sel.isEmpty ? new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)) : new vscode.Range(sel.start, sel.end);
   // Checks size and binary content before anything else.
   if (scope === 'document') documentCorpus(doc);

@@ -5,6 +5,9 @@ import { guarded, messageOf } from '../errors';
 import { launchRun } from '../runs/launch';
 import type { Services } from '../services';
 import { settings } from '../settings';
+import { MT_PRESETS, type MtPresetName } from '../../core/training/presets';
+
+const QUICK_HELD_OUT = 0.1;
 import { BeamTreePanel } from './beamTreePanel';
 import { activeTranslator, requireTranslator, translateWith, type DecodeSettings } from './translator';
 import { AttentionHeatmapPanel, attentionFor } from './attentionHeatmapPanel';
@@ -82,15 +85,20 @@ export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {
   }
   let hyper = { ...settings.translatorDefaults(), ...(args.hyper ?? {}) };
   if (!args.hyper) {
+    // The core's presets (src/core/training/presets.ts), each with its own description; the textbook's reads the settings.
     const preset = await vscode.window.showQuickPick(
-      [
-        { label: 'Textbook', description: `${hyper.numExamples} pairs, ${hyper.numLayers}-layer GRU, ${hyper.numHiddens} hidden, ${hyper.epochs} epochs (settings)`, value: 'textbook' },
-        { label: 'Quick look', description: '200 pairs, 30 epochs: trains in seconds, translates poorly', value: 'quick' },
-      ],
+      // The all-pairs presets (hours of training, numExamples null) stay on the CLI for now: a run's record holds no null.
+      (Object.entries(MT_PRESETS) as [MtPresetName, (typeof MT_PRESETS)[MtPresetName]][]).filter(([name]) => name === 'textbook' || name === 'quick').map(([name, p]) => ({
+        label: p.label,
+        description: name === 'textbook' ? `d2l 10.7 (settings: ${hyper.numExamples} pairs, ${hyper.epochs} epochs)` : undefined,
+        detail: `${p.description}${name === 'textbook' ? '; trains on every pair as the book does, so no validation loss' : ''}${name === 'quick' ? `; ${QUICK_HELD_OUT * 100} % held out for validation loss and BLEU` : ''}`,
+        name,
+      })),
       { ignoreFocusOut: true, title: 'Translator settings' },
     );
     if (!preset) return undefined;
-    if (preset.value === 'quick') hyper = { ...hyper, numExamples: 200, epochs: 30 };
+    // Quick look holds some pairs out so its dashboard shows validation loss and held-out BLEU.
+    if (preset.name === 'quick') hyper = { ...hyper, ...(MT_PRESETS.quick.config as Record<string, number>), validFraction: QUICK_HELD_OUT, evalEvery: 5 };
   }
   const { epochs, numLayers, numHiddens, ...rest } = hyper;
   return launchRun(s, {
@@ -145,13 +153,13 @@ export async function translateSelection(s: Services, args: TranslateArgs = {}) 
 }
 
 async function hoverTranslation(s: Services, doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
-  if (!settings.hoverTranslation()) return undefined;
+  if (!settings.hoverTranslation() || !settings.hoverLanguages().includes(doc.languageId)) return undefined;
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document !== doc || editor.selection.isEmpty || !editor.selection.contains(pos)) return undefined;
   const text = doc.getText(editor.selection);
-  if (!text.trim() || text.length > 300) return undefined;
+  if (!looksLikeSentence(text)) return undefined;
   const run = activeTranslator(s);
-  if (!run) return new vscode.Hover(new vscode.MarkdownString('Seqlab: no translator trained yet — run **Seqlab: Train Translator…**'), editor.selection);
+  if (!run) return new vscode.Hover(new vscode.MarkdownString(`Seqlab: no translator trained yet — run **Seqlab: Train Translator…**\n\n${HOVER_OFF}`), editor.selection);
   try {
     const view = await translateWith(s, run, text, settings.beamSize(), 0.75);
     if (token.isCancellationRequested) return undefined;
@@ -163,11 +171,28 @@ async function hoverTranslation(s: Services, doc: vscode.TextDocument, pos: vsco
       md.appendMarkdown(`_attends:_ ${escapeMd(alignmentLine(view.translations[0]))} — [attention heatmap](command:seqlab.showAttentionHeatmap?${args})\n\n`);
       md.isTrusted = { enabledCommands: ['seqlab.showAttentionHeatmap'] };
     }
-    if (view.unknown.length) md.appendMarkdown(`_unknown: ${view.unknown.map(escapeMd).join(', ')}_`);
+    if (view.unknown.length) md.appendMarkdown(`_unknown: ${view.unknown.map(escapeMd).join(', ')}_\n\n`);
+    md.appendMarkdown(HOVER_OFF);
     return new vscode.Hover(md, editor.selection);
   } catch (err) {
     return token.isCancellationRequested ? undefined : new vscode.Hover(`Seqlab: ${messageOf(err)}`, editor.selection);
   }
+}
+
+/** How to turn the hover off, said in every hover it shows. */
+const HOVER_OFF = '_Turn this hover off with the setting `seqlab.hoverTranslation`; `seqlab.hoverTranslation.languages` picks the file types._';
+
+/**
+ * Whether a selection reads like a sentence to translate: a few words of letters (not code,
+ * numbers or one long identifier), on one or two lines, at most 300 characters.
+ */
+export function looksLikeSentence(text: string): boolean {
+  const t = text.trim();
+  if (!t || t.length > 300 || t.split(/\r?\n/).length > 2) return false;
+  if (/[{}<>;=()[\]`$\\|]/.test(t)) return false;
+  const words = t.split(/\s+/);
+  const letters = (t.match(/\p{L}/gu) ?? []).length;
+  return letters >= 2 && letters / t.replace(/\s/g, '').length >= 0.6 && (words.length >= 2 || /[.!?]$/.test(t) || /^\p{L}+$/u.test(t));
 }
 
 function escapeMd(s: string): string {

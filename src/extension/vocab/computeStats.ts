@@ -7,7 +7,7 @@ import { indexCorpus, type CorpusText } from '../../core/data/corpus';
 import { datasetAttribution } from '../../core/data/registry';
 import type { TokenKind } from '../../core/text/tokenizer';
 import { corpusStats, coverageCurve } from '../../core/text/stats';
-import { ngramPerplexityTable } from '../../core/ngram';
+import { TABLE_EPSILONS, TABLE_ORDERS, ngramPerplexityTable } from '../../core/ngram';
 import type { VocabStatsData } from '../../protocol/vocab-stats';
 
 export const MAX_TABLE_ROWS = 20_000;
@@ -76,7 +76,7 @@ export function computeVocabStats(src: StatsSource, token: TokenKind, opts: { bp
 /** The n-gram table for the ids, or nothing when the corpus is too short to split. */
 function ngramTable(ids: number[]): VocabStatsData['ngramPerplexity'] {
   try {
-    const t = ngramPerplexityTable(ids, { ns: [1, 2, 3, 4, 5], epsilons: [0.1, 1, 10] });
+    const t = ngramPerplexityTable(ids, { ns: TABLE_ORDERS, epsilons: TABLE_EPSILONS });
     return { split: t.split, ns: t.ns, epsilons: t.epsilons, perplexity: t.perplexity, best: t.best };
   } catch {
     return undefined;

@@ -29,6 +29,13 @@ export async function loadStatsSource(source: string): Promise<{ corpus: CorpusT
   throw new SeqlabError(`The document ${uri.toString()} is no longer open; open it again or pick a file.`, 'missing-file');
 }
 
+const TOKEN_NAMES: Record<TokenKind, string> = { char: 'character tokens', word: 'word tokens', bpe: 'BPE tokens' };
+
+async function computeStats(source: string, token: TokenKind): Promise<VocabStatsData> {
+  const { corpus, label } = await loadStatsSource(source);
+  return compute().run('vocabStats', { source, label, corpus, token, bpeMerges: settings.bpeMerges() });
+}
+
 export class VocabStatsPanel extends Panel<VocabStatsToWebview, VocabStatsToHost> {
   static readonly all = new Set<VocabStatsPanel>();
   data: VocabStatsData | undefined;
@@ -39,10 +46,15 @@ export class VocabStatsPanel extends Panel<VocabStatsToWebview, VocabStatsToHost
     VocabStatsPanel.all.add(this);
   }
 
+  /**
+   * Counts first and opens the panel only with the result: a source that cannot be read (binary,
+   * too large, missing) gets its one-sentence error and leaves no panel behind.
+   */
   static async show(context: vscode.ExtensionContext, source: string, token: TokenKind): Promise<VocabStatsPanel> {
+    const data = await computeStats(source, token);
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Vocabulary Statistics', vscode.ViewColumn.Active, { enableScripts: true });
     const p = new VocabStatsPanel(panel, context, source, token);
-    await p.load(source, token);
+    p.showData(data);
     return p;
   }
 
@@ -56,22 +68,26 @@ export class VocabStatsPanel extends Panel<VocabStatsToWebview, VocabStatsToHost
     });
   }
 
-  /** Computes the statistics; errors propagate to the command (or become a notice on restore). */
+  /**
+   * Computes the statistics; errors propagate to the caller (a request's error reply, or a notice
+   * on restore), and the panel keeps showing what it showed before.
+   */
   async load(source: string, token: TokenKind): Promise<VocabStatsData> {
-    this.post({ type: 'busy', text: `Counting ${token} tokens of ${describeSource(source)}…` });
-    const run = (async () => {
-      const { corpus, label } = await loadStatsSource(source);
-      return compute().run('vocabStats', { source, label, corpus, token, bpeMerges: settings.bpeMerges() });
-    })();
+    this.post({ type: 'busy', text: `Counting ${TOKEN_NAMES[token]} of ${describeSource(source)}…`, token });
+    const run = computeStats(source, token);
     this.loading = run;
     const data = await run;
     if (this.loading !== run) return data;
-    this.source = source;
-    this.token = token;
+    this.showData(data);
+    return data;
+  }
+
+  private showData(data: VocabStatsData): void {
+    this.source = data.source;
+    this.token = data.token;
     this.data = data;
     this.panel.title = `Vocabulary: ${data.sourceLabel}`;
     this.post({ type: 'stats', data });
-    return data;
   }
 
   protected onReady(): void {
