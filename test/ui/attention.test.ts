@@ -44,7 +44,9 @@ suite('Attention translator and heatmap', function () {
   });
 
   test('a beam-tree node opens the heatmap of its partial hypothesis (one row per step)', async () => {
-    await currentPage().locator('.tab', { hasText: 'Beam:' }).first().click();
+    // Bring the Beam Search tab to the front (a hover or notification may sit over the tab strip).
+    await currentPage().keyboard.press('Escape');
+    await currentPage().locator('.tab', { hasText: 'Beam:' }).first().click({ force: true });
     const tree = await panelWith('#beam-tree');
     const node = tree.locator('#beam-tree g.node.kept[data-step="2"]').first();
     await node.waitFor({ state: 'visible' });
