@@ -13,3 +13,4 @@ export * from './dashboard';
 export * from './heatmap';
 export * from './beam-tree';
 export * from './labs';
+export * from './attention-heatmap';

@@ -18,6 +18,7 @@ suite('Translator and beam-search tree', function () {
   test('Train Translator (quick look) trains to the end', async () => {
     await runCommand('Seqlab: Train Translator…');
     await pick('English–French pairs', 'Train a translator on');
+    await pick('Seq2seq', 'Translator model');
     await pick('Quick look', 'Translator settings');
     // Its own name and metric in the status bar, never "GRU … ppl" (issue 19.2).
     const bar = await statusBarUntil((t) => /\d+\/30 · /.test(t), 240_000);

@@ -45,7 +45,7 @@ test('models are named by the registries; a translator config without one (older
   const { LANGUAGE_MODEL_NAMES } = await import('../../src/core/models/registry');
   const { TRANSLATOR_NAMES, translatorArchitecture } = await import('../../src/core/translation/registry');
   assert.deepEqual(LANGUAGE_MODEL_NAMES, ['rnn', 'gru', 'lstm']);
-  assert.deepEqual(TRANSLATOR_NAMES, ['seq2seq']);
+  assert.deepEqual(TRANSLATOR_NAMES, ['seq2seq', 'attention']);
   assert.equal(resolveMtConfig({}).model, 'seq2seq');
   assert.throws(() => resolveMtConfig({ model: 'transformer' }), /model/);
   assert.throws(() => translatorArchitecture('transformer'), /Unknown translator "transformer"; use seq2seq/);

@@ -132,7 +132,7 @@ function drawTree(v: TranslationView): void {
   for (const n of nodes) {
     const { x, y } = pos(n);
     const cls = `node ${n.status}${n.finished ? ' finished' : ''}${win.has(n.id) ? ' winner' : ''}`;
-    const g = svgEl('g', { class: cls, transform: `translate(${x},${y})`, 'data-status': n.status, 'data-step': n.step, 'data-finished': String(n.finished) });
+    const g = svgEl('g', { class: cls, transform: `translate(${x},${y})`, 'data-status': n.status, 'data-step': n.step, 'data-finished': String(n.finished), 'data-node': n.id });
     g.append(svgEl('rect', { width: NODE_W, height: NODE_H, rx: 4 }));
     g.append(svgEl('text', { x: 6, y: 11, class: 'tok' }, n.status === 'root' ? '<bos>' : n.text));
     g.append(svgEl('text', { x: 6, y: 22, class: 'score' }, n.status === 'root' ? '' : `${n.logProb.toFixed(2)} · Σ ${n.score.toFixed(2)}`));
@@ -169,7 +169,7 @@ function render(v: TranslationView): void {
   alpha.value = String(v.tree.alpha);
   alphaText.textContent = `α = ${v.tree.alpha.toFixed(2)}`;
   title.textContent = `Beam search — “${v.source}”`;
-  subtitle.textContent = `${v.runName} · source tokens: ${v.sourceTokens.join(' ')}${v.unknown.length ? ` · unknown: ${v.unknown.join(', ')}` : ''}${v.truncated ? ' · truncated to the model’s length' : ''}`;
+  subtitle.textContent = `${v.runName} · source tokens: ${v.sourceTokens.join(' ')}${v.unknown.length ? ` · unknown: ${v.unknown.join(', ')}` : ''}${v.truncated ? ' · truncated to the model’s length' : ''}${v.arch === 'attention' ? ' · click a node for its attention heatmap' : ''}`;
   nbest.replaceChildren(
     el('tr', {}, el('th', {}, '#'), el('th', {}, 'translation'), el('th', { class: 'num' }, 'score (1/L^α) Σ log P'), el('th', { class: 'num' }, 'Σ log P')),
     ...v.translations.map((t, i) => el('tr', { class: i === 0 ? 'best' : '' }, el('td', {}, String(i + 1)), el('td', {}, t.text || '(empty)'),
@@ -177,6 +177,13 @@ function render(v: TranslationView): void {
   );
   drawTree(v);
 }
+
+// Attention models: a node opens the heatmap of the partial hypothesis ending there.
+treeBox.addEventListener('click', (e) => {
+  const g = (e.target as Element).closest('g[data-node]');
+  if (!g || view?.arch !== 'attention' || g.getAttribute('data-status') === 'root') return;
+  host.request('attention', { node: Number(g.getAttribute('data-node')) }).catch((err: Error) => showNotice('error', err.message));
+});
 
 host.onMessage((m) => {
   if (m.type === 'translation') render(m.view);

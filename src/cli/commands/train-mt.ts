@@ -40,9 +40,9 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
 
 export const trainMtCommand = defineCommand({
   name: 'train-mt',
-  summary: "Train the book's GRU encoder–decoder on English–French pairs (d2l 9.5–9.7) and save a translator.",
+  summary: "Train the book's GRU encoder–decoder (d2l 9.5–9.7) or its Bahdanau attention model (--model attention, d2l 10.4) on English–French pairs and save a translator.",
   usage:
-    '--pairs fra-eng|PATH [--model seq2seq] [--preset textbook|quick|full-small|full-large] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ' +
+    `--pairs fra-eng|PATH [--model ${TRANSLATOR_NAMES.join('|')}] [--preset ${Object.keys(MT_PRESETS).join('|')}] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ` +
     '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume | --force] ' +
     '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--json]',
   options: {
@@ -110,7 +110,7 @@ async function trainMt(args: ParsedArgs, io: CliIO, o: { json: boolean; out: str
   const t = job.trainer;
   for (const n of notes) io.err(n);
   if (!json) {
-    io.err(`training on the ${backend.name} backend (recurrent kernel: ${kernelInfo().path}): ${t.data.source.length} pairs (${t.trainRows.length} train, ${t.validRows.length} held out), vocabularies ${t.data.srcVocab.size}/${t.data.tgtVocab.size}${resume ? `, resuming after epoch ${startEpoch}` : ''}`);
+    io.err(`training ${t.config.model === 'attention' ? 'Bahdanau attention (d2l 10.4)' : 'seq2seq (d2l 9.7)'} on the ${backend.name} backend (recurrent kernel: ${kernelInfo().path}): ${t.data.source.length} pairs (${t.trainRows.length} train, ${t.validRows.length} held out), vocabularies ${t.data.srcVocab.size}/${t.data.tgtVocab.size}${resume ? `, resuming after epoch ${startEpoch}` : ''}`);
   }
   const started = performance.now();
   const emit = (e: RunEvent) => {
@@ -140,7 +140,7 @@ async function trainMt(args: ParsedArgs, io: CliIO, o: { json: boolean; out: str
       : [];
     const last = run.history.at(-1);
     if (json) {
-      io.out(JSON.stringify({ done: reason, epoch: run.epoch, seconds: Math.round(seconds * 10) / 10, loss: last?.loss ?? null, bleu: last?.extra?.bleu ?? null, examples, checkpoint: out, backend: backend.name, kernel: kernelInfo().path }));
+      io.out(JSON.stringify({ done: reason, model: t.config.model, epoch: run.epoch, seconds: Math.round(seconds * 10) / 10, loss: last?.loss ?? null, bleu: last?.extra?.bleu ?? null, examples, checkpoint: out, backend: backend.name, kernel: kernelInfo().path }));
     } else {
       io.out(`${reason} after epoch ${run.epoch} in ${seconds.toFixed(1)} s; checkpoint in ${out}`);
       for (const x of examples) io.out(`${x.source} => ${x.pred}, bleu ${x.bleu.toFixed(3)}`);

@@ -5,10 +5,17 @@
  * the best comes first. With k = 1 this is greedy search exactly.
  *
  * It also records the search tree: every expanded candidate with its parent, its token's
- * log-probability, the cumulative Σ log P, and whether it was kept or pruned.
+ * log-probability, the cumulative Σ log P, whether it was kept or pruned, and (attention
+ * models) the attention weights that produced it.
+ *
+ * The steering options (./steering.ts) change the search as follows: blocked tokens (`<eos>`
+ * before minLen, repeated n-grams) are never candidates; the length penalty decides the final
+ * ranking of finished and length-capped hypotheses (the beam itself keeps the best Σ log P, as
+ * in the book).
  */
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { DEFAULT_ALPHA, compareHypotheses, finalScore, type DecodeOptions, type Hypothesis, type StepFn } from './types';
+import { checkSteering, steerRow, type LengthPenalty } from './steering';
 
 export interface BeamNode {
   id: number;
@@ -28,12 +35,15 @@ export interface BeamNode {
   finalScore?: number;
   /** its rank (0 = best) in the n-best list, when it ends one */
   rank?: number;
+  /** attention models: the source weights of the step that produced this token (shared by siblings) */
+  attention?: number[];
 }
 
 export interface BeamTree {
   nodes: BeamNode[];
   beamSize: number;
   alpha: number;
+  lengthPenalty: LengthPenalty;
   maxLen: number;
   /** candidates recorded per expanded node (the rest of the vocabulary is pruned unseen) */
   childrenPerNode: number;
@@ -65,6 +75,7 @@ interface Live<S> {
   logProb: number;
   state: S;
   node: number;
+  attention?: number[][];
 }
 
 interface Candidate {
@@ -98,6 +109,8 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
   assertPositiveInt(opts.maxLen, 'maxLen');
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   if (!Number.isFinite(alpha) || alpha < 0) throw new SeqlabError(`alpha must be a number of at least 0, got ${alpha}.`);
+  checkSteering(opts, opts.maxLen);
+  const penalty = opts.lengthPenalty ?? 'textbook';
   const record = opts.tree !== false;
   const perNode = Math.max(k, opts.treeChildren ?? k);
   const nodes: BeamNode[] = [];
@@ -117,14 +130,17 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
     );
     // A globally kept candidate is always among its parent's own best k, so k per parent suffices.
     const candidates: Candidate[] = [];
+    const rows = out.attention?.map((a) => Array.from(a));
     live.forEach((h, p) => {
-      const row = out.logProbs[p];
-      if (!row || row.length === 0) throw new SeqlabError('The model returned no probabilities to decode from.', 'internal');
-      const top = topIndices(row, Math.min(row.length, record ? perNode : k));
+      const raw = out.logProbs[p];
+      if (!raw || raw.length === 0) throw new SeqlabError('The model returned no probabilities to decode from.', 'internal');
+      const row = steerRow(raw, h.tokens, opts.eos, opts);
+      // Blocked tokens (−∞) are never candidates, so a hypothesis may offer fewer than k.
+      const top = topIndices(row, Math.min(row.length, record ? perNode : k)).filter((v) => row[v] > -Infinity);
       top.forEach((v, rank) => {
         const c: Candidate = { parent: p, token: v, logProb: row[v], score: h.logProb + row[v] };
         if (record) {
-          c.node = addNode({ parent: h.node, step: t, token: v, logProb: row[v], score: c.score, status: 'pruned', finished: false });
+          c.node = addNode({ parent: h.node, step: t, token: v, logProb: row[v], score: c.score, status: 'pruned', finished: false, ...(rows ? { attention: rows[p] } : {}) });
         }
         if (rank < k) candidates.push(c);
       });
@@ -134,20 +150,21 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
     const next: Live<S>[] = [];
     for (const c of candidates.slice(0, k)) {
       const parent = live[c.parent];
+      const attention = rows ? [...(parent.attention ?? []), rows[c.parent]] : undefined;
       if (record) nodes[c.node!].status = 'kept';
       if (c.token === opts.eos) {
         if (record) nodes[c.node!].finished = true;
         const length = parent.tokens.length + 1;
-        finals.push({ tokens: parent.tokens, logProb: c.score, length, score: finalScore(c.score, length, alpha), finished: true, node: record ? c.node : undefined });
+        finals.push({ tokens: parent.tokens, logProb: c.score, length, score: finalScore(c.score, length, alpha, penalty), finished: true, node: record ? c.node : undefined, ...(attention ? { attention } : {}) });
       } else {
-        next.push({ tokens: [...parent.tokens, c.token], logProb: c.score, state: out.states[c.parent], node: record ? c.node! : -1 });
+        next.push({ tokens: [...parent.tokens, c.token], logProb: c.score, state: out.states[c.parent], node: record ? c.node! : -1, ...(attention ? { attention } : {}) });
       }
     }
     live = next;
   }
   for (const h of live) {
     const length = h.tokens.length;
-    finals.push({ tokens: h.tokens, logProb: h.logProb, length, score: finalScore(h.logProb, length, alpha), finished: false, node: record ? h.node : undefined });
+    finals.push({ tokens: h.tokens, logProb: h.logProb, length, score: finalScore(h.logProb, length, alpha, penalty), finished: false, node: record ? h.node : undefined, ...(h.attention ? { attention: h.attention } : {}) });
   }
   finals.sort(compareHypotheses);
   const hypotheses = finals.slice(0, opts.nBest ?? k);
@@ -157,7 +174,7 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
       n.finalScore = h.score;
       n.rank = rank;
     });
-    return { hypotheses, tree: { nodes, beamSize: k, alpha, maxLen: opts.maxLen, childrenPerNode: perNode } };
+    return { hypotheses, tree: { nodes, beamSize: k, alpha, lengthPenalty: penalty, maxLen: opts.maxLen, childrenPerNode: perNode } };
   }
   return { hypotheses };
 }

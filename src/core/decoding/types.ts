@@ -9,11 +9,18 @@ export interface StepOutput<S> {
   logProbs: ArrayLike<number>[];
   /** the state after consuming the token, one per hypothesis */
   states: S[];
+  /**
+   * Attention models: the weights over source positions that produced each row of logProbs,
+   * one per hypothesis (decoders keep them per tree node and per output token).
+   */
+  attention?: ArrayLike<number>[];
 }
 
 export type StepFn<S> = (states: readonly S[], tokens: readonly number[]) => StepOutput<S>;
 
-export interface DecodeOptions {
+import { lengthNormaliser, type LengthPenalty, type SteeringOptions } from './steering';
+
+export interface DecodeOptions extends SteeringOptions {
   /** token fed first (`<bos>`) */
   bos: number;
   /** token that ends a hypothesis (`<eos>`) */
@@ -38,13 +45,15 @@ export interface Hypothesis {
   finished: boolean;
   /** its last node in the search tree (beam search only) */
   node?: number;
+  /** attention models: one row of source weights per generated token, `<eos>` included */
+  attention?: number[][];
 }
 
 export const DEFAULT_ALPHA = 0.75;
 
-/** The textbook's final score (9.8): (1/L^α) Σ log P. */
-export function finalScore(logProb: number, length: number, alpha = DEFAULT_ALPHA): number {
-  return length > 0 ? logProb / Math.pow(length, alpha) : logProb;
+/** The final score: by default the textbook's (9.8) (1/L^α) Σ log P; see LengthPenalty for the others. */
+export function finalScore(logProb: number, length: number, alpha = DEFAULT_ALPHA, penalty: LengthPenalty = 'textbook'): number {
+  return logProb / lengthNormaliser(length, alpha, penalty);
 }
 
 /** Deterministic n-best order: higher score first, then fewer tokens, then token ids. */

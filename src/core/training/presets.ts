@@ -36,7 +36,7 @@ export const LM_PRESETS: Record<LMPresetName, Preset<LMConfig>> = {
   },
 };
 
-export type MtPresetName = 'textbook' | 'quick' | 'full-small' | 'full-large';
+export type MtPresetName = 'textbook' | 'quick' | 'bahdanau' | 'full-small' | 'full-large';
 
 export const MT_PRESETS: Record<MtPresetName, Preset<MtConfig>> = {
   textbook: {
@@ -48,6 +48,12 @@ export const MT_PRESETS: Record<MtPresetName, Preset<MtConfig>> = {
     label: 'Quick look',
     description: '200 pairs, 30 epochs: trains in seconds, translates poorly',
     config: { numExamples: 200, epochs: 30 },
+  },
+  // d2l 10.4 (1.0 edition's Bahdanau run): MTFraEng(batch_size=128) = 512 train + 128 validation pairs, num_steps 9.
+  bahdanau: {
+    label: 'Bahdanau attention (textbook)',
+    description: "d2l 10.4: Bahdanau attention, embedding 256, 2-layer GRU with 256 hidden units, dropout 0.2, Adam lr 0.005, 30 epochs, batch 128, 9 steps, θ = 1, on the first 640 pairs with 128 (20%) held out for BLEU — a seeded random split where the book takes the last 128",
+    config: { model: 'attention', numExamples: 640, numSteps: 9, embedSize: 256, numHiddens: 256, numLayers: 2, dropout: 0.2, lr: 0.005, epochs: 30, batchSize: 128, clip: 1, validFraction: 0.2, evalEvery: 0, checkpointEvery: 10 },
   },
   // All 167,130 pairs: a model large enough to learn more than memorised phrases,
   // few epochs (each is ~2,600 batches), a held-out 1% for BLEU every epoch.

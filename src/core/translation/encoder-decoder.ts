@@ -18,7 +18,8 @@ export interface Encoder<EncOut> {
 }
 
 export interface Decoder<EncOut, State> {
-  initState(encOutputs: EncOut): State;
+  /** encValidLens: each source's length without padding (d2l's enc_valid_lens; attention masks the rest) */
+  initState(encOutputs: EncOut, encValidLens?: readonly number[]): State;
   /** X: [batch, steps] int32 target inputs → [batch, steps, vocab] logits and the next state */
   forward(X: tf.Tensor2D, state: State, ctx: ForwardContext): { output: tf.Tensor3D; state: State };
 }
@@ -53,12 +54,13 @@ export interface TranslatorModel {
   readonly name: string;
   /** its sizes, as the checkpoint stores them */
   readonly config: TranslatorShape;
-  /** encX [B, Ts], decX [B, Tt] int32 → [B, Tt, V] logits */
-  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext): { output: tf.Tensor3D };
+  /** encX [B, Ts], decX [B, Tt] int32 → [B, Tt, V] logits; encValidLens: source lengths without padding (attention masks the rest) */
+  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { output: tf.Tensor3D };
   variables(): tf.Variable[];
   /** parameters by checkpoint name, in variables() order */
   namedVariables(): [string, tf.Variable][];
-  startDecoding(srcIds: readonly number[]): IncrementalDecoder<unknown>;
+  /** validLen: the source's length without padding (`<eos>` included); attention models attend to those positions only */
+  startDecoding(srcIds: readonly number[], validLen?: number): IncrementalDecoder<unknown>;
   dispose(): void;
 }
 
@@ -69,9 +71,9 @@ export class EncoderDecoder<EncOut, State> {
     readonly decoder: Decoder<EncOut, State>,
   ) {}
 
-  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext): { output: tf.Tensor3D; state: State } {
+  forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { output: tf.Tensor3D; state: State } {
     const encOutputs = this.encoder.forward(encX, ctx);
-    const state = this.decoder.initState(encOutputs);
+    const state = this.decoder.initState(encOutputs, encValidLens);
     return this.decoder.forward(decX, state, ctx);
   }
 }

@@ -14,7 +14,7 @@ export { EncoderDecoder, type Encoder, type Decoder, type IncrementalDecoder, ty
 export { TRANSLATORS, TRANSLATOR_NAMES, translatorArchitecture, type TranslatorArchitecture } from './registry';
 export { sequenceMask, maskedSoftmaxCELoss } from './loss';
 export { Seq2SeqTrainer, trainSeq2seq, type MtEpochMetrics } from './train';
-export { Translator, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';
+export { Translator, archOf, sourceTokens, type TranslateOptions, type TranslateResult, type Translation, type UnknownWord, type TreeNodeOut } from './translator';
 export { loadTranslator, readMtFiles, saveMtFiles, loadMtModel } from './mt-checkpoint';
 export { MtJob, createMtJob, loadMtJob, mtJobFactory, readPairsText } from './mt-job';
 

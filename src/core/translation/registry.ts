@@ -6,6 +6,7 @@
 import { SeqlabError } from '../util/errors';
 import type { TranslatorModel, TranslatorShape } from './encoder-decoder';
 import { seq2seqArchitecture } from './seq2seq';
+import { attentionArchitecture } from './attention';
 
 export interface TranslatorArchitecture {
   name: string;
@@ -17,7 +18,7 @@ export interface TranslatorArchitecture {
   create(shape: TranslatorShape, seed: number): TranslatorModel;
 }
 
-export const TRANSLATORS: readonly TranslatorArchitecture[] = [seq2seqArchitecture];
+export const TRANSLATORS: readonly TranslatorArchitecture[] = [seq2seqArchitecture, attentionArchitecture];
 
 export const TRANSLATOR_NAMES = TRANSLATORS.map((t) => t.name) as [string, ...string[]];
 

@@ -95,7 +95,8 @@ export class Seq2SeqTrainer {
         // Teacher forcing: <bos> then the target shifted right by one.
         const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
         const { value, grads } = tf.variableGrads(() => {
-          const { output } = this.model.forward(X, decInput, ctx);
+          // The source lengths without padding: the attention decoder masks the rest (d2l's enc_valid_lens).
+          const { output } = this.model.forward(X, decInput, ctx, batch.XValidLen);
           return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
         }, vars);
         const clipped = gradClipping(grads, this.config.clip);

@@ -10,7 +10,8 @@ import type { VocabJSON } from '../../core/text/vocab';
 import type { VocabStatsData } from '../../protocol/vocab-stats';
 import { computeVocabStats } from '../vocab/computeStats';
 import { initBackend, type BackendChoice } from '../../core/backend';
-import { translate, type TranslateResult } from '../../core/translation';
+import { archOf, loadTranslator, type TranslateResult } from '../../core/translation';
+import type { LengthPenalty } from '../../core/decoding/steering';
 import { sineExperiment, type SineResult } from '../../core/models/sine-mlp';
 import { hiddenGradientNorms, type BpttResult } from '../../core/training/bptt';
 import { trainedGradientNorms } from '../../core/training/bptt-run';
@@ -19,6 +20,17 @@ import { importModelFiles, type ImportRequest, type ImportResult } from '../../c
 import { exportLMFiles, type ExportResult } from '../../core/interop/lm-files';
 import { TABLE_EPSILONS, TABLE_ORDERS, baselinesFromTable, ngramPerplexityTable, type NgramBaseline } from '../../core/ngram';
 
+/** Beam search and its steering options, as Translate Selection, the hover and the panels pass them. */
+export interface DecodeArgs {
+  beam: number;
+  alpha: number;
+  nBest?: number;
+  lengthPenalty?: LengthPenalty;
+  minLen?: number;
+  noRepeatNgram?: number;
+  replaceUnk?: boolean;
+}
+
 export interface ComputeJobs {
   vocabStats(a: { source: string; label: string; corpus: CorpusText; token: TokenKind; bpeMerges: number }): VocabStatsData;
   /** The n-gram baselines (n = 1…5, each at its best ε) on the held-out part of a run's split of its corpus. */
@@ -26,7 +38,7 @@ export interface ComputeJobs {
   /** A corpus's vocabulary (and, for BPE, its learned merges) for Tokenize Selection. */
   reference(a: { corpus: CorpusText; token: TokenKind; bpeMerges: number }): { vocab: VocabJSON; bpe?: BpeJSON };
   /** One sentence through a trained translator (checkpoint folder), n-best with the beam tree. */
-  translate(a: { checkpointDir: string; sentence: string; beam: number; alpha: number; backend: BackendChoice }): Promise<TranslateResult>;
+  translate(a: { checkpointDir: string; sentence: string; backend: BackendChoice } & DecodeArgs): Promise<TranslateResult>;
   /** d2l 8.1's autoregressive MLP on the noisy sine: 1-, multi- and k-step predictions. */
   sine(a: { tau: number; epochs: number; seed: number; backend: BackendChoice }): Promise<SineResult>;
   /** d2l 8.7: ‖∂L/∂H_t‖ for RNN, GRU and LSTM over one window. */
@@ -63,7 +75,13 @@ export const jobs: ComputeJobs = {
   async translate(a) {
     // tfjs is loaded here, on the compute thread, never on the extension host's.
     await tf(a.backend);
-    return translate(a.checkpointDir, a.sentence, { beam: a.beam, alpha: a.alpha, tree: true, nBest: a.beam });
+    const t = loadTranslator(a.checkpointDir);
+    // Attention models always return their weights: the heatmap, the hover's alignment and the tree need them.
+    return t.translate(a.sentence, {
+      beam: a.beam, alpha: a.alpha, tree: true, nBest: a.nBest ?? a.beam,
+      lengthPenalty: a.lengthPenalty, minLen: a.minLen, noRepeatNgram: a.noRepeatNgram, replaceUnk: a.replaceUnk,
+      attention: archOf(t.model) === 'attention',
+    });
   },
   async sine(a) {
     await tf(a.backend);

@@ -6,6 +6,8 @@ import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
 import type { Services } from '../services';
 import { requireTranslator, translateWith } from './translator';
+import { AttentionHeatmapPanel } from './attentionHeatmapPanel';
+import { attentionFromNode } from './attentionViews';
 
 const VIEW_TYPE = 'seqlab.beamTree';
 
@@ -56,8 +58,13 @@ export class BeamTreePanel extends Panel<BeamTreeToWebview, BeamTreeToHost> {
   }
 
   protected async onRequest(method: string, params: unknown): Promise<unknown> {
-    if (method !== 'decode') throw new SeqlabError(`Unknown request "${method}".`);
     if (!this.view) throw new SeqlabError('There is no sentence to decode yet.');
+    if (method === 'attention') {
+      const v = attentionFromNode(this.view, (params as { node: number }).node);
+      AttentionHeatmapPanel.show(this.services, v);
+      return { rows: v.hypotheses[0].targetTokens.length, cols: v.hypotheses[0].sourceTokens.length };
+    }
+    if (method !== 'decode') throw new SeqlabError(`Unknown request "${method}".`);
     const { beam, alpha } = params as { beam: number; alpha: number };
     const run = requireTranslator(this.services, this.view.runId);
     this.setView(await translateWith(this.services, run, this.view.source, beam, alpha));

@@ -9,12 +9,19 @@ import { MT_PRESETS, type MtPresetName } from '../../core/training/presets';
 
 const QUICK_HELD_OUT = 0.1;
 import { BeamTreePanel } from './beamTreePanel';
-import { activeTranslator, requireTranslator, translateWith } from './translator';
+import { activeTranslator, requireTranslator, translateWith, type DecodeSettings } from './translator';
+import { AttentionHeatmapPanel, attentionFor } from './attentionHeatmapPanel';
+import { attentionFromTranslations } from './attentionViews';
+import { alignmentLine } from '../../core/translation/attention/alignment';
+import { compareTranslators, type CompareTranslatorsArgs } from './compareTranslators';
+import { TRANSLATORS } from '../../core/translation/registry';
 
 export interface TrainTranslatorArgs {
   data?: string;
   /** Overrides of the textbook's settings (d2l 10.7: 600 pairs, 2-layer GRU, 32 hidden, 300 epochs). */
   hyper?: Record<string, number>;
+  /** the architecture by its registered name (default: asked, or seq2seq when `hyper` is given) */
+  model?: string;
   name?: string;
   dashboard?: boolean;
 }
@@ -28,6 +35,15 @@ export interface TranslateArgs {
   output?: 'pick' | 'insert' | 'replace' | 'none';
   /** Open the beam-search tree panel (default true). */
   tree?: boolean;
+  /** Attention translators: open the Attention Heatmap (default true). */
+  heatmap?: boolean;
+  /** Beam-search steering: n-best, length penalty, min length, n-gram blocking, replace_unk. */
+  decode?: DecodeSettings;
+}
+
+export interface AttentionHeatmapArgs {
+  run?: string;
+  text?: string;
 }
 
 export function registerTranslateCommands(s: Services): vscode.Disposable[] {
@@ -35,6 +51,9 @@ export function registerTranslateCommands(s: Services): vscode.Disposable[] {
   return [
     reg('seqlab.trainTranslator', (args?: TrainTranslatorArgs) => trainTranslator(s, args)),
     reg('seqlab.translateSelection', (args?: TranslateArgs) => translateSelection(s, args)),
+    reg('seqlab.showAttentionHeatmap', (args?: AttentionHeatmapArgs) => showAttentionHeatmap(s, args)),
+    reg('seqlab.compareTranslators', (args?: CompareTranslatorsArgs) => compareTranslators(s, args)),
+    AttentionHeatmapPanel.serializer(s),
     vscode.languages.registerHoverProvider({ scheme: '*' }, { provideHover: (doc, pos, token) => hoverTranslation(s, doc, pos, token) }),
     BeamTreePanel.serializer(s),
   ];
@@ -54,6 +73,15 @@ export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {
     if (!pick) return undefined;
     data = pick.value === 'file' ? (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Pairs file (source<TAB>target per line)' }))?.[0]?.fsPath : pick.value;
     if (!data) return undefined;
+  }
+  let model = args.model ?? (args.hyper ? 'seq2seq' : undefined);
+  if (!model) {
+    const pick = await vscode.window.showQuickPick(
+      TRANSLATORS.map((t) => ({ label: t.label, description: t.description, value: t.name })),
+      { ignoreFocusOut: true, title: 'Translator model' },
+    );
+    if (!pick) return undefined;
+    model = pick.value;
   }
   let hyper = { ...settings.translatorDefaults(), ...(args.hyper ?? {}) };
   if (!args.hyper) {
@@ -75,10 +103,10 @@ export async function trainTranslator(s: Services, args: TrainTranslatorArgs = {
   const { epochs, numLayers, numHiddens, ...rest } = hyper;
   return launchRun(s, {
     kind: 'translator',
-    name: args.name ?? `Seq2seq · ${data === 'fra-eng' ? 'English→French' : data.split(/[\\/]/).pop()}`,
+    name: args.name ?? `${model === 'attention' ? 'Attention' : 'Seq2seq'} · ${data === 'fra-eng' ? 'English→French' : data.split(/[\\/]/).pop()}`,
     data,
     model: { cell: 'gru', layers: numLayers, hidden: numHiddens, bidirectional: false, token: 'word' },
-    hyper: { numLayers, numHiddens, ...rest },
+    hyper: { numLayers, numHiddens, ...rest, model },
     epochs,
     metric: 'loss',
   }, args.dashboard !== false);
@@ -91,14 +119,24 @@ export async function translateSelection(s: Services, args: TranslateArgs = {}) 
   const text = args.text ?? selection ?? (await vscode.window.showInputBox({ ignoreFocusOut: true, prompt: 'English sentence to translate', value: 'go .' }));
   if (text === undefined) return undefined;
   const view = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Seqlab: translating…' }, () =>
-    translateWith(s, run, text, args.beam ?? settings.beamSize(), args.alpha ?? 0.75),
+    translateWith(s, run, text, args.beam ?? settings.beamSize(), args.alpha ?? 0.75, args.decode),
   );
   if (args.tree !== false) BeamTreePanel.show(s, view);
+  const attention = view.arch === 'attention';
+  if (attention && args.heatmap !== false) AttentionHeatmapPanel.show(s, attentionFromTranslations(view));
+  // replace_unk and other decoding notes are said where the user looks: a notification.
+  for (const note of view.notes ?? []) void vscode.window.showInformationMessage(`Seqlab: ${note}`);
   let output = args.output ?? 'pick';
   let chosen = view.translations[0]?.text ?? '';
   if (output === 'pick') {
     const p = await vscode.window.showQuickPick(
-      view.translations.map((t, i) => ({ label: t.text || '(empty)', description: `score ${t.score.toFixed(3)} · log P ${t.logProb.toFixed(3)}${t.finished ? '' : ' · unfinished'}`, detail: i === 0 ? 'best' : undefined, t })),
+      view.translations.map((t, i) => ({
+        label: t.text || '(empty)',
+        description: `score ${t.score.toFixed(3)} · log P ${t.logProb.toFixed(3)}${t.finished ? '' : ' · unfinished'}${t.replaced?.length ? ` · replace_unk: ${t.replaced.map((r) => r.source).join(', ')}` : ''}`,
+        // Attention models: which source word each output word looked at most.
+        detail: [i === 0 ? 'best' : '', attention ? `attends: ${alignmentLine(t)}` : ''].filter(Boolean).join(' · ') || undefined,
+        t,
+      })),
       { ignoreFocusOut: true, title: `Translations of “${text.trim().slice(0, 60)}”${view.unknown.length ? ` (unknown: ${view.unknown.join(', ')})` : ''}` },
     );
     if (!p) return view;
@@ -128,6 +166,11 @@ async function hoverTranslation(s: Services, doc: vscode.TextDocument, pos: vsco
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**Seqlab translation** (${run.name})\n\n`);
     view.translations.slice(0, 3).forEach((t, i) => md.appendMarkdown(`${i === 0 ? '**' : ''}${escapeMd(t.text)}${i === 0 ? '**' : ''} — score ${t.score.toFixed(3)}\n\n`));
+    if (view.arch === 'attention' && view.translations[0]) {
+      const args = encodeURIComponent(JSON.stringify([{ run: run.id, text }]));
+      md.appendMarkdown(`_attends:_ ${escapeMd(alignmentLine(view.translations[0]))} — [attention heatmap](command:seqlab.showAttentionHeatmap?${args})\n\n`);
+      md.isTrusted = { enabledCommands: ['seqlab.showAttentionHeatmap'] };
+    }
     if (view.unknown.length) md.appendMarkdown(`_unknown: ${view.unknown.map(escapeMd).join(', ')}_\n\n`);
     md.appendMarkdown(HOVER_OFF);
     return new vscode.Hover(md, editor.selection);
@@ -154,4 +197,17 @@ export function looksLikeSentence(text: string): boolean {
 
 function escapeMd(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+/** Show Attention Heatmap: any sentence through an attention translator (the selection by default). */
+export async function showAttentionHeatmap(s: Services, args: AttentionHeatmapArgs = {}): Promise<{ rows: number; cols: number } | undefined> {
+  const run = requireTranslator(s, args.run, 'attention');
+  const editor = vscode.window.activeTextEditor;
+  const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
+  const text = args.text ?? selected ?? (await vscode.window.showInputBox({ ignoreFocusOut: true, prompt: `Sentence to translate with “${run.name}”`, value: 'i lost .' }));
+  if (text === undefined) return undefined;
+  const view = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Seqlab: translating…' }, () => attentionFor(s, run.id, text));
+  AttentionHeatmapPanel.show(s, view);
+  const h = view.hypotheses[view.selected];
+  return { rows: h.targetTokens.length, cols: h.sourceTokens.length };
 }

@@ -47,14 +47,14 @@ export interface Seq2SeqState {
 // ---------------------------------------------------------------- initialisation (d2l's)
 
 /** xavier_uniform_ on a weight with these fans (PyTorch's GRU weight [3H, I] has fan_in I, fan_out 3H). */
-function xavier(rng: Rng, rows: number, cols: number, fanIn: number, fanOut: number): tf.Tensor2D {
+export function xavier(rng: Rng, rows: number, cols: number, fanIn: number, fanOut: number): tf.Tensor2D {
   const a = Math.sqrt(6 / (fanIn + fanOut));
   const v = new Float32Array(rows * cols);
   for (let i = 0; i < v.length; i++) v[i] = (rng.next() * 2 - 1) * a;
   return tf.tensor2d(v, [rows, cols]);
 }
 
-function uniform(rng: Rng, shape: number[], bound: number): tf.Tensor {
+export function uniform(rng: Rng, shape: number[], bound: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = (rng.next() * 2 - 1) * bound;
@@ -62,13 +62,13 @@ function uniform(rng: Rng, shape: number[], bound: number): tf.Tensor {
 }
 
 /** nn.Embedding's N(0, 1). */
-function normal(rng: Rng, rows: number, cols: number): tf.Tensor2D {
+export function normal(rng: Rng, rows: number, cols: number): tf.Tensor2D {
   const v = new Float32Array(rows * cols);
   for (let i = 0; i < v.length; i++) v[i] = rng.normal();
   return tf.tensor2d(v, [rows, cols]);
 }
 
-function gruParams(rng: Rng, inputSize: number, H: number, variant: GruVariant = 'd2l'): GruWeights & { wx: tf.Variable; wh: tf.Variable; b: tf.Variable; bhn?: tf.Variable } {
+export function gruParams(rng: Rng, inputSize: number, H: number, variant: GruVariant = 'd2l'): GruWeights & { wx: tf.Variable; wh: tf.Variable; b: tf.Variable; bhn?: tf.Variable } {
   const p = {
     wx: tf.variable(xavier(rng, inputSize, 3 * H, inputSize, 3 * H)),
     wh: tf.variable(xavier(rng, H, 3 * H, H, 3 * H)),
@@ -87,7 +87,7 @@ function dropoutBetweenLayers(x: tf.Tensor3D, rate: number, ctx: ForwardContext)
   return tf.dropout(x, rate, undefined, ctx.nextSeed?.()) as tf.Tensor3D;
 }
 
-function runLayers(x: tf.Tensor3D, h0: tf.Tensor2D[], layers: GruWeights[], dropout: number, ctx: ForwardContext): { hs: tf.Tensor3D; state: tf.Tensor2D[] } {
+export function runLayers(x: tf.Tensor3D, h0: tf.Tensor2D[], layers: GruWeights[], dropout: number, ctx: ForwardContext): { hs: tf.Tensor3D; state: tf.Tensor2D[] } {
   const state: tf.Tensor2D[] = [];
   let input = x;
   layers.forEach((w, l) => {
