@@ -1,4 +1,5 @@
 import { test, describe, before, after } from 'node:test';
+import { writeChecksums } from '../../src/core/training/checkpoint-sums';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,8 +176,11 @@ describe('Bahdanau attention decoder (d2l 10.4)', () => {
     const raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as { config: Record<string, unknown> };
     delete raw.config.model;
     writeFileSync(cfgPath, JSON.stringify(raw));
+    // Edited on purpose: record the new checksums, as a checkpoint of an older Seqlab would hold them.
+    writeChecksums(files.dir);
     assert.equal(readMtFiles(dir).config.model, 'seq2seq');
     writeFileSync(cfgPath, JSON.stringify({ ...raw, config: { ...raw.config, model: 'transformer' } }));
+    writeChecksums(files.dir);
     assert.throws(() => readMtFiles(dir), /model: Invalid option: expected one of "seq2seq"\|"attention"/);
   });
 });

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StepFn } from '../../decoding/types';
 import type { Seq2SeqAttention } from './model';
+import { stackHidden } from '../seq2seq/model';
 
 /** Decoder state per hypothesis: one hidden vector per layer. */
 type HiddenState = Float32Array[];
@@ -21,11 +22,7 @@ export function attentionDecoderFor(model: Seq2SeqAttention, srcIds: number[], v
   const step: StepFn<HiddenState> = (states, tokens) =>
     tf.tidy(() => {
       const n = states.length;
-      const hidden = Array.from({ length: L }, (_, l) => {
-        const buf = new Float32Array(n * H);
-        states.forEach((s, i) => buf.set(s[l], i * H));
-        return tf.tensor2d(buf, [n, H]);
-      });
+      const hidden = stackHidden(states, L, H);
       const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
       const state = { encOutputs: tf.tile(kept.encOutputs, [n, 1, 1]) as tf.Tensor3D, projectedKeys: tf.tile(kept.projectedKeys, [n, 1, 1]) as tf.Tensor3D, hidden, validLens: Array(n).fill(validLen) };
       const r = model.decoder.forward(X, state, { training: false });

@@ -128,6 +128,16 @@ export class Seq2SeqEncoder implements Encoder<Seq2SeqEncOut> {
   }
 }
 
+/** The beam's per-hypothesis hidden states (one Float32Array per layer each) as one [n, H] tensor per layer. */
+export function stackHidden(states: readonly (readonly Float32Array[])[], L: number, H: number): tf.Tensor2D[] {
+  const n = states.length;
+  return Array.from({ length: L }, (_, l) => {
+    const buf = new Float32Array(n * H);
+    states.forEach((s, i) => buf.set(s[l], i * H));
+    return tf.tensor2d(buf, [n, H]);
+  });
+}
+
 export class Seq2SeqDecoder implements Decoder<Seq2SeqEncOut, Seq2SeqState> {
   readonly embedding: tf.Variable;
   readonly layers: ReturnType<typeof gruParams>[];
@@ -214,11 +224,7 @@ export class Seq2Seq extends EncoderDecoder<Seq2SeqEncOut, Seq2SeqState> impleme
     const step: StepFn<HiddenState> = (states, tokens) =>
       tf.tidy(() => {
         const n = states.length;
-        const hidden = Array.from({ length: L }, (_, l) => {
-          const buf = new Float32Array(n * H);
-          states.forEach((s, i) => buf.set(s[l], i * H));
-          return tf.tensor2d(buf, [n, H]);
-        });
+        const hidden = stackHidden(states, L, H);
         const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
         const r = this.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
         const V = r.output.shape[2];
