@@ -76,7 +76,7 @@ describe('seqlab ngram-lm', () => {
       [['--epsilon=-1'], /ε must be a positive number, got -1\./],
       [['--split', '1'], /leaves none of the 170580 tokens to evaluate/],
       [['--split', '2'], /--split must be in \(0, 1\], got 2\./],
-      [['--generate=-3'], /--generate must be 0 or more tokens/],
+      [['--generate=-3'], /--generate must be 0 or more, got -3\./],
     ];
     for (const [extra, re] of cases) {
       const r = await runCli('ngram-lm', '--corpus', 'timemachine', '--token', 'char', ...extra, '--json');
