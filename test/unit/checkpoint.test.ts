@@ -127,6 +127,13 @@ describe('checkpoints', () => {
     // A checkpoint saved before checksums existed loads, with a warning that says what is unverified.
     writeFileSync(join(inner, 'vocab.json'), vocab);
     rmSync(join(inner, CHECKSUMS_FILE));
+    // A checkpoint saved with checksums whose list was deleted is refused…
+    assert.throws(() => loadLMCheckpoint(dir), /checksums.json is missing/);
+    // …one saved before checksums existed (its meta.json does not say it has them) loads.
+    const metaPath = join(inner, 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+    delete meta.checksums;
+    writeFileSync(metaPath, JSON.stringify(meta));
     const warned: string[] = [];
     const warn = console.warn;
     console.warn = (m: string) => { warned.push(String(m)); };

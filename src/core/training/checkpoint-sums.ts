@@ -63,6 +63,15 @@ function checkOne(dir: string, rel: string, expected: string): void {
   }
 }
 
+/** Whether meta.json says the folder was saved with checksums (every save since they exist). */
+function savedWithChecksums(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { checksums?: unknown } | null)?.checksums === true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Verifies every file of an epoch folder; refuses a changed, missing or extra file. A folder
  * without checksums (saved by a Seqlab before 0.2) still loads — its weights carry their own
@@ -71,6 +80,7 @@ function checkOne(dir: string, rel: string, expected: string): void {
  */
 export function verifyChecksums(dir: string): string | null {
   const sums = readSums(dir);
+  if (!sums && savedWithChecksums(dir)) throw new SeqlabError(`The checkpoint is corrupted: its ${CHECKSUMS_FILE} is missing, so its files cannot be verified; train again or restore the file.`, 'checkpoint');
   if (!sums) {
     const warning = `The checkpoint in ${dir} has no ${CHECKSUMS_FILE} (saved by an older Seqlab, or the file was deleted): its weights are verified, its vocabulary and config are not; the next save writes checksums.`;
     console.warn(`seqlab: warning: ${warning}`);

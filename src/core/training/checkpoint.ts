@@ -65,8 +65,9 @@ export function writeCheckpoint(root: string, job: string, epoch: number, histor
   try {
     writeFiles(tmp);
     writeFileSync(join(tmp, 'history.json'), JSON.stringify(history));
-    // the kernel path it trained on: a resume asks for the same one (bit-exact only there)
-    writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ job, epoch, savedAt: new Date().toISOString(), kernelPath: isSelected() ? kernelInfo().path : undefined }));
+    // the kernel path it trained on: a resume asks for the same one (bit-exact only there);
+    // `checksums: true` tells a deleted checksums.json from a checkpoint saved before they existed
+    writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ job, epoch, savedAt: new Date().toISOString(), kernelPath: isSelected() ? kernelInfo().path : undefined, checksums: true }));
     writeChecksums(tmp);
     const final = join(root, name);
     // Re-saving the same epoch (e.g. the end of a run that just saved) replaces it; the old
