@@ -23,9 +23,18 @@ suite('Vocabulary Statistics panel', () => {
     // code-server's own file dialog: a path box; type the file's path and accept it.
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(file);
+    // The dialog may still set its own starting value (the folder) just after it opens: fill
+    // until the path stays, then accept it.
     const t0 = Date.now();
-    while ((await input.inputValue()) !== file && Date.now() - t0 < 10_000) await page.waitForTimeout(100);
+    let stable = 0;
+    while (stable < 3 && Date.now() - t0 < 20_000) {
+      if ((await input.inputValue()) !== file) {
+        await input.fill(file);
+        stable = 0;
+      } else stable++;
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await input.inputValue(), file, 'the file dialog kept the typed path');
     await input.press('Enter');
     await pick('Words', 'Tokens');
     assert.match(await toast(/binary/), /looks like a binary file, not text/);
