@@ -13,6 +13,9 @@ suite('Tokenize Selection in the editor', () => {
     await page.keyboard.type('README.md');
     await pick('README.md');
     await page.locator('.tab', { hasText: 'README.md' }).waitFor();
+    // Focus the editor itself: the command tokenizes the active text editor, which a workbench
+    // still settling after Go to File may not have made active yet.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await runCommand('Seqlab: Tokenize Selection');
     await pick('Words', 'Tokenize with');
     await page.locator('.notifications-toasts', { hasText: 'word tokens' }).waitFor();
