@@ -23,7 +23,9 @@ function writeExperiment(dir: string, name: string, body: unknown): string {
 
 // Tiny: a few seconds per run even on a loaded 2-core machine; a checkpoint every epoch so the
 // run interrupted by the reload continues from one.
-const TINY = { name: 'tiny', model: 'gru', epochs: 2, batch: 8, steps: 10, maxTokens: 1200, checkpointEvery: 1 };
+// 6 epochs: a reload must find run 2 between its first checkpoint and its end, which 2 tiny epochs
+// could leave too short on a quiet machine.
+const TINY = { name: 'tiny', model: 'gru', epochs: 6, batch: 8, steps: 10, maxTokens: 1200, checkpointEvery: 1 };
 const SWEEP = { description: '2×2 host-test sweep', runs: [TINY], sweep: { lr: [0.5, 2], hidden: [8, 12] } };
 
 suite('Experiment files', function () {
@@ -87,7 +89,7 @@ suite('Experiment files', function () {
       assert.equal(ids.length, 4);
       const runs = ids.map((id) => registry.require(id));
       assert.deepEqual(runs.map((x) => x.name), ['lr=0.5 · hidden=8', 'lr=0.5 · hidden=12', 'lr=2 · hidden=8', 'lr=2 · hidden=12']);
-      assert.deepEqual(runs.map((x) => [x.hyper.lr, x.model.hidden, x.model.cell, x.epochs]), [[0.5, 8, 'gru', 2], [0.5, 12, 'gru', 2], [2, 8, 'gru', 2], [2, 12, 'gru', 2]]);
+      assert.deepEqual(runs.map((x) => [x.hyper.lr, x.model.hidden, x.model.cell, x.epochs]), [[0.5, 8, 'gru', 6], [0.5, 12, 'gru', 6], [2, 8, 'gru', 6], [2, 12, 'gru', 6]]);
       assert.ok(runs.every((x) => x.experiment?.file === file && x.experiment.name === 'sweep'));
       assert.deepEqual(runs.slice(1).map((x) => x.status), ['queued', 'queued', 'queued'], 'only the first starts');
 
@@ -106,7 +108,7 @@ suite('Experiment files', function () {
       const sweepSeconds = (Date.now() - t0) / 1000;
       console.log(`    2×2 sweep of tiny runs with a reload: ${sweepSeconds.toFixed(1)} s`);
       assert.equal(maxRunning, 1, 'runs were queued one at a time');
-      assert.equal(registry.get(ids[1])?.history.length, 2, 'the interrupted run continued to its last epoch');
+      assert.equal(registry.get(ids[1])?.history.length, 6, 'the interrupted run continued to its last epoch');
 
       const results = r.resultsDir;
       assert.equal(results, join(ws(), 'sweep', 'sweep.seqlab-results'));
@@ -116,15 +118,15 @@ suite('Experiment files', function () {
       for (const [i, slug] of slugs.entries()) {
         assert.deepEqual(readdirSync(join(results, slug)).sort(), [...RUN_RESULT_FILES].sort());
         const config = JSON.parse(readFileSync(join(results, slug, 'config.json'), 'utf8'));
-        assert.deepEqual([config.lr, config.hidden, config.model, config.epochs], [[0.5, 0.5, 2, 2][i], [8, 12, 8, 12][i], 'gru', 2]);
+        assert.deepEqual([config.lr, config.hidden, config.model, config.epochs], [[0.5, 0.5, 2, 2][i], [8, 12, 8, 12][i], 'gru', 6]);
         const metrics = JSON.parse(readFileSync(join(results, slug, 'metrics.json'), 'utf8'));
-        assert.deepEqual(metrics.map((m: { epoch: number }) => m.epoch), [1, 2], slug);
+        assert.deepEqual(metrics.map((m: { epoch: number }) => m.epoch), [1, 2, 3, 4, 5, 6], slug);
         const result = JSON.parse(readFileSync(join(results, slug, 'result.json'), 'utf8'));
         assert.equal(result.status, 'done');
         assert.equal(result.checkpoint, registry.get(ids[i])!.checkpoint);
         assert.ok(result.best.valPerplexity > 1, slug);
       }
-      assert.match(readFileSync(join(results, 'summary.md'), 'utf8'), /\| lr=2 · hidden=12 \| done \| 2 \| \d+\.\d{3} \|/);
+      assert.match(readFileSync(join(results, 'summary.md'), 'utf8'), /\| lr=2 · hidden=12 \| done \| 6 \| \d+\.\d{3} \|/);
 
       // Compare results opens Compare Runs on the 4 runs.
       const compared = await vscode.commands.executeCommand<string[]>('seqlab.experiments.compare', vscode.Uri.file(file));
