@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
     outputChannel(),
     decorations,
     tree,
-    vscode.window.createTreeView('seqlab.runs', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.window.createTreeView('seqlab.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }),
     trainingStatusBar(s),
     trainingNotifications(s),
     { dispose: () => manager.dispose() },

@@ -14,3 +14,4 @@ export * from './heatmap';
 export * from './beam-tree';
 export * from './labs';
 export * from './attention-heatmap';
+export * from './compare-translators';

@@ -26,6 +26,7 @@ export abstract class Panel<ToWebview extends { type: string }, ToHost extends {
   private ready = false;
   /** Messages posted before the webview said "ready" are queued, not lost. */
   private queue: ToWebview[] = [];
+  private readonly disposeListeners: (() => void)[] = [];
   /** Recent traffic and webview-side errors, for diagnosis and extension-host tests. */
   readonly trace: string[] = [];
   readonly webviewErrors: string[] = [];
@@ -73,6 +74,20 @@ export abstract class Panel<ToWebview extends { type: string }, ToHost extends {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** Calls `listener` once the panel is closed (its PanelKind forgets it then). */
+  onDisposed(listener: () => void): void {
+    this.disposeListeners.push(listener);
+  }
+
+  /** Runs `work` (e.g. restoring after a reload); a failure becomes the panel's notice instead of a lost rejection. */
+  noticeOnFailure(work: Promise<unknown>, level: 'warning' | 'error' = 'error'): Promise<void> {
+    return work.then(
+      () => undefined,
+      // Every panel's protocol includes the common notice (commonToWebview).
+      (err) => this.post({ type: 'notice', level, text: messageOf(err) } as unknown as ToWebview),
+    );
   }
 
   /** The webview (re)loaded: after a reload or when it was hidden without retained context. */
@@ -126,6 +141,7 @@ export abstract class Panel<ToWebview extends { type: string }, ToHost extends {
     if (this.disposed) return;
     this.disposed = true;
     this.onDispose();
+    for (const l of this.disposeListeners.splice(0)) l();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

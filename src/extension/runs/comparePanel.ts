@@ -4,17 +4,20 @@ import { SeqlabError } from '../../core/util/errors';
 import { readRunResult, resultsDirFor } from '../../core/experiments/results';
 import { CompareState, CompareToHost, type CompareToWebview } from '../../protocol/dashboard';
 import { Panel } from '../panels/panel';
+import { PanelKind } from '../panels/panelKind';
 import type { Services } from '../services';
 
-const VIEW_TYPE = 'seqlab.compareRuns';
+const KIND = new PanelKind<ComparePanel>({ viewType: 'seqlab.compareRuns', bundle: 'compare', title: 'Compare Runs' });
 
 export class ComparePanel extends Panel<CompareToWebview, CompareToHost> {
-  static current: ComparePanel | undefined;
+  static get current(): ComparePanel | undefined {
+    return KIND.get();
+  }
   private readonly sub: { dispose(): void };
 
   private constructor(panel: vscode.WebviewPanel, private readonly services: Services, private runIds: string[]) {
-    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'compare', title: 'Compare Runs' }, CompareToHost);
-    ComparePanel.current = this;
+    super(panel, services.context, KIND, CompareToHost);
+    KIND.hold(this);
     this.sub = services.registry.onChange((c) => {
       if (this.runIds.includes(c.run.id)) this.send();
     });
@@ -23,23 +26,15 @@ export class ComparePanel extends Panel<CompareToWebview, CompareToHost> {
   static show(services: Services, runIds: string[]): ComparePanel {
     if (runIds.length === 0) throw new SeqlabError('Pick at least one run to compare.');
     for (const id of runIds) services.registry.require(id);
-    if (ComparePanel.current) {
-      ComparePanel.current.runIds = runIds;
-      ComparePanel.current.send();
-      ComparePanel.current.panel.reveal();
-      return ComparePanel.current;
-    }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active, { enableScripts: true });
-    return new ComparePanel(panel, services, runIds);
+    const open = KIND.reveal();
+    if (!open) return new ComparePanel(KIND.create(), services, runIds);
+    open.runIds = runIds;
+    open.send();
+    return open;
   }
 
   static serializer(services: Services): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, raw) {
-        const st = CompareState.safeParse(raw);
-        new ComparePanel(panel, services, st.success ? st.data.runIds : []);
-      },
-    });
+    return KIND.serializer(CompareState, (webview, saved) => void new ComparePanel(webview, services, saved?.runIds ?? []));
   }
 
   private send(): void {
@@ -65,6 +60,5 @@ export class ComparePanel extends Panel<CompareToWebview, CompareToHost> {
 
   protected override onDispose(): void {
     this.sub.dispose();
-    if (ComparePanel.current === this) ComparePanel.current = undefined;
   }
 }

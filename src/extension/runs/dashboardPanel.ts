@@ -6,16 +6,18 @@ import { DashboardState, DashboardToHost, type DashboardToWebview } from '../../
 import type { RunRecord } from '../../protocol/runs';
 import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
+import { PanelKind } from '../panels/panelKind';
 import type { Services } from '../services';
 import { hasValidation } from '../../protocol/run-summary';
 import { runBaselines, type Baselines } from './baseline';
 
-const VIEW_TYPE = 'seqlab.dashboard';
+/** One dashboard per run, held under the run's id. */
+const KIND = new PanelKind<DashboardPanel>({ viewType: 'seqlab.dashboard', bundle: 'dashboard', title: 'Training' });
 
 const sampleKey = (s: RunRecord['samples'][number]) => `${s.epoch}\u0000${s.text}`;
 
 export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
-  static readonly byRun = new Map<string, DashboardPanel>();
+  static readonly byRun = KIND.open;
   private sentEpochs = new Set<number>();
   /** Samples already shown, by epoch and text: the registry keeps only the last MAX_SAMPLES, so a count would stall. */
   private sentSamples = new Set<string>();
@@ -24,8 +26,8 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
   private readonly sub: { dispose(): void };
 
   private constructor(panel: vscode.WebviewPanel, private readonly services: Services, readonly runId: string) {
-    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'dashboard', title: 'Training' }, DashboardToHost);
-    DashboardPanel.byRun.set(runId, this);
+    super(panel, services.context, KIND, DashboardToHost);
+    KIND.hold(this, runId);
     this.sub = services.registry.onChange((c) => {
       if (c.run.id !== runId) return;
       if (c.kind === 'deleted') {
@@ -46,23 +48,14 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
 
   static show(services: Services, runId: string): DashboardPanel {
     const run = services.registry.require(runId);
-    const existing = DashboardPanel.byRun.get(runId);
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `Training: ${run.name}`, vscode.ViewColumn.Active, { enableScripts: true });
-    return new DashboardPanel(panel, services, runId);
+    return KIND.reveal(runId) ?? new DashboardPanel(KIND.create(`Training: ${run.name}`), services, runId);
   }
 
   static serializer(services: Services): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, raw) {
-        const st = DashboardState.safeParse(raw);
-        const id = st.success ? st.data.runId : '';
-        const p = new DashboardPanel(panel, services, id);
-        if (!services.registry.get(id)) p.post({ type: 'notice', level: 'warning', text: 'This run no longer exists (it was deleted).' });
-      },
+    return KIND.serializer(DashboardState, (webview, saved) => {
+      const id = saved?.runId ?? '';
+      const p = new DashboardPanel(webview, services, id);
+      if (!services.registry.get(id)) p.post({ type: 'notice', level: 'warning', text: 'This run no longer exists (it was deleted).' });
     });
   }
 
@@ -134,6 +127,5 @@ export class DashboardPanel extends Panel<DashboardToWebview, DashboardToHost> {
 
   protected override onDispose(): void {
     this.sub.dispose();
-    if (DashboardPanel.byRun.get(this.runId) === this) DashboardPanel.byRun.delete(this.runId);
   }
 }

@@ -2,23 +2,25 @@
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
 import { HeatmapState, HeatmapToHost, type HeatmapToWebview } from '../../protocol/heatmap';
-import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
+import { PanelKind } from '../panels/panelKind';
 import type { Services } from '../services';
 import { pickRun, type RunArg } from './pickRun';
 
-const VIEW_TYPE = 'seqlab.gateHeatmap';
+const KIND = new PanelKind<HeatmapPanel>({ viewType: 'seqlab.gateHeatmap', bundle: 'heatmap', title: 'Gate Heatmap' });
 /** Longer inputs make unreadable maps; the model records at most this many steps here. */
 export const MAX_HEATMAP_CHARS = 400;
 
 export class HeatmapPanel extends Panel<HeatmapToWebview, HeatmapToHost> {
-  static current: HeatmapPanel | undefined;
+  static get current(): HeatmapPanel | undefined {
+    return KIND.get();
+  }
   last: Extract<HeatmapToWebview, { type: 'activations' }> | undefined;
   private readonly sub: { dispose(): void };
 
   private constructor(panel: vscode.WebviewPanel, private readonly services: Services, private runId: string, private text: string) {
-    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'heatmap', title: 'Gate Heatmap' }, HeatmapToHost);
-    HeatmapPanel.current = this;
+    super(panel, services.context, KIND, HeatmapToHost);
+    KIND.hold(this);
     this.sub = services.registry.onChange((c) => {
       if (c.kind === 'deleted' && c.run.id === this.runId) {
         this.post({ type: 'deleted', runId: this.runId });
@@ -28,25 +30,17 @@ export class HeatmapPanel extends Panel<HeatmapToWebview, HeatmapToHost> {
   }
 
   static async show(services: Services, runId: string, text: string): Promise<HeatmapPanel> {
-    let p = HeatmapPanel.current;
-    if (p) {
-      p.runId = runId;
-      p.panel.reveal();
-    } else {
-      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Gate Heatmap', vscode.ViewColumn.Active, { enableScripts: true });
-      p = new HeatmapPanel(panel, services, runId, text);
-    }
+    const open = KIND.reveal();
+    if (open) open.runId = runId;
+    const p = open ?? new HeatmapPanel(KIND.create(), services, runId, text);
     await p.record(text);
     return p;
   }
 
   static serializer(services: Services): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, raw) {
-        const st = HeatmapState.safeParse(raw);
-        const p = new HeatmapPanel(panel, services, st.success ? st.data.runId : '', st.success ? st.data.text : 'time traveller');
-        p.record(p.text).catch((err) => p.post({ type: 'notice', level: 'error', text: messageOf(err) }));
-      },
+    return KIND.serializer(HeatmapState, (webview, saved) => {
+      const p = new HeatmapPanel(webview, services, saved?.runId ?? '', saved?.text ?? 'time traveller');
+      void p.noticeOnFailure(p.record(p.text));
     });
   }
 
@@ -73,7 +67,6 @@ export class HeatmapPanel extends Panel<HeatmapToWebview, HeatmapToHost> {
 
   protected override onDispose(): void {
     this.sub.dispose();
-    if (HeatmapPanel.current === this) HeatmapPanel.current = undefined;
   }
 }
 

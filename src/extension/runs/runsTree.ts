@@ -109,8 +109,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.description = describeRun(r);
     const [icon, color] = ICONS[r.status];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    // Inline actions are chosen by status in package.json's view/item/context menus.
-    item.contextValue = `run.${r.status}${r.checkpoint ? '.ckpt' : ''}`;
+    // Inline actions are chosen by status in package.json's view/item/context menus; `.translator` offers Compare Translators.
+    item.contextValue = `run.${r.status}${r.kind === 'translator' ? '.translator' : ''}${r.checkpoint ? '.ckpt' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r.name}** — ${r.kind === 'translator' ? 'translator' : 'language model'}\n\n`);
     md.appendMarkdown(`- model: ${modelLabel(r)}\n- data: ${r.data}\n- status: ${r.status}\n- epoch ${r.epoch} / ${r.epochs}\n`);

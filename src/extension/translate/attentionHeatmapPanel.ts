@@ -2,47 +2,36 @@
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
 import { AttentionHeatmapState, AttentionHeatmapToHost, type AttentionHeatmapToWebview, type AttentionView } from '../../protocol/attention-heatmap';
-import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
+import { PanelKind } from '../panels/panelKind';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { attentionFromTranslations } from './attentionViews';
 import { requireTranslator, translateWith } from './translator';
 
-const VIEW_TYPE = 'seqlab.attentionHeatmap';
+const KIND = new PanelKind<AttentionHeatmapPanel>({ viewType: 'seqlab.attentionHeatmap', bundle: 'attention-heatmap', title: 'Attention Heatmap', placement: 'beside' });
 
 export class AttentionHeatmapPanel extends Panel<AttentionHeatmapToWebview, AttentionHeatmapToHost> {
-  static current: AttentionHeatmapPanel | undefined;
+  static get current(): AttentionHeatmapPanel | undefined {
+    return KIND.get();
+  }
   view: AttentionView | undefined;
 
   private constructor(panel: vscode.WebviewPanel, private readonly services: Services) {
-    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'attention-heatmap', title: 'Attention Heatmap' }, AttentionHeatmapToHost);
-    AttentionHeatmapPanel.current = this;
+    super(panel, services.context, KIND, AttentionHeatmapToHost);
+    KIND.hold(this);
   }
 
   static show(services: Services, view: AttentionView): AttentionHeatmapPanel {
-    let p = AttentionHeatmapPanel.current;
-    if (p) p.panel.reveal(vscode.ViewColumn.Beside, true);
-    else {
-      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Attention Heatmap', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
-      p = new AttentionHeatmapPanel(panel, services);
-    }
+    const p = KIND.reveal() ?? new AttentionHeatmapPanel(KIND.create(), services);
     p.setView(view);
     return p;
   }
 
   static serializer(services: Services): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, raw) {
-        const p = new AttentionHeatmapPanel(panel, services);
-        const st = AttentionHeatmapState.safeParse(raw);
-        if (!st.success) return;
-        try {
-          p.setView(await attentionFor(services, st.data.runId, st.data.source, st.data.selected ?? 0));
-        } catch (err) {
-          p.post({ type: 'notice', level: 'warning', text: messageOf(err) });
-        }
-      },
+    return KIND.serializer(AttentionHeatmapState, (webview, saved) => {
+      const p = new AttentionHeatmapPanel(webview, services);
+      if (saved) return p.noticeOnFailure(attentionFor(services, saved.runId, saved.source, saved.selected ?? 0).then((v) => p.setView(v)), 'warning');
     });
   }
 
@@ -61,10 +50,6 @@ export class AttentionHeatmapPanel extends Panel<AttentionHeatmapToWebview, Atte
     if (!this.view) throw new SeqlabError('There is no translator to translate with yet.');
     this.setView(await attentionFor(this.services, this.view.runId, (params as { text: string }).text));
     return { hypotheses: this.view.hypotheses.length };
-  }
-
-  protected override onDispose(): void {
-    if (AttentionHeatmapPanel.current === this) AttentionHeatmapPanel.current = undefined;
   }
 }
 

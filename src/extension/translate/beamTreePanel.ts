@@ -2,48 +2,36 @@
 import * as vscode from 'vscode';
 import { SeqlabError } from '../../core/util/errors';
 import { BeamTreeState, BeamTreeToHost, type BeamTreeToWebview, type TranslationView } from '../../protocol/beam-tree';
-import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
+import { PanelKind } from '../panels/panelKind';
 import type { Services } from '../services';
 import { requireTranslator, translateWith } from './translator';
 import { AttentionHeatmapPanel } from './attentionHeatmapPanel';
 import { attentionFromNode } from './attentionViews';
 
-const VIEW_TYPE = 'seqlab.beamTree';
+const KIND = new PanelKind<BeamTreePanel>({ viewType: 'seqlab.beamTree', bundle: 'beam-tree', title: 'Beam Search', placement: 'beside' });
 
 export class BeamTreePanel extends Panel<BeamTreeToWebview, BeamTreeToHost> {
-  static current: BeamTreePanel | undefined;
+  static get current(): BeamTreePanel | undefined {
+    return KIND.get();
+  }
   view: TranslationView | undefined;
 
   private constructor(panel: vscode.WebviewPanel, private readonly services: Services) {
-    super(panel, services.context, { viewType: VIEW_TYPE, bundle: 'beam-tree', title: 'Beam Search' }, BeamTreeToHost);
-    BeamTreePanel.current = this;
+    super(panel, services.context, KIND, BeamTreeToHost);
+    KIND.hold(this);
   }
 
   static show(services: Services, view: TranslationView): BeamTreePanel {
-    let p = BeamTreePanel.current;
-    if (p) p.panel.reveal(vscode.ViewColumn.Beside, true);
-    else {
-      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Beam Search', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
-      p = new BeamTreePanel(panel, services);
-    }
+    const p = KIND.reveal() ?? new BeamTreePanel(KIND.create(), services);
     p.setView(view);
     return p;
   }
 
   static serializer(services: Services): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, raw) {
-        const p = new BeamTreePanel(panel, services);
-        const st = BeamTreeState.safeParse(raw);
-        if (!st.success) return;
-        try {
-          const run = requireTranslator(services, st.data.runId);
-          p.setView(await translateWith(services, run, st.data.source, st.data.beam, st.data.alpha));
-        } catch (err) {
-          p.post({ type: 'notice', level: 'warning', text: messageOf(err) });
-        }
-      },
+    return KIND.serializer(BeamTreeState, (webview, saved) => {
+      const p = new BeamTreePanel(webview, services);
+      if (saved) return p.noticeOnFailure((async () => p.setView(await translateWith(services, requireTranslator(services, saved.runId), saved.source, saved.beam, saved.alpha)))(), 'warning');
     });
   }
 
@@ -69,9 +57,5 @@ export class BeamTreePanel extends Panel<BeamTreeToWebview, BeamTreeToHost> {
     const run = requireTranslator(this.services, this.view.runId);
     this.setView(await translateWith(this.services, run, this.view.source, beam, alpha));
     return { nodes: this.view.tree.nodes.length };
-  }
-
-  protected override onDispose(): void {
-    if (BeamTreePanel.current === this) BeamTreePanel.current = undefined;
   }
 }

@@ -13,7 +13,8 @@ import { activeTranslator, requireTranslator, translateWith, type DecodeSettings
 import { AttentionHeatmapPanel, attentionFor } from './attentionHeatmapPanel';
 import { attentionFromTranslations } from './attentionViews';
 import { alignmentLine } from '../../core/translation/attention/alignment';
-import { compareTranslators, type CompareTranslatorsArgs } from './compareTranslators';
+import { compareTranslators, CompareTranslatorsPanel, type CompareTranslatorsArgs } from './compareTranslators';
+import type { RunsNode } from '../runs/runsTree';
 import { TRANSLATORS } from '../../core/translation/registry';
 
 export interface TrainTranslatorArgs {
@@ -52,7 +53,8 @@ export function registerTranslateCommands(s: Services): vscode.Disposable[] {
     reg('seqlab.trainTranslator', (args?: TrainTranslatorArgs) => trainTranslator(s, args)),
     reg('seqlab.translateSelection', (args?: TranslateArgs) => translateSelection(s, args)),
     reg('seqlab.showAttentionHeatmap', (args?: AttentionHeatmapArgs) => showAttentionHeatmap(s, args)),
-    reg('seqlab.compareTranslators', (args?: CompareTranslatorsArgs) => compareTranslators(s, args)),
+    reg('seqlab.compareTranslators', (arg?: CompareTranslatorsArgs | RunsNode, selected?: RunsNode[]) => compareTranslators(s, arg, selected)),
+    CompareTranslatorsPanel.serializer(s),
     AttentionHeatmapPanel.serializer(s),
     vscode.languages.registerHoverProvider({ scheme: '*' }, { provideHover: (doc, pos, token) => hoverTranslation(s, doc, pos, token) }),
     BeamTreePanel.serializer(s),
@@ -129,17 +131,24 @@ export async function translateSelection(s: Services, args: TranslateArgs = {}) 
   let output = args.output ?? 'pick';
   let chosen = view.translations[0]?.text ?? '';
   if (output === 'pick') {
-    const p = await vscode.window.showQuickPick(
-      view.translations.map((t, i) => ({
+    // The same sentence through the other translators, side by side, is one pick away.
+    const others = s.registry.list().some((r) => r.kind === 'translator' && r.checkpoint && r.id !== run.id);
+    const compare = { label: '$(split-horizontal) Compare with other translators…', description: 'this sentence side by side: translations, scores, BLEU', compare: true as const };
+    const p = await vscode.window.showQuickPick<vscode.QuickPickItem & { t?: (typeof view.translations)[number]; compare?: true }>(
+      [...view.translations.map((t, i) => ({
         label: t.text || '(empty)',
         description: `score ${t.score.toFixed(3)} · log P ${t.logProb.toFixed(3)}${t.finished ? '' : ' · unfinished'}${t.replaced?.length ? ` · replace_unk: ${t.replaced.map((r) => r.source).join(', ')}` : ''}`,
         // Attention models: which source word each output word looked at most.
         detail: [i === 0 ? 'best' : '', attention ? `attends: ${alignmentLine(t)}` : ''].filter(Boolean).join(' · ') || undefined,
         t,
-      })),
+      })), ...(others ? [{ label: '', kind: vscode.QuickPickItemKind.Separator }, compare] : [])],
       { ignoreFocusOut: true, title: `Translations of “${text.trim().slice(0, 60)}”${view.unknown.length ? ` (unknown: ${view.unknown.join(', ')})` : ''}` },
     );
     if (!p) return view;
+    if (p.compare || !p.t) {
+      await compareTranslators(s, { preselect: [run.id], text });
+      return view;
+    }
     chosen = p.t.text;
     const how = editor && selection !== undefined ? await vscode.window.showQuickPick(['Insert after the selection', 'Replace the selection', 'Copy to clipboard'], { ignoreFocusOut: true, title: chosen }) : 'Copy to clipboard';
     output = how?.startsWith('Insert') ? 'insert' : how?.startsWith('Replace') ? 'replace' : 'none';

@@ -6,12 +6,13 @@ import type { TokenKind } from '../../core/text/tokenizer';
 import { SeqlabError } from '../../core/util/errors';
 import { VocabStatsState, VocabStatsToHost, type VocabStatsData, type VocabStatsToWebview } from '../../protocol/vocab-stats';
 import { DATASET_LABELS, describeSource, documentCorpus, loadSource } from '../data';
-import { messageOf } from '../errors';
 import { Panel } from '../panels/panel';
+import { PanelKind } from '../panels/panelKind';
 import { settings } from '../settings';
 import { compute } from '../compute/client';
 
-const VIEW_TYPE = 'seqlab.vocabStats';
+/** Not a singleton: every Show Vocabulary Statistics opens its own panel (they are kept in VocabStatsPanel.all). */
+const KIND = new PanelKind<VocabStatsPanel>({ viewType: 'seqlab.vocabStats', bundle: 'vocab-stats', title: 'Vocabulary Statistics' });
 
 /** A data set name (`timemachine`, `fra-eng`, `fra-eng:fr`) or a document/file URI. */
 export async function loadStatsSource(source: string): Promise<{ corpus: CorpusText; label: string }> {
@@ -42,7 +43,7 @@ export class VocabStatsPanel extends Panel<VocabStatsToWebview, VocabStatsToHost
   private loading: Promise<VocabStatsData> | undefined;
 
   private constructor(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private source: string, private token: TokenKind) {
-    super(panel, context, { viewType: VIEW_TYPE, bundle: 'vocab-stats', title: 'Vocabulary Statistics' }, VocabStatsToHost);
+    super(panel, context, KIND, VocabStatsToHost);
     VocabStatsPanel.all.add(this);
   }
 
@@ -52,19 +53,15 @@ export class VocabStatsPanel extends Panel<VocabStatsToWebview, VocabStatsToHost
    */
   static async show(context: vscode.ExtensionContext, source: string, token: TokenKind): Promise<VocabStatsPanel> {
     const data = await computeStats(source, token);
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Vocabulary Statistics', vscode.ViewColumn.Active, { enableScripts: true });
-    const p = new VocabStatsPanel(panel, context, source, token);
+    const p = new VocabStatsPanel(KIND.create(), context, source, token);
     p.showData(data);
     return p;
   }
 
   static serializer(context: vscode.ExtensionContext): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, raw) {
-        const st = VocabStatsState.safeParse(raw);
-        const p = new VocabStatsPanel(panel, context, st.success ? st.data.source : 'timemachine', st.success ? st.data.token : 'char');
-        p.load(p.source, p.token).catch((err) => p.post({ type: 'notice', level: 'error', text: messageOf(err) }));
-      },
+    return KIND.serializer(VocabStatsState, (webview, saved) => {
+      const p = new VocabStatsPanel(webview, context, saved?.source ?? 'timemachine', saved?.token ?? 'char');
+      void p.noticeOnFailure(p.load(p.source, p.token));
     });
   }
 
