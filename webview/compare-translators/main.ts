@@ -113,7 +113,8 @@ function render(v: CompareTranslatorsView): void {
     ? `BLEU compares with: ${v.referenceTokens} (tokenised like the training pairs: lower case, a space before , . ! ?)`
     : 'Type the reference translation to score each translation with BLEU.';
   const firsts = v.columns.map((c) => c.translations[0]?.bleu ?? null).filter((b): b is number => b !== null);
-  const bestBleu = firsts.length > 1 ? Math.max(...firsts) : null;
+  // Marked only where it tells something: two or more scored, and the best above 0.
+  const bestBleu = firsts.length > 1 && Math.max(...firsts) > 0 ? Math.max(...firsts) : null;
   columnsBox.replaceChildren(...v.columns.map((c) => column(c, bestBleu, v.beam)));
   columnsBox.dataset.columns = String(v.columns.length);
   columnsBox.dataset.reference = v.referenceTokens;
