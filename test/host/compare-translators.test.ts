@@ -3,6 +3,8 @@
 // (only the attention model's claims an alignment and links its heatmap); the command's columns
 // for both with BLEU; a deleted translator and an empty sentence each get their one sentence.
 import * as assert from 'node:assert/strict';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SeqlabApi } from '../../src/extension/extension';
 import type { ComparisonResult } from '../../src/extension/translate/compareTranslators';
@@ -76,7 +78,7 @@ suite('Compare Translators and the attention hover', function () {
     assert.match(r.markdown, /\| # \| compare seq2seq \(seq2seq, fra-eng · 100 pairs · 1×16 GRU, epoch 4\) \| compare attention \(attention, /);
   });
 
-  test('the panel opens with both columns; a deleted translator gets its sentence beside the others; an empty sentence is refused', async () => {
+  test('the panel opens with both columns; a deleted translator and a corrupted checkpoint get their sentence beside the others; an empty sentence is refused', async () => {
     const shown = await run<ComparisonResult>(a, 'seqlab.compareTranslators', { runs: ids, text: 'go .', reference: 'va !' });
     assert.equal(shown.view.columns.length, 2);
     // The panel's tab, titled with the sentence once it is translated.
@@ -84,6 +86,15 @@ suite('Compare Translators and the attention hover', function () {
     const r = await run<ComparisonResult>(a, 'seqlab.compareTranslators', { runs: [ids[0], 'gone-translator', ids[1]], text: 'go .', show: false });
     assert.deepEqual(r.view.columns.map((c) => c.status), ['ok', 'error', 'ok']);
     assert.equal(r.view.columns[1].error, 'This translator no longer exists (its run was deleted).');
+    // A checkpoint that fails to load (a weights file changed after saving): its column says so, the others translate.
+    const broken = await trainTiny(a, 'seq2seq');
+    const dir = a.services.registry.get(broken)!.checkpoint!;
+    const biggest = readdirSync(dir).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort((x, y) => statSync(y).size - statSync(x).size)[0];
+    writeFileSync(biggest, Buffer.alloc(statSync(biggest).size, 7));
+    const c = await run<ComparisonResult>(a, 'seqlab.compareTranslators', { runs: [ids[0], broken, ids[1]], text: 'go .', show: false });
+    assert.deepEqual(c.view.columns.map((x) => x.status), ['ok', 'error', 'ok']);
+    assert.match(c.view.columns[1].error!, /checkpoint/i);
+    await a.services.manager.delete(broken);
     const msg = await expectUserError(a, 'seqlab.compareTranslators', { runs: ids, text: '   ', show: false });
     assert.match(msg, /nothing to translate/);
     assert.match(await expectUserError(a, 'seqlab.compareTranslators', { runs: [ids[0]], text: 'go .' }), /at least two translators/);

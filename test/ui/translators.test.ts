@@ -122,6 +122,31 @@ suite('Compare Translators panel', function () {
     assert.equal(await f.locator('td.bleu[data-bleu=""]').count(), 0, 'BLEU recomputed');
   });
 
+  test("Translate Selection's n-best pick opens the comparison with its translator already ticked", async () => {
+    const page = currentPage();
+    await closeEditors();
+    await runCommand('Seqlab: Translate Selection');
+    await accept({ value: 'go .' });
+    const compare = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare with other translators…' });
+    await compare.waitFor({ state: 'visible', timeout: 60_000 });
+    await page.mouse.move(0, 0);
+    await compare.click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: PICK_TITLE }).waitFor({ state: 'visible' });
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    const state = await rows.evaluateAll((rs) => rs.map((r) => ({
+      checked: r.getAttribute('aria-checked') === 'true' || Boolean(r.querySelector('[aria-checked="true"], input[type="checkbox"]:checked')),
+      text: r.textContent ?? '',
+    })));
+    const ticked = state.filter((r) => r.checked);
+    assert.equal(ticked.length, 1, JSON.stringify(state));
+    const other = ticked[0].text.includes('attention · epoch') ? 'seq2seq' : 'attention';
+    await rows.filter({ hasText: `${other} · epoch` }).first().click();
+    await page.locator('.quick-input-widget input').press('Enter');
+    const f = await panelWith('#columns');
+    await f.locator('h1', { hasText: 'Compare translators — “go .”' }).waitFor({ timeout: 60_000 });
+    await columnsDone(f);
+  });
+
   test('every text readable (contrast ≥ 4.5:1) in light, dark and high-contrast themes', async () => {
     await readableInEveryTheme(await panelWith('#columns'), 'compare-translators');
   });
