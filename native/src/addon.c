@@ -778,7 +778,7 @@ static napi_value attention_fn(napi_env env, napi_callback_info info) {
   }
   void **fields = (void **)&a.emb;
   for (int i = 0; i < ATTN_NBUFS; i++) fields[i] = p[i];
-  const int isa = !strcmp(K.isa, "avx512") ? 2 : !strcmp(K.isa, "avx2") ? 1 : 0;
+  const int isa = !strcmp(K.isa, "avx512") ? 2 : !strcmp(K.isa, "avx2+fma") ? 1 : 0; /* the names choose_isa gives */
 #ifdef HAVE_X86
   if (isa == 2) { if (op == 1) attn_forward_xa5(&a); else attn_backward_xa5(&a); return 0; }
   if (isa == 1) { if (op == 1) attn_forward_xa2(&a); else attn_backward_xa2(&a); return 0; }

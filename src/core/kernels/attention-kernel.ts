@@ -8,6 +8,7 @@
 import { currentKernel } from './select';
 import type { KernelPath, RecurrentKernel } from './types';
 import type { Addon } from './native-kernel';
+import { bufferPool } from './buffer-pool';
 
 export interface AttentionLoopDims {
   /** decoder steps */
@@ -74,6 +75,11 @@ export interface AttentionLoopKernel {
   backward(d: AttentionLoopDims, f: AttentionLoopForward, dhs: Float32Array, dhT: Float32Array | null): AttentionLoopGrads;
 }
 
+/** Gives a forward's work arrays back to the pool (after its backward, or at once for inference). */
+export function releaseForward(f: AttentionLoopForward): void {
+  bufferPool.give(f.saved.cache, f.saved.scratch);
+}
+
 /** Floats of the concatenated GRU weights of every layer. */
 export function attentionWtsSize(d: AttentionLoopDims): number {
   let n = 0;
@@ -94,7 +100,8 @@ export function nativeAttentionLoop(addon: AttentionAddon): AttentionLoopKernel 
     forward(d, x) {
       const [cacheN, scratchN] = call(0, ints(d), []) as [number, number];
       const out = { hs: new Float32Array(d.T * d.B * d.H), hT: new Float32Array(d.L * d.B * d.H), attw: new Float32Array(d.T * d.B * d.Tk) };
-      const cache = new Float32Array(cacheN), scratch = new Float32Array(scratchN);
+      // pooled: fresh 30–50 MB per call would cost more in page faults than the loop's arithmetic
+      const cache = bufferPool.take(cacheN), scratch = bufferPool.take(scratchN);
       call(1, ints(d), [x.emb, x.enc, x.pk, x.vlen, x.h0, x.wq, x.wv, x.wts, x.attMask, x.layerMask, out.hs, out.hT, out.attw, cache, scratch]);
       return { ...out, saved: { inputs: x, cache, scratch } };
     },
@@ -113,6 +120,7 @@ export function nativeAttentionLoop(addon: AttentionAddon): AttentionLoopKernel 
         x.emb, x.enc, x.pk, x.vlen, x.h0, x.wq, x.wv, x.wts, x.attMask, x.layerMask, f.hs, f.hT, f.attw, f.saved.cache, f.saved.scratch,
         dhs, dhT, g.demb, g.denc, g.dpk, g.dh0, g.dwq, g.dwv, g.dwts,
       ]);
+      releaseForward(f);
       return g;
     },
   };

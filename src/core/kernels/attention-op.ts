@@ -6,7 +6,7 @@
  * op computes the per-op path's numbers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionWtsSize, type AttentionLoopDims, type AttentionLoopKernel } from './attention-kernel';
+import { attentionWtsSize, releaseForward, type AttentionLoopDims, type AttentionLoopKernel } from './attention-kernel';
 import { readValues, recording } from './tensor-io';
 
 export interface AttentionLoopLayer {
@@ -81,7 +81,9 @@ export function attentionLoop(kernel: AttentionLoopKernel, a: AttentionLoopArgs)
   let value: tf.Tensor3D;
   const rec = recording();
   if (!rec) {
-    value = run().value;
+    const r = run();
+    releaseForward(r.f);
+    value = r.value;
   } else {
     const inputs: tf.Tensor[] = [a.emb, a.enc, a.pk, h0, a.wq, a.wv, ...a.layers.flatMap((l) => [l.wx, l.wh, l.b])];
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
