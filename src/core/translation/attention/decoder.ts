@@ -112,8 +112,8 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
       attMask = new Float32Array(T * B * Tk);
       layerMask = new Float32Array(T * (L - 1) * B * H);
       for (let t = 0; t < T; t++) {
-        attMask.set(dropoutMask(B * Tk, [B, 1, Tk], dropout, ctx.nextSeed?.()), t * B * Tk);
-        for (let l = 1; l < L; l++) layerMask.set(dropoutMask(B * H, [1, B, H], dropout, ctx.nextSeed?.()), (t * (L - 1) + l - 1) * B * H);
+        attMask.set(dropoutMask(B * Tk, dropout, ctx.nextSeed?.()), t * B * Tk);
+        for (let l = 1; l < L; l++) layerMask.set(dropoutMask(B * H, dropout, ctx.nextSeed?.()), (t * (L - 1) + l - 1) * B * H);
       }
     }
     const validLens = Int32Array.from(state.validLens ?? Array(B).fill(Tk));
