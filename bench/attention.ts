@@ -23,6 +23,12 @@ const arg = (name: string, dflt: string) => {
 };
 const flag = (name: string) => process.argv.includes(`--${name}`);
 
+/** reference_mt.py's flags for each setting (d2l's code, same sizes and data). */
+const TORCH_ARGS: Record<string, string[]> = {
+  bahdanau: ['--embed', '256', '--hidden', '256', '--dropout', '0.2', '--lr', '0.005', '--batch', '128', '--num-steps', '9', '--num-examples', '640'],
+  'full-small': ['--embed', '128', '--hidden', '256', '--dropout', '0.2', '--lr', '0.002', '--batch', '64', '--num-steps', '15', '--num-examples', '5000'],
+};
+
 const SETTINGS = {
   bahdanau: { preset: 'bahdanau', validFraction: 0 },
   'full-small': { preset: 'textbook', model: 'attention', numExamples: 5000, numSteps: 15, embedSize: 128, numHiddens: 256, numLayers: 2, dropout: 0.2, lr: 0.002, batchSize: 64, validFraction: 0 },
@@ -32,13 +38,19 @@ function torchRef(setting: keyof typeof SETTINGS, batches: number, threads: numb
   const script = 'bench/reference_mt.py';
   if (!existsSync(script)) return null;
   const py = process.env.SEQLAB_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(py, [script, '--model', 'attention', '--setting', setting, '--batches', String(batches), '--threads', String(threads), '--json'], { encoding: 'utf8', env: { ...process.env } });
+  const data = `${process.env.SEQLAB_DATA_DIR ?? '../shared/data'}/fra-eng.txt`;
+  const r = spawnSync(py, [script, '--data', data, '--model', 'attention', ...TORCH_ARGS[setting], '--batches', String(batches), '--threads', String(threads)], { encoding: 'utf8', env: { ...process.env } });
   if (r.status !== 0) {
     console.log(`  PyTorch reference failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`);
     return null;
   }
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  return line ? (JSON.parse(line) as { msPerBatch: number; tokensPerSecond: number }) : null;
+  const j = line ? (JSON.parse(line) as { msPerBatch?: number; tokensPerSecond?: number; error?: string }) : null;
+  if (!j || j.error || j.tokensPerSecond === undefined) {
+    console.log(`  PyTorch reference: ${j?.error ?? 'no result'}`);
+    return null;
+  }
+  return { msPerBatch: j.msPerBatch!, tokensPerSecond: j.tokensPerSecond };
 }
 
 async function main(): Promise<void> {

@@ -15,6 +15,7 @@ import { embeddingLookup } from '../embedding';
 import { gruParams, normal, runLayers, uniform, xavier, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
 import { attentionLoopKernel } from '../../kernels/attention-kernel';
 import { attentionLoop } from '../../kernels/attention-op';
+import { fusedDense } from '../../kernels/dense-op';
 import { dropoutMask } from './dropout-masks';
 
 /**
@@ -149,7 +150,8 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
   private output(top: tf.Tensor3D, state: AttentionState, attentionWeights: tf.Tensor3D): AttentionDecoderOutput {
     const [B, T, H] = top.shape;
     const V = this.config.tgtVocabSize;
-    const logits = tf.add(tf.matMul(top.reshape([B * T, H]), this.denseW), this.denseB).reshape([B, T, V]) as tf.Tensor3D;
+    // the kernels' dense op: tfjs-wasm's matMul gradient (a transposed product) costs ~1 s a batch at V = 1,231
+    const logits = fusedDense(top.reshape([B * T, H]) as tf.Tensor2D, this.denseW as tf.Tensor2D, this.denseB).reshape([B, T, V]) as tf.Tensor3D;
     return { output: logits, state, attentionWeights, topOutputs: top };
   }
 
