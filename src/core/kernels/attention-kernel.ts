@@ -54,8 +54,8 @@ export interface AttentionLoopForward {
   hT: Float32Array;
   /** [T, B, Tk] attention weights (before dropout) */
   attw: Float32Array;
-  /** what the backward reads (kept by the caller until then) */
-  saved: { inputs: AttentionLoopInputs; cache: Float32Array; scratch: Float32Array };
+  /** what the backward reads (kept until then; `release` frees it, the backward does too) */
+  saved: { release(): void };
 }
 
 export interface AttentionLoopGrads {
@@ -75,9 +75,16 @@ export interface AttentionLoopKernel {
   backward(d: AttentionLoopDims, f: AttentionLoopForward, dhs: Float32Array, dhT: Float32Array | null): AttentionLoopGrads;
 }
 
-/** Gives a forward's work arrays back to the pool (after its backward, or at once for inference). */
+/** Frees what a forward kept for its backward (inference calls it at once). */
 export function releaseForward(f: AttentionLoopForward): void {
-  bufferPool.give(f.saved.cache, f.saved.scratch);
+  f.saved.release();
+}
+
+interface NativeSaved {
+  inputs: AttentionLoopInputs;
+  cache: Float32Array;
+  scratch: Float32Array;
+  release(): void;
 }
 
 /** Floats of the concatenated GRU weights of every layer. */
@@ -89,38 +96,44 @@ export function attentionWtsSize(d: AttentionLoopDims): number {
 
 type AttentionAddon = Addon & { attention?(op: number, ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): unknown };
 
-const ints = (d: AttentionLoopDims) => new Int32Array([d.T, d.B, d.Tk, d.E, d.H, d.L, 0, 0]);
+export const loopInts = (d: AttentionLoopDims) => new Int32Array([d.T, d.B, d.Tk, d.E, d.H, d.L, 0, 0]);
 
 /** The native addon's loop (addon.c attention_fn, one thread). */
+export function newGrads(d: AttentionLoopDims): AttentionLoopGrads {
+  return {
+    demb: new Float32Array(d.T * d.B * d.E),
+    denc: new Float32Array(d.B * d.Tk * d.H),
+    dpk: new Float32Array(d.B * d.Tk * d.H),
+    dh0: new Float32Array(d.L * d.B * d.H),
+    dwq: new Float32Array(d.H * d.H),
+    dwv: new Float32Array(d.H),
+    dwts: new Float32Array(attentionWtsSize(d)),
+  };
+}
+
 export function nativeAttentionLoop(addon: AttentionAddon): AttentionLoopKernel | null {
   if (typeof addon.attention !== 'function') return null;
   const call = addon.attention.bind(addon);
   return {
     path: 'native',
     forward(d, x) {
-      const [cacheN, scratchN] = call(0, ints(d), []) as [number, number];
+      const [cacheN, scratchN] = call(0, loopInts(d), []) as [number, number];
       const out = { hs: new Float32Array(d.T * d.B * d.H), hT: new Float32Array(d.L * d.B * d.H), attw: new Float32Array(d.T * d.B * d.Tk) };
       // pooled: fresh 30–50 MB per call would cost more in page faults than the loop's arithmetic
       const cache = bufferPool.take(cacheN), scratch = bufferPool.take(scratchN);
-      call(1, ints(d), [x.emb, x.enc, x.pk, x.vlen, x.h0, x.wq, x.wv, x.wts, x.attMask, x.layerMask, out.hs, out.hT, out.attw, cache, scratch]);
-      return { ...out, saved: { inputs: x, cache, scratch } };
+      call(1, loopInts(d), [x.emb, x.enc, x.pk, x.vlen, x.h0, x.wq, x.wv, x.wts, x.attMask, x.layerMask, out.hs, out.hT, out.attw, cache, scratch]);
+      const saved: NativeSaved = { inputs: x, cache, scratch, release: () => bufferPool.give(cache, scratch) };
+      return { ...out, saved };
     },
     backward(d, f, dhs, dhT) {
-      const x = f.saved.inputs;
-      const g: AttentionLoopGrads = {
-        demb: new Float32Array(d.T * d.B * d.E),
-        denc: new Float32Array(d.B * d.Tk * d.H),
-        dpk: new Float32Array(d.B * d.Tk * d.H),
-        dh0: new Float32Array(d.L * d.B * d.H),
-        dwq: new Float32Array(d.H * d.H),
-        dwv: new Float32Array(d.H),
-        dwts: new Float32Array(attentionWtsSize(d)),
-      };
-      call(2, ints(d), [
-        x.emb, x.enc, x.pk, x.vlen, x.h0, x.wq, x.wv, x.wts, x.attMask, x.layerMask, f.hs, f.hT, f.attw, f.saved.cache, f.saved.scratch,
+      const sv = f.saved as NativeSaved;
+      const x = sv.inputs;
+      const g = newGrads(d);
+      call(2, loopInts(d), [
+        x.emb, x.enc, x.pk, x.vlen, x.h0, x.wq, x.wv, x.wts, x.attMask, x.layerMask, f.hs, f.hT, f.attw, sv.cache, sv.scratch,
         dhs, dhT, g.demb, g.denc, g.dpk, g.dh0, g.dwq, g.dwv, g.dwts,
       ]);
-      releaseForward(f);
+      sv.release();
       return g;
     },
   };

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionWtsSize, releaseForward, type AttentionLoopDims, type AttentionLoopKernel } from './attention-kernel';
 import { readValues, recording } from './tensor-io';
+import './attention-wasm'; // registers the WASM module's loop
 
 export interface AttentionLoopLayer {
   wx: tf.Tensor2D | tf.Variable;
