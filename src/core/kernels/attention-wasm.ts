@@ -83,7 +83,7 @@ function wasmLoop(engine: WasmEngine): AttentionLoopKernel | null {
     },
     backward(d, f, dhs, dhT) {
       const sv = f.saved as WasmSaved;
-      const { T, B, Tk, E, H, L } = d;
+      const { T, B, H, L } = d;
       const g = newGrads(d);
       const { at, block } = allocate([['dhs', T * B * H], ['dhT', dhT ? L * B * H : 0], ['demb', g.demb.length], ['denc', g.denc.length], ['dpk', g.dpk.length], ['dh0', g.dh0.length], ['dwq', g.dwq.length], ['dwv', g.dwv.length], ['dwts', g.dwts.length]]);
       try {
@@ -96,7 +96,6 @@ function wasmLoop(engine: WasmEngine): AttentionLoopKernel | null {
         heap.release(block.off, block.bytes);
         sv.release();
       }
-      void E;
       return g;
     },
   };
