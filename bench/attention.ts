@@ -4,7 +4,7 @@
  * (embed 128, 2×256 GRU, batch 64, 15 steps, first 5,000 pairs), interleaved with d2l's
  * PyTorch code (bench/reference_mt.py, when present and torch is installed). Prints figures;
  * asserts nothing.
- * Run: SEQLAB_DATA_DIR=../shared/data npx tsx bench/attention.ts [--batches 4] [--reps 3] [--paths native,wasm-simd] [--no-torch] [--no-tfops]
+ * Run: SEQLAB_DATA_DIR=../shared/data npx tsx bench/attention.ts [--batches 4] [--reps 3] [--paths native,wasm-simd] [--no-torch] [--no-tfops] [--torch-threads 1,2] [--only bahdanau|full-small]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const paths = arg('paths', info.available.filter((p) => p !== 'ts' && p !== 'wasm-simd-threads').join(',')).split(',') as KernelPath[];
   const text = readTextFile((await resolveDataset('fra-eng')).path);
   for (const [name, raw] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, Record<string, unknown>][]) {
+    if (flag('only') && arg('only', '') !== name) continue;
     const config = resolveMtConfig({ ...raw, epochs: 1 });
     const tr = Seq2SeqTrainer.fromText(config, text);
     (tr as unknown as { trainRows: number[] }).trainRows = tr.trainRows.slice(0, batches * config.batchSize);
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
         console.log(`  rep ${rep + 1} ${key}: ${(m.elapsedMs / batches).toFixed(1)} ms/batch, ${Math.round(m.tokensPerSecond)} tokens/s`);
       }
       if (!flag('no-torch'))
-        for (const th of [1, 2]) {
+        for (const th of arg('torch-threads', '1,2').split(',').map(Number)) {
           const r = torchRef(name, batches, th);
           if (r) {
             torch[th].push(r.tokensPerSecond);
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
           await new Promise((res) => setTimeout(res, 300));
         }
     }
-    const best = Math.max(...[1, 2].map((th) => (torch[th].length ? torch[th].reduce((a, b) => a + b) / torch[th].length : 0)));
+    const best = Math.max(0, ...[1, 2].map((th) => (torch[th].length ? torch[th].reduce((a, b) => a + b) / torch[th].length : 0)));
     for (const [key, v] of results) {
       const mean = v.reduce((a, b) => a + b) / v.length;
       console.log(`  ${key}: ${Math.round(Math.min(...v))}–${Math.round(Math.max(...v))} tokens/s${best ? `, ${(mean / best).toFixed(2)}× PyTorch (its faster thread setting, ${Math.round(best)} tokens/s)` : ''}`);

@@ -4,7 +4,7 @@
  * `release` for inference); one thread. Registered with ./attention-kernel.ts.
  */
 import { attentionWtsSize, loopInts, newGrads, registerWasmAttentionLoop, type AttentionLoopDims, type AttentionLoopForward, type AttentionLoopInputs, type AttentionLoopKernel } from './attention-kernel';
-import type { RecurrentKernel } from './types';
+import type { KernelPath, RecurrentKernel } from './types';
 import type { WasmEngine, WasmKernel } from './wasm-kernel';
 
 interface AttnExports {
@@ -29,7 +29,7 @@ interface WasmSaved {
   release(): void;
 }
 
-function wasmLoop(engine: WasmEngine): AttentionLoopKernel | null {
+function wasmLoop(engine: WasmEngine, path: KernelPath): AttentionLoopKernel | null {
   const ex = engine.ex as unknown as Partial<AttnExports>;
   if (typeof ex.attn_forward !== 'function' || typeof ex.attn_backward !== 'function' || typeof ex.attn_sizes !== 'function') return null;
   const heap = engine.heap as unknown as { alloc(bytes: number): number; release(off: number, bytes: number): void };
@@ -54,7 +54,7 @@ function wasmLoop(engine: WasmEngine): AttentionLoopKernel | null {
     return { at, block: { off, bytes: total } };
   };
   return {
-    path: engine.threads > 1 ? 'wasm-simd-threads' : 'wasm-simd',
+    path,
     forward(d: AttentionLoopDims, x: AttentionLoopInputs): AttentionLoopForward {
       writeArgs(d, {});
       ex.attn_sizes!(args, args + ARGS_BYTES);
@@ -101,4 +101,4 @@ function wasmLoop(engine: WasmEngine): AttentionLoopKernel | null {
   };
 }
 
-registerWasmAttentionLoop((k: RecurrentKernel) => wasmLoop((k as WasmKernel).engine));
+registerWasmAttentionLoop((k: RecurrentKernel) => wasmLoop((k as WasmKernel).engine, k.path));
