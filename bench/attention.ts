@@ -4,7 +4,7 @@
  * (embed 128, 2×256 GRU, batch 64, 15 steps, first 5,000 pairs), interleaved with d2l's
  * PyTorch code (bench/reference_mt.py, when present and torch is installed). Prints figures;
  * asserts nothing.
- * Run: SEQLAB_DATA_DIR=../shared/data npx tsx bench/attention.ts [--batches 4] [--reps 3] [--paths native,wasm-simd] [--no-torch] [--no-tfops] [--torch-threads 1,2] [--only bahdanau|full-small]
+ * Run: SEQLAB_DATA_DIR=../shared/data npx tsx bench/attention.ts [--batches 4] [--reps 3] [--paths native,wasm-simd] [--no-torch] [--no-tfops] [--torch-threads 1,2] [--only bahdanau|full-small] [--check [--only-check]]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -53,6 +53,26 @@ function torchRef(setting: keyof typeof SETTINGS, batches: number, threads: numb
   return { msPerBatch: j.msPerBatch!, tokensPerSecond: j.tokensPerSecond };
 }
 
+/**
+ * The numerics check: 20 training steps (bahdanau preset at batch 32, dropout on) from the same
+ * start with the fused loop and with the per-op path; prints the largest relative difference of
+ * the step losses (the bar: 1e-4).
+ */
+async function check(text: string): Promise<void> {
+  const config = resolveMtConfig({ preset: 'bahdanau', batchSize: 32, epochs: 1, validFraction: 0 });
+  const losses: Record<string, number[]> = {};
+  for (const impl of ['tfops', 'fused'] as AttentionImpl[]) {
+    setAttentionImpl(impl);
+    const tr = Seq2SeqTrainer.fromText(config, text);
+    (tr as unknown as { trainRows: number[] }).trainRows = tr.trainRows.slice(0, 20 * config.batchSize);
+    losses[impl] = [];
+    await tr.trainEpoch(1, { progress: (_b, _n, l) => losses[impl].push(l) });
+    tr.dispose();
+  }
+  const rel = losses.fused.map((l, i) => Math.abs(l - losses.tfops[i]) / Math.abs(losses.tfops[i]));
+  console.log(`numerics: ${rel.length} steps, largest relative loss difference fused vs per-op ${Math.max(...rel).toExponential(2)} (first ${losses.tfops[0].toFixed(5)}, last ${losses.tfops[rel.length - 1].toFixed(5)})`);
+}
+
 async function main(): Promise<void> {
   const batches = Number(arg('batches', '4'));
   const reps = Number(arg('reps', '3'));
@@ -60,6 +80,11 @@ async function main(): Promise<void> {
   const info = await selectKernelPath();
   const paths = arg('paths', info.available.filter((p) => p !== 'ts' && p !== 'wasm-simd-threads').join(',')).split(',') as KernelPath[];
   const text = readTextFile((await resolveDataset('fra-eng')).path);
+  if (flag('check')) {
+    await useKernelPath(paths[0]);
+    await check(text);
+    if (flag('only-check')) return disposeKernels();
+  }
   for (const [name, raw] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, Record<string, unknown>][]) {
     if (flag('only') && arg('only', '') !== name) continue;
     const config = resolveMtConfig({ ...raw, epochs: 1 });
