@@ -658,6 +658,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   return o;
 }
 
+static napi_value attention_fn(napi_env env, napi_callback_info info); /* below: attention_core.h */
 static napi_value init(napi_env env, napi_value exports) {
   choose_isa();
   napi_property_descriptor d[] = {
@@ -667,6 +668,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"info", 0, info_fn, 0, 0, 0, napi_default, 0},
     {"test_hooks", 0, test_hooks, 0, 0, 0, napi_default, 0},
     {"stress", 0, stress, 0, 0, 0, napi_default, 0},
+    {"attention", 0, attention_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);
@@ -676,3 +678,112 @@ static napi_value init(napi_env env, napi_value exports) {
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+
+/* ---- the Bahdanau decoder loop (attention_core.h), built on a second copy of rnn_core.h per
+ * instruction set (static, so only what it uses is kept) ---- */
+#define VW 4
+#define MR 4
+#undef VFMA
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define FN(name) name##_xp
+#include "rnn_core.h"
+#include "attention_core.h"
+#undef VW
+#undef MR
+#undef FN
+#ifdef HAVE_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#undef VFMA
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define VW 8
+#define MR 4
+#define FN(name) name##_xa2
+#include "rnn_core.h"
+#include "attention_core.h"
+#undef VW
+#undef MR
+#undef FN
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#undef VFMA
+#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define VW 16
+#define MR 8
+#define FN(name) name##_xa5
+#include "rnn_core.h"
+#include "attention_core.h"
+#undef VW
+#undef MR
+#undef FN
+#pragma GCC pop_options
+#endif
+
+#define ATTN_NBUFS 24
+static const char *attn_buf_names[ATTN_NBUFS] = {"emb", "enc", "pk", "vlen", "h0", "wq", "wv", "wts", "att_mask", "layer_mask", "hs", "hT",
+                                                 "attw", "cache", "scratch", "dhs", "dhT", "demb", "denc", "dpk", "dh0", "dwq", "dwv", "dwts"};
+static int attn_is_i32(int i) { return i == 3; }
+static const char *attn_name(int i) { return attn_buf_names[i]; }
+/* least element count of buffer i; 0 = optional (null allowed) */
+static long attn_need(const attn_args *g, int op, int i, const long *sz) {
+  const long T = g->T, B = g->B, Tk = g->Tk, E = g->E, H = g->H, L = g->L;
+  const long fwd[] = {T * B * E, B * Tk * H, B * Tk * H, B, L * B * H, H * H, H, attn_wts_floats(g), 0, 0, T * B * H, L * B * H, T * B * Tk, sz[0], sz[1]};
+  if (i < 15) return (op == 1 || i < 8 || i == 13 || i == 14) ? fwd[i] : 0;
+  if (op != 2) return 0;
+  const long bwd[] = {T * B * H, 0, T * B * E, B * Tk * H, B * Tk * H, L * B * H, H * H, H, attn_wts_floats(g)};
+  return bwd[i - 15];
+}
+static long attn_optional_size(const attn_args *g, int i) {
+  const long T = g->T, B = g->B, Tk = g->Tk, H = g->H, L = g->L;
+  return i == 8 ? T * B * Tk : i == 9 ? T * (L - 1) * B * H : i == 16 ? L * B * H : 0;
+}
+
+/* attention(op, ints: Int32Array(8) [T, B, Tk, E, H, L, 0, 0], bufs: (TypedArray|null)[24])
+ *   op 0: returns [cache floats, scratch floats]; 1 forward; 2 backward (the same cache and
+ *   scratch as its forward). bufs in attn_args order (attention_core.h); each checked. */
+static napi_value attention_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 2) { napi_throw_type_error(env, 0, "seqlab-native attention: expected (op, ints, bufs)."); return 0; }
+  int op;
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 0 || op > 2) { throw_msg(env, "seqlab-native attention: op must be 0 to 2."); return 0; }
+  int *ints = int_args(env, argv[1], 8, "attention");
+  if (!ints) return 0;
+  attn_args a;
+  memset(&a, 0, sizeof a);
+  a.T = ints[0]; a.B = ints[1]; a.Tk = ints[2]; a.E = ints[3]; a.H = ints[4]; a.L = ints[5];
+  long sz[2];
+  attn_sizes(&a, sz);
+  if (sz[0] <= 0 || a.T > DIM_MAX || a.B > DIM_MAX || a.Tk > DIM_MAX || a.E > DIM_MAX || a.H > DIM_MAX) {
+    throw_msg(env, "seqlab-native attention: sizes T=%d B=%d Tk=%d E=%d H=%d L=%d are out of range (L at most %d).", a.T, a.B, a.Tk, a.E, a.H, a.L, ATTN_MAX_LAYERS);
+    return 0;
+  }
+  if (op == 0) {
+    napi_value out, v;
+    CHECK(napi_create_array_with_length(env, 2, &out));
+    for (uint32_t i = 0; i < 2; i++) { CHECK(napi_create_double(env, (double)sz[i], &v)); CHECK(napi_set_element(env, out, i, v)); }
+    return out;
+  }
+  if (argc < 3) { napi_throw_type_error(env, 0, "seqlab-native attention: expected (op, ints, bufs)."); return 0; }
+  void *p[ATTN_NBUFS];
+  size_t len[ATTN_NBUFS];
+  if (!read_bufs(env, argv[2], ATTN_NBUFS, "attention", attn_is_i32, attn_name, p, len)) return 0;
+  for (int i = 0; i < ATTN_NBUFS; i++) {
+    long want = attn_need(&a, op, i, sz);
+    if (!want && p[i]) want = attn_optional_size(&a, i);
+    if (!p[i] && want) { throw_msg(env, "seqlab-native attention: op %d needs buffer %s (%ld elements) but got null.", op, attn_name(i), want); return 0; }
+    if (p[i] && (long)len[i] < want) { throw_msg(env, "seqlab-native attention: buffer %s has %zu elements but needs %ld.", attn_name(i), len[i], want); return 0; }
+  }
+  void **fields = (void **)&a.emb;
+  for (int i = 0; i < ATTN_NBUFS; i++) fields[i] = p[i];
+  const int isa = !strcmp(K.isa, "avx512") ? 2 : !strcmp(K.isa, "avx2+fma") ? 1 : 0; /* the names choose_isa gives */
+#ifdef HAVE_X86
+  if (isa == 2) { if (op == 1) attn_forward_xa5(&a); else attn_backward_xa5(&a); return 0; }
+  if (isa == 1) { if (op == 1) attn_forward_xa2(&a); else attn_backward_xa2(&a); return 0; }
+#endif
+  (void)isa;
+  if (op == 1) attn_forward_xp(&a); else attn_backward_xp(&a);
+  return 0;
+}

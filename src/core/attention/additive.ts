@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../translation/encoder-decoder';
+import { fusedDense } from '../kernels/dense-op';
 import { maskedSoftmax, type ValidLens } from './masked-softmax';
 import { dropoutWeights, type AttentionOutput } from './attention-output';
 
@@ -21,11 +22,15 @@ export interface AdditiveWeights {
   wv: tf.Variable | tf.Tensor2D;
 }
 
-/** W_k k for keys [B, Tk, Dk] → [B, Tk, h]. */
+/**
+ * W_k k for keys [B, Tk, Dk] → [B, Tk, h], on the kernels' dense op (with a zero bias): the
+ * gradient of tfjs-wasm's matMul for W_k is a transposed product that costs more than the
+ * whole fused decoder loop.
+ */
 export function projectKeys(w: AdditiveWeights, keys: tf.Tensor3D): tf.Tensor3D {
   const [B, Tk, Dk] = keys.shape;
   const h = w.wk.shape[1] as number;
-  return tf.matMul(keys.reshape([B * Tk, Dk]), w.wk).reshape([B, Tk, h]) as tf.Tensor3D;
+  return tf.tidy(() => fusedDense(keys.reshape([B * Tk, Dk]) as tf.Tensor2D, w.wk as tf.Tensor2D, tf.zeros([h])).reshape([B, Tk, h]) as tf.Tensor3D);
 }
 
 /**

@@ -36,3 +36,10 @@ EXPORT(dense_forward) void dense_forward(dargs_w *g, int r0, int r1) { dense_for
 EXPORT(dense_backward_prep) void dense_backward_prep(dargs_w *g) { dense_backward_prep_w(g); }
 EXPORT(dense_backward) void dense_backward(dargs_w *g, int lo, int hi) { dense_backward_parts_w(g, lo, hi); }
 EXPORT(dense_xent) void dense_xent(dargs_w *g, int r0, int r1) { xent_rows_w(g, r0, r1); }
+
+/* The Bahdanau decoder loop (native/src/attention_core.h): one thread. */
+#include "../../../../native/src/attention_core.h"
+EXPORT(attn_sizes) void attn_sizes_x(const attn_args *g, long *out) { attn_sizes(g, out); }
+EXPORT(attn_forward) void attn_forward_x(attn_args *g) { attn_forward_w(g); }
+EXPORT(attn_backward) void attn_backward_x(attn_args *g) { attn_backward_w(g); }
+EXPORT(attn_wts) long attn_wts_x(const attn_args *g) { return attn_wts_floats(g); }

@@ -13,6 +13,36 @@ import { additiveAttend, projectKeys, type AdditiveWeights } from '../../attenti
 import type { Decoder, ForwardContext } from '../encoder-decoder';
 import { embeddingLookup } from '../embedding';
 import { gruParams, normal, runLayers, uniform, xavier, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
+import { attentionLoopKernel } from '../../kernels/attention-kernel';
+import { attentionLoop } from '../../kernels/attention-op';
+import { fusedDense } from '../../kernels/dense-op';
+import { dropoutMask } from './dropout-masks';
+
+/**
+ * How the decoder's time loop computes: `fused` = one kernel call forward and one backward
+ * (native/src/attention_core.h, on the native and WASM paths), `tfops` = the per-op reference
+ * (additive attention and a one-step fused GRU per layer and step). Same numbers; the run's
+ * info records which (`attentionComputation`).
+ */
+export type AttentionImpl = 'fused' | 'tfops';
+
+let defaultImpl: AttentionImpl = process.env.SEQLAB_ATTENTION === 'tfops' ? 'tfops' : 'fused';
+
+/** Switches every attention decoder between the fused loop and the per-op path (tests, bench). */
+export function setAttentionImpl(impl: AttentionImpl): void {
+  defaultImpl = impl;
+}
+
+export function attentionImpl(): AttentionImpl {
+  return defaultImpl;
+}
+
+/** What the decoder loop runs on now, for the run's info (never switched silently). */
+export function attentionComputation(): string {
+  if (defaultImpl === 'tfops') return 'attention decoder: per-op tf ops (selected)';
+  const k = attentionLoopKernel();
+  return k ? `attention decoder: fused time loop on the ${k.path} kernel` : 'attention decoder: per-op tf ops (the current kernel path has no fused attention loop)';
+}
 
 export interface AttentionState {
   /** encoder top-layer outputs, batch-major [B, Tk, H]: the keys and the values */
@@ -31,6 +61,8 @@ export interface AttentionDecoderOutput {
   state: AttentionState;
   /** [B, T, Tk]: the weights each output step put on each source position (rows sum to 1) */
   attentionWeights: tf.Tensor3D;
+  /** [B, T, H]: the top GRU layer's outputs, before the output layer */
+  topOutputs: tf.Tensor3D;
 }
 
 export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, AttentionState> {
@@ -63,9 +95,40 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
     return { encOutputs, projectedKeys: projectKeys(this.attention, encOutputs), hidden: enc.state, validLens: encValidLens ?? null };
   }
 
-  forward(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext): AttentionDecoderOutput {
+  forward(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext, impl: AttentionImpl = defaultImpl): AttentionDecoderOutput {
+    const kernel = impl === 'fused' ? attentionLoopKernel() : null;
+    return kernel ? this.forwardFused(X, state, ctx, kernel) : this.forwardOps(X, state, ctx);
+  }
+
+  /** The whole time loop in one kernel call (and its backward in one more). */
+  private forwardFused(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext, kernel: NonNullable<ReturnType<typeof attentionLoopKernel>>): AttentionDecoderOutput {
     const [B, T] = X.shape;
-    const { numHiddens: H, tgtVocabSize: V, numLayers: L } = this.config;
+    const { numHiddens: H, numLayers: L, dropout } = this.config;
+    const Tk = state.encOutputs.shape[1];
+    const emb = embeddingLookup(this.embedding, X).transpose([1, 0, 2]) as tf.Tensor3D; // [T, B, E]
+    // The per-op path's masks, drawn in its order: per step the weights', then each layer's above the first.
+    let attMask: Float32Array | null = null;
+    let layerMask: Float32Array | null = null;
+    if (ctx.training && dropout > 0) {
+      attMask = new Float32Array(T * B * Tk);
+      layerMask = new Float32Array(T * (L - 1) * B * H);
+      for (let t = 0; t < T; t++) {
+        attMask.set(dropoutMask(B * Tk, dropout, ctx.nextSeed?.()), t * B * Tk);
+        for (let l = 1; l < L; l++) layerMask.set(dropoutMask(B * H, dropout, ctx.nextSeed?.()), (t * (L - 1) + l - 1) * B * H);
+      }
+    }
+    const validLens = Int32Array.from(state.validLens ?? Array(B).fill(Tk));
+    const r = attentionLoop(kernel, {
+      emb, enc: state.encOutputs, pk: state.projectedKeys, h0: state.hidden, wq: this.attention.wq, wv: this.attention.wv,
+      layers: this.layers, validLens, attMask, layerMask,
+    });
+    return this.output(r.hs.transpose([1, 0, 2]) as tf.Tensor3D, { ...state, hidden: r.hT }, r.weights);
+  }
+
+  /** d2l's loop as tfjs ops, step by step (the reference). */
+  private forwardOps(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext): AttentionDecoderOutput {
+    const [B, T] = X.shape;
+    const { numHiddens: H, numLayers: L } = this.config;
     const emb = embeddingLookup(this.embedding, X).transpose([1, 0, 2]) as tf.Tensor3D; // [T, B, E]
     let hidden = state.hidden;
     const outputs: tf.Tensor2D[] = [];
@@ -80,9 +143,16 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
       outputs.push(r.hs.reshape([B, H]));
       weights.push(att.weights);
     }
-    const hs = tf.stack(outputs, 1).reshape([B * T, H]);
-    const logits = tf.add(tf.matMul(hs, this.denseW), this.denseB).reshape([B, T, V]) as tf.Tensor3D;
-    return { output: logits, state: { ...state, hidden }, attentionWeights: tf.concat(weights, 1) as tf.Tensor3D };
+    return this.output(tf.stack(outputs, 1) as tf.Tensor3D, { ...state, hidden }, tf.concat(weights, 1) as tf.Tensor3D);
+  }
+
+  /** The dense layer over the top-layer outputs [B, T, H]. */
+  private output(top: tf.Tensor3D, state: AttentionState, attentionWeights: tf.Tensor3D): AttentionDecoderOutput {
+    const [B, T, H] = top.shape;
+    const V = this.config.tgtVocabSize;
+    // the kernels' dense op: tfjs-wasm's matMul gradient (a transposed product) costs ~1 s a batch at V = 1,231
+    const logits = fusedDense(top.reshape([B * T, H]) as tf.Tensor2D, this.denseW as tf.Tensor2D, this.denseB).reshape([B, T, V]) as tf.Tensor3D;
+    return { output: logits, state, attentionWeights, topOutputs: top };
   }
 
   variables(): tf.Variable[] {
