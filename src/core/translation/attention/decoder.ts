@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../util/random';
 import { additiveAttend, projectKeys, type AdditiveWeights } from '../../attention';
-import type { Decoder, ForwardContext } from '../encoder-decoder';
+import type { Decoder, ForwardContext, OutputLayer } from '../encoder-decoder';
 import { embeddingLookup } from '../embedding';
 import { gruParams, normal, runLayers, uniform, xavier, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
 
@@ -64,8 +64,20 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
   }
 
   forward(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext): AttentionDecoderOutput {
+    const { hidden, ...rest } = this.forwardHidden(X, state, ctx);
+    const [B, T, H] = hidden.shape;
+    const logits = tf.add(tf.matMul(hidden.reshape([B * T, H]), this.denseW), this.denseB).reshape([B, T, this.config.tgtVocabSize]) as tf.Tensor3D;
+    return { output: logits, ...rest };
+  }
+
+  outputLayer(): OutputLayer {
+    return { w: this.denseW, b: this.denseB };
+  }
+
+  /** `forward` up to the output layer: hidden = the top layer's outputs [B, T, H] */
+  forwardHidden(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext): Omit<AttentionDecoderOutput, 'output'> & { hidden: tf.Tensor3D } {
     const [B, T] = X.shape;
-    const { numHiddens: H, tgtVocabSize: V, numLayers: L } = this.config;
+    const { numHiddens: H, numLayers: L } = this.config;
     const emb = embeddingLookup(this.embedding, X).transpose([1, 0, 2]) as tf.Tensor3D; // [T, B, E]
     let hidden = state.hidden;
     const outputs: tf.Tensor2D[] = [];
@@ -80,9 +92,8 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
       outputs.push(r.hs.reshape([B, H]));
       weights.push(att.weights);
     }
-    const hs = tf.stack(outputs, 1).reshape([B * T, H]);
-    const logits = tf.add(tf.matMul(hs, this.denseW), this.denseB).reshape([B, T, V]) as tf.Tensor3D;
-    return { output: logits, state: { ...state, hidden }, attentionWeights: tf.concat(weights, 1) as tf.Tensor3D };
+    const hs = tf.stack(outputs, 1) as tf.Tensor3D;
+    return { hidden: hs, state: { ...state, hidden }, attentionWeights: tf.concat(weights, 1) as tf.Tensor3D };
   }
 
   variables(): tf.Variable[] {

@@ -1,0 +1,227 @@
+/**
+ * The plain seq2seq's whole training step on the kernels, with no tfjs op in the loop: the
+ * embedding gathers, both GRU stacks (one fused kernel call per layer and direction), the
+ * output layer with d2l's masked softmax cross-entropy (../../kernels/masked-xent.ts), the
+ * backward pass, the global-norm clipping and Adam (../../kernels/adam.ts) all work on
+ * Float32Arrays that live here between steps. At the textbook's sizes a step was ~300 tfjs
+ * dispatches (each 0.1–3 ms on the wasm backend); here it is ~12 kernel calls.
+ *
+ * Same numbers as the per-op path (../train.ts 'per-op'): the same equations, the same
+ * dropout masks (../../kernels/dropout-mask.ts, drawn from the same seeds in the same order),
+ * PyTorch's Adam. The parameters and Adam's state are copied in from the model's variables and
+ * the tfjs optimizer before an epoch (`load`) and written back after it (`store`), so
+ * checkpoints, evaluation and resuming see one model whichever path trained it.
+ *
+ * The decoder's first layer reads [embedding, context] at every step, as the book's
+ * torch.cat; here that input is assembled in one pass over a pooled buffer (no broadcast op).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { bufferPool } from '../../kernels/buffer-pool';
+import { currentKernel } from '../../kernels/select';
+import { dropoutMask } from '../../kernels/dropout-mask';
+import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
+import type { CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
+import { AdamState, fusedAdamClip } from '../../kernels/adam';
+import type { NmtBatch } from '../nmt-data';
+import type { Seq2Seq } from './model';
+
+interface LayerRun {
+  cache: ForwardCache;
+  /** the layer's input (kept until its backward) and its dropout mask (layers above the first) */
+  input: Float32Array;
+  mask: Float32Array | null;
+  hs: Float32Array;
+}
+
+export interface FusedStepResult {
+  /** Σ over the batch of each sequence's mean masked loss (the per-op path's `.sum()`) */
+  loss: number;
+  /** global gradient norm before clipping */
+  norm: number;
+}
+
+function copyInto(to: Float32Array, from: Float32Array): Float32Array {
+  to.set(from);
+  return to;
+}
+
+export class Seq2SeqFusedStep {
+  /** parameters in model.variables() order */
+  readonly params: Float32Array[];
+  readonly grads: Float32Array[];
+  readonly adam: AdamState;
+  private readonly kernel: RecurrentKernel;
+  /** this step's own buffers, reused every step (the kernels' results come from the shared pool) */
+  private readonly arena = new Map<string, Float32Array>();
+
+  constructor(
+    readonly model: Seq2Seq,
+    readonly opts: { lr: number; clip: number; beta1?: number; beta2?: number; epsilon?: number },
+  ) {
+    if (model.config.variant === 'pytorch') throw new Error('the fused training step takes d2l\'s GRU only (an imported PyTorch GRU trains on the per-op path)');
+    this.kernel = currentKernel();
+    const vars = model.variables();
+    this.params = vars.map((v) => new Float32Array(v.size));
+    this.grads = vars.map((v) => new Float32Array(v.size));
+    this.adam = new AdamState(vars.map((v) => v.size), opts.beta1 ?? 0.9, opts.beta2 ?? 0.999);
+  }
+
+  /** Copies the model's variables in (before an epoch). */
+  loadParams(): void {
+    this.model.variables().forEach((v, i) => this.params[i].set(v.dataSync() as Float32Array));
+  }
+
+  /** Writes the parameters back into the model's variables (after an epoch). */
+  storeParams(tfl: typeof tf): void {
+    this.model.variables().forEach((v, i) => {
+      const t = tfl.tensor(this.params[i], v.shape);
+      v.assign(t);
+      t.dispose();
+    });
+  }
+
+  /** A buffer of this step's, by name and size (its contents are whatever the last step left). */
+  private buf(name: string, n: number): Float32Array {
+    const key = `${name}:${n}`;
+    let a = this.arena.get(key);
+    if (!a) this.arena.set(key, (a = new Float32Array(n)));
+    return a;
+  }
+
+  private layer(l: number, enc: boolean): CellWeights {
+    const L = this.model.config.numLayers;
+    const i = enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    return { wx: this.params[i], wh: this.params[i + 1], b: this.params[i + 2] };
+  }
+
+  private layerGrads(l: number, enc: boolean): number {
+    const L = this.model.config.numLayers;
+    return enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+  }
+
+  /**
+   * One step on a batch: forward, backward, clip, Adam. `nextSeed` gives each dropout mask's
+   * seed in the per-op path's order (encoder layers 1…L−1, then decoder layers 1…L−1).
+   */
+  step(batch: NmtBatch, bos: number, T: number, training: boolean, nextSeed: () => number): FusedStepResult {
+    const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, dropout } = this.model.config;
+    const k = this.kernel;
+    const B = batch.X.length;
+    const TB = T * B;
+    const P = this.params;
+    const encEmb = P[0], decEmb = P[1 + 3 * L], dW = P[P.length - 2], dB = P[P.length - 1];
+    const useDropout = training && dropout > 0;
+    const runStack = (x0: Float32Array, I0: number, h0s: Float32Array[], enc: boolean): LayerRun[] => {
+      const side = enc ? 'enc' : 'dec';
+      const runs: LayerRun[] = [];
+      let input = x0;
+      for (let l = 0; l < L; l++) {
+        let mask: Float32Array | null = null;
+        if (l > 0) {
+          mask = useDropout ? dropoutMask(nextSeed(), dropout, this.buf(`${side}-mask${l}`, TB * H)) : null;
+          const prev = runs[l - 1].hs;
+          if (mask) {
+            const x = this.buf(`${side}-in${l}`, TB * H);
+            for (let j = 0; j < x.length; j++) x[j] = prev[j] * mask[j];
+            input = x;
+          } else input = prev;
+        }
+        const r = k.forward('gru', { T, B, I: l === 0 ? I0 : H, H }, input, h0s[l], null, this.layer(l, enc));
+        runs.push({ cache: r.cache!, input, mask, hs: r.hs });
+        bufferPool.give(r.hT); // = the last rows of hs
+      }
+      return runs;
+    };
+
+    // ---- encoder: [T, B, E] embeddings of the source (time-major, d2l's permute(1, 0, 2))
+    const xe = this.buf('xe', TB * E);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) xe.set(encEmb.subarray(batch.X[b][t] * E, batch.X[b][t] * E + E), (t * B + b) * E);
+    const zeros = this.buf('zeros', B * H).fill(0);
+    const enc = runStack(xe, E, new Array<Float32Array>(L).fill(zeros), true);
+    const encState = enc.map((r) => r.hs.subarray((T - 1) * B * H));
+    const context = encState[L - 1];
+
+    // ---- decoder: [<bos>, Y without its last token], input [embedding, context] per step
+    const decTok = new Int32Array(TB);
+    const xd = this.buf('xd', TB * (E + H));
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++) {
+        const tok = t === 0 ? bos : batch.Y[b][t - 1];
+        decTok[t * B + b] = tok;
+        const o = (t * B + b) * (E + H);
+        xd.set(decEmb.subarray(tok * E, tok * E + E), o);
+        xd.set(context.subarray(b * H, b * H + H), o + E);
+      }
+    const dec = runStack(xd, E + H, encState.map((s, l) => copyInto(this.buf(`dec-h0-${l}`, B * H), s)), false);
+    const top = dec[L - 1].hs;
+
+    // ---- output layer + masked loss (mean over all T steps per sequence, summed over the batch)
+    const kept = keptRows(batch.Y, batch.YValidLen, T, 'time-major');
+    const g = maskedDenseXent(k, TB, H, V, top, dW, dB, kept, 1 / T);
+    const G = this.grads;
+    G[G.length - 2].set(g.dw);
+    G[G.length - 1].set(g.db);
+    bufferPool.give(g.dw, g.db);
+
+    // ---- backward through the decoder stack, then the encoder's
+    const dEncState: Float32Array[] = [];
+    const dContext = this.buf('dcontext', B * H).fill(0);
+    let dhs = g.da;
+    for (let l = L - 1; l >= 0; l--) {
+      const r = k.backward(dec[l].cache, dhs, null, null);
+      bufferPool.give(dhs);
+      const gi = this.layerGrads(l, false);
+      G[gi].set(r.dwx);
+      G[gi + 1].set(r.dwh);
+      G[gi + 2].set(r.db);
+      dEncState[l] = r.dh0;
+      const dx = r.dx!;
+      if (l > 0) {
+        const m = dec[l].mask;
+        if (m) for (let j = 0; j < dx.length; j++) dx[j] *= m[j];
+        dhs = dx;
+      } else {
+        // embedding rows (scatter-add) and the context's share of every step
+        const dEmb = G[1 + 3 * L].fill(0);
+        for (let n = 0; n < TB; n++) {
+          const o = n * (E + H), e = decTok[n] * E, c = (n % B) * H;
+          for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
+          for (let j = 0; j < H; j++) dContext[c + j] += dx[o + E + j];
+        }
+        bufferPool.give(dx);
+      }
+      bufferPool.give(r.dwx, r.dwh, r.db);
+    }
+    for (let j = 0; j < B * H; j++) dEncState[L - 1][j] += dContext[j];
+    dhs = this.buf('enc-dhs', TB * H).fill(0); // the encoder's outputs feed nothing but its final state
+    for (let l = L - 1; l >= 0; l--) {
+      const r = k.backward(enc[l].cache, dhs, dEncState[l], null);
+      bufferPool.give(dhs, dEncState[l], r.dh0);
+      const gi = this.layerGrads(l, true);
+      G[gi].set(r.dwx);
+      G[gi + 1].set(r.dwh);
+      G[gi + 2].set(r.db);
+      const dx = r.dx!;
+      if (l > 0) {
+        const m = enc[l].mask;
+        if (m) for (let j = 0; j < dx.length; j++) dx[j] *= m[j];
+        dhs = dx;
+      } else {
+        const dEmb = G[0].fill(0);
+        for (let n = 0; n < TB; n++) {
+          const t = Math.floor(n / B), b = n - t * B;
+          const o = n * E, e = batch.X[b][t] * E;
+          for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
+        }
+        bufferPool.give(dx);
+      }
+      bufferPool.give(r.dwx, r.dwh, r.db);
+    }
+
+    // ---- free what the forward kept
+    for (const r of [...enc, ...dec]) bufferPool.give(r.hs);
+
+    const norm = fusedAdamClip(this.params, this.grads, this.adam, this.opts.lr, this.opts.clip, this.opts.epsilon ?? 1e-8);
+    return { loss: g.loss, norm };
+  }
+}
