@@ -43,7 +43,7 @@ export class MtJob implements Job {
   }
 
   computation(): string {
-    return `${this.trainer.model.name}: GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'}`;
+    return this.trainer.computation();
   }
 
   sample(): { prefix: string; text: string; lead?: number } | undefined {

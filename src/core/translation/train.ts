@@ -10,7 +10,6 @@ import { SeqlabError } from '../util/errors';
 import type { EpochMetrics } from '../../protocol/training';
 import { corpusBleu, type CorpusBleu } from '../metrics/bleu';
 import { gradClipping } from '../training/grad-clipping';
-import { adamStateFrom, adamStateInto } from '../training/optimizer-state';
 import { kernelLabel } from '../kernels/select';
 import { keptRows, maskedDenseCrossEntropy } from '../kernels/masked-xent';
 import { maskedSoftmaxCELoss } from './loss';
@@ -147,11 +146,8 @@ export class Seq2SeqTrainer {
     let b = 0;
     const start = performance.now();
     const fused = this.engine === 'fused-step' ? (this.fused ??= new Seq2SeqFusedStep(this.model as Seq2Seq, { lr: this.config.lr, clip: this.config.clip })) : null;
-    if (fused) {
-      // the parameters and Adam's state move in for the epoch and back out after it (finally)
-      fused.loadParams();
-      adamStateFrom(this.optimizer, vars, fused.adam);
-    }
+    // the parameters and Adam's state move in for the epoch and back out after it (finally)
+    fused?.syncIn(this.optimizer);
     try {
       for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng)) {
         const B = batch.X.length;
@@ -187,10 +183,7 @@ export class Seq2SeqTrainer {
         await hooks.between?.();
       }
     } finally {
-      if (fused) {
-        fused.storeParams(tf);
-        await adamStateInto(this.optimizer, vars, fused.adam);
-      }
+      await fused?.syncOut(tf, this.optimizer);
     }
     const elapsedMs = performance.now() - start;
     const tokenLoss = ceSum / Math.max(1, tokens);

@@ -23,6 +23,7 @@ import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
 import type { CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
 import { AdamState, fusedAdamClip } from '../../kernels/adam';
 import type { NmtBatch } from '../nmt-data';
+import { adamStateFrom, adamStateInto } from '../../training/optimizer-state';
 import type { Seq2Seq } from './model';
 
 interface LayerRun {
@@ -64,20 +65,43 @@ export class Seq2SeqFusedStep {
     this.params = vars.map((v) => new Float32Array(v.size));
     this.grads = vars.map((v) => new Float32Array(v.size));
     this.adam = new AdamState(vars.map((v) => v.size), opts.beta1 ?? 0.9, opts.beta2 ?? 0.999);
+    // The kernels' results (hidden states, gate activations, gradients) come from the shared pool;
+    // a step holds ~8 arrays per layer of each size at once, beyond the pool's default keep, and
+    // an array the pool drops is a fresh allocation (and GC work) on the next step.
+    const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, srcVocabSize: Vs } = model.config;
+    const perStep = 4 * (16 * L * 64 * 32 * (E + 3 * H) + 3 * (H * V + E * (V + Vs)));
+    bufferPool.raiseLimits(8 * 4 * L, 64 * 2 ** 20 + 2 * perStep);
   }
 
-  /** Copies the model's variables in (before an epoch). */
-  loadParams(): void {
+  /**
+   * Before an epoch: takes the model's variables and the optimizer's state, unless they are
+   * still the very tensors `syncOut` wrote (tfjs never changes a tensor's data in place:
+   * a load, a resume or another trainer would have swapped them).
+   */
+  syncIn(opt: tf.AdamOptimizer): void {
+    if (this.written && this.stamp(opt).every((id, i) => id === this.written![i])) return;
     this.model.variables().forEach((v, i) => this.params[i].set(v.dataSync() as Float32Array));
+    adamStateFrom(opt, this.model.variables(), this.adam);
   }
 
-  /** Writes the parameters back into the model's variables (after an epoch). */
-  storeParams(tfl: typeof tf): void {
-    this.model.variables().forEach((v, i) => {
+  /** After an epoch (and when it stops): the parameters and Adam's state back into the model and the optimizer. */
+  async syncOut(tfl: typeof tf, opt: tf.AdamOptimizer): Promise<void> {
+    const vars = this.model.variables();
+    vars.forEach((v, i) => {
       const t = tfl.tensor(this.params[i], v.shape);
       v.assign(t);
       t.dispose();
     });
+    await adamStateInto(opt, vars, this.adam);
+    this.written = this.stamp(opt);
+  }
+
+  /** What syncOut wrote: the variables' and the moments' data ids. */
+  private written: object[] | null = null;
+  private stamp(opt: tf.AdamOptimizer): object[] {
+    const o = opt as unknown as { accumulatedFirstMoment?: { variable: tf.Variable }[]; accumulatedSecondMoment?: { variable: tf.Variable }[] };
+    const moments = [...(o.accumulatedFirstMoment ?? []), ...(o.accumulatedSecondMoment ?? [])].map((x) => x.variable);
+    return [...this.model.variables(), ...moments].map((v) => v.dataId as object).concat([opt.iterations as unknown as object]);
   }
 
   /** A buffer of this step's, by name and size (its contents are whatever the last step left). */
