@@ -111,10 +111,10 @@ export function maskedDenseXent(kernel: RecurrentKernel, N: number, D: number, V
   const da = bufferPool.take(N * D).fill(0);
   if (M === 0) return { loss: 0, da, dw: bufferPool.take(D * V).fill(0), db: bufferPool.take(V).fill(0) };
   const ak = bufferPool.take(M * D);
-  for (let m = 0; m < M; m++) ak.set(a.subarray(kept.rows[m] * D, kept.rows[m] * D + D), m * D);
+  for (let m = 0; m < M; m++) for (let j = 0, o = kept.rows[m] * D; j < D; j++) ak[m * D + j] = a[o + j];
   const divisor = 1 / weight;
   const r = kernel.denseXent ? kernel.denseXent({ N: M, D, V }, ak, w, b, kept.labels, divisor) : chainedDenseXent(kernel, M, D, V, ak, w, b, kept.labels, divisor);
-  for (let m = 0; m < M; m++) da.set(r.da.subarray(m * D, m * D + D), kept.rows[m] * D);
+  for (let m = 0; m < M; m++) for (let j = 0, o = kept.rows[m] * D; j < D; j++) da[o + j] = r.da[m * D + j];
   bufferPool.give(ak, r.da);
   return { loss: r.loss, da, dw: r.dw, db: r.db };
 }

@@ -41,6 +41,11 @@ export interface FusedStepResult {
   norm: number;
 }
 
+/** n floats from src[s…] to dst[d…] (a loop: a subarray per row costs more than the copy at these widths) */
+export function copyRow(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
+}
+
 function copyInto(to: Float32Array, from: Float32Array): Float32Array {
   to.set(from);
   return to;
@@ -159,7 +164,7 @@ export class Seq2SeqFusedStep {
 
     // ---- encoder: [T, B, E] embeddings of the source (time-major, d2l's permute(1, 0, 2))
     const xe = this.buf('xe', TB * E);
-    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) xe.set(encEmb.subarray(batch.X[b][t] * E, batch.X[b][t] * E + E), (t * B + b) * E);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) copyRow(xe, (t * B + b) * E, encEmb, batch.X[b][t] * E, E);
     const zeros = this.buf('zeros', B * H).fill(0);
     const enc = runStack(xe, E, new Array<Float32Array>(L).fill(zeros), true);
     const encState = enc.map((r) => r.hs.subarray((T - 1) * B * H));
@@ -173,8 +178,8 @@ export class Seq2SeqFusedStep {
         const tok = t === 0 ? bos : batch.Y[b][t - 1];
         decTok[t * B + b] = tok;
         const o = (t * B + b) * (E + H);
-        xd.set(decEmb.subarray(tok * E, tok * E + E), o);
-        xd.set(context.subarray(b * H, b * H + H), o + E);
+        copyRow(xd, o, decEmb, tok * E, E);
+        copyRow(xd, o + E, context, b * H, H);
       }
     const dec = runStack(xd, E + H, encState.map((s, l) => copyInto(this.buf(`dec-h0-${l}`, B * H), s)), false);
     const top = dec[L - 1].hs;
