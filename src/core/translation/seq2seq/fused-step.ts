@@ -20,7 +20,7 @@ import { bufferPool } from '../../kernels/buffer-pool';
 import { currentKernel } from '../../kernels/select';
 import { dropoutMask } from '../../kernels/dropout-mask';
 import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
-import type { CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
+import type { BackwardResult, CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
 import { AdamState, fusedAdamClip } from '../../kernels/adam';
 import type { NmtBatch } from '../nmt-data';
 import { adamStateFrom, adamStateInto } from '../../training/optimizer-state';
@@ -44,6 +44,12 @@ export interface FusedStepResult {
 /** n floats from src[s…] to dst[d…] (a loop: a subarray per row costs more than the copy at these widths) */
 export function copyRow(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
   for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
+}
+
+/** The gradient through inverted dropout: times the same mask (in place). */
+function throughDropout(dx: Float32Array, mask: Float32Array | null): Float32Array {
+  if (mask) for (let j = 0; j < dx.length; j++) dx[j] *= mask[j];
+  return dx;
 }
 
 function copyInto(to: Float32Array, from: Float32Array): Float32Array {
@@ -123,9 +129,14 @@ export class Seq2SeqFusedStep {
     return { wx: this.params[i], wh: this.params[i + 1], b: this.params[i + 2] };
   }
 
-  private layerGrads(l: number, enc: boolean): number {
+  /** Copies a layer's weight gradients into the step's gradient arrays and gives the kernel's back. */
+  private keepLayerGrads(l: number, enc: boolean, r: BackwardResult): void {
     const L = this.model.config.numLayers;
-    return enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    const gi = enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    this.grads[gi].set(r.dwx);
+    this.grads[gi + 1].set(r.dwh);
+    this.grads[gi + 2].set(r.db);
+    bufferPool.give(r.dwx, r.dwh, r.db);
   }
 
   /**
@@ -199,17 +210,11 @@ export class Seq2SeqFusedStep {
     for (let l = L - 1; l >= 0; l--) {
       const r = k.backward(dec[l].cache, dhs, null, null);
       bufferPool.give(dhs);
-      const gi = this.layerGrads(l, false);
-      G[gi].set(r.dwx);
-      G[gi + 1].set(r.dwh);
-      G[gi + 2].set(r.db);
+      this.keepLayerGrads(l, false, r);
       dEncState[l] = r.dh0;
       const dx = r.dx!;
-      if (l > 0) {
-        const m = dec[l].mask;
-        if (m) for (let j = 0; j < dx.length; j++) dx[j] *= m[j];
-        dhs = dx;
-      } else {
+      if (l > 0) dhs = throughDropout(dx, dec[l].mask);
+      else {
         // embedding rows (scatter-add) and the context's share of every step
         const dEmb = G[1 + 3 * L].fill(0);
         for (let n = 0; n < TB; n++) {
@@ -219,23 +224,16 @@ export class Seq2SeqFusedStep {
         }
         bufferPool.give(dx);
       }
-      bufferPool.give(r.dwx, r.dwh, r.db);
     }
     for (let j = 0; j < B * H; j++) dEncState[L - 1][j] += dContext[j];
     dhs = this.buf('enc-dhs', TB * H).fill(0); // the encoder's outputs feed nothing but its final state
     for (let l = L - 1; l >= 0; l--) {
       const r = k.backward(enc[l].cache, dhs, dEncState[l], null);
       bufferPool.give(dhs, dEncState[l], r.dh0);
-      const gi = this.layerGrads(l, true);
-      G[gi].set(r.dwx);
-      G[gi + 1].set(r.dwh);
-      G[gi + 2].set(r.db);
+      this.keepLayerGrads(l, true, r);
       const dx = r.dx!;
-      if (l > 0) {
-        const m = enc[l].mask;
-        if (m) for (let j = 0; j < dx.length; j++) dx[j] *= m[j];
-        dhs = dx;
-      } else {
+      if (l > 0) dhs = throughDropout(dx, enc[l].mask);
+      else {
         const dEmb = G[0].fill(0);
         for (let n = 0; n < TB; n++) {
           const t = Math.floor(n / B), b = n - t * B;
@@ -244,7 +242,6 @@ export class Seq2SeqFusedStep {
         }
         bufferPool.give(dx);
       }
-      bufferPool.give(r.dwx, r.dwh, r.db);
     }
 
     // ---- free what the forward kept
