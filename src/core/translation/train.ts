@@ -165,8 +165,8 @@ export class Seq2SeqTrainer {
             }
             const { hidden } = this.model.forwardHidden(X, decInput, ctx, batch.XValidLen);
             const { w, b } = this.model.outputLayer();
-            const H = hidden.shape[2];
-            return maskedDenseCrossEntropy(hidden.reshape([B * T, H]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, keptRows(batch.Y, batch.YValidLen, T, 'batch-major'), 1 / T);
+            const [, Tt, H] = hidden.shape; // the batch's target width; the loss divides by num_steps T
+            return maskedDenseCrossEntropy(hidden.reshape([B * Tt, H]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, keptRows(batch.Y, batch.YValidLen, Tt, 'batch-major'), 1 / T);
           }, vars);
           const clipped = gradClipping(grads, this.config.clip);
           this.optimizer.applyGradients(clipped.grads as Record<string, tf.Variable>);

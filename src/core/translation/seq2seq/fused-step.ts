@@ -144,29 +144,32 @@ export class Seq2SeqFusedStep {
    * seed in the per-op path's order (encoder layers 1…L−1, then decoder layers 1…L−1).
    */
   step(batch: NmtBatch, bos: number, T: number, training: boolean, nextSeed: () => number): FusedStepResult {
+    // the batch's own widths (num_steps, or less where batches are bucketed by length); the loss still divides by num_steps T
+    const Ts = batch.X[0].length, Td = batch.Y[0].length;
     const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, dropout } = this.model.config;
     const k = this.kernel;
     const B = batch.X.length;
-    const TB = T * B;
+    const TBs = Ts * B, TB = Td * B;
     const P = this.params;
     const encEmb = P[0], decEmb = P[1 + 3 * L], dW = P[P.length - 2], dB = P[P.length - 1];
     const useDropout = training && dropout > 0;
     const runStack = (x0: Float32Array, I0: number, h0s: Float32Array[], enc: boolean): LayerRun[] => {
       const side = enc ? 'enc' : 'dec';
+      const Tn = enc ? Ts : Td, n = Tn * B * H;
       const runs: LayerRun[] = [];
       let input = x0;
       for (let l = 0; l < L; l++) {
         let mask: Float32Array | null = null;
         if (l > 0) {
-          mask = useDropout ? dropoutMask(nextSeed(), dropout, this.buf(`${side}-mask${l}`, TB * H)) : null;
+          mask = useDropout ? dropoutMask(nextSeed(), dropout, this.buf(`${side}-mask${l}`, n)) : null;
           const prev = runs[l - 1].hs;
           if (mask) {
-            const x = this.buf(`${side}-in${l}`, TB * H);
+            const x = this.buf(`${side}-in${l}`, n);
             for (let j = 0; j < x.length; j++) x[j] = prev[j] * mask[j];
             input = x;
           } else input = prev;
         }
-        const r = k.forward('gru', { T, B, I: l === 0 ? I0 : H, H }, input, h0s[l], null, this.layer(l, enc));
+        const r = k.forward('gru', { T: Tn, B, I: l === 0 ? I0 : H, H }, input, h0s[l], null, this.layer(l, enc));
         runs.push({ cache: r.cache!, input, mask, hs: r.hs });
         bufferPool.give(r.hT); // = the last rows of hs
       }
@@ -174,17 +177,17 @@ export class Seq2SeqFusedStep {
     };
 
     // ---- encoder: [T, B, E] embeddings of the source (time-major, d2l's permute(1, 0, 2))
-    const xe = this.buf('xe', TB * E);
-    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) copyRow(xe, (t * B + b) * E, encEmb, batch.X[b][t] * E, E);
+    const xe = this.buf('xe', TBs * E);
+    for (let t = 0; t < Ts; t++) for (let b = 0; b < B; b++) copyRow(xe, (t * B + b) * E, encEmb, batch.X[b][t] * E, E);
     const zeros = this.buf('zeros', B * H).fill(0);
     const enc = runStack(xe, E, new Array<Float32Array>(L).fill(zeros), true);
-    const encState = enc.map((r) => r.hs.subarray((T - 1) * B * H));
+    const encState = enc.map((r) => r.hs.subarray((Ts - 1) * B * H));
     const context = encState[L - 1];
 
     // ---- decoder: [<bos>, Y without its last token], input [embedding, context] per step
     const decTok = new Int32Array(TB);
     const xd = this.buf('xd', TB * (E + H));
-    for (let t = 0; t < T; t++)
+    for (let t = 0; t < Td; t++)
       for (let b = 0; b < B; b++) {
         const tok = t === 0 ? bos : batch.Y[b][t - 1];
         decTok[t * B + b] = tok;
@@ -196,7 +199,7 @@ export class Seq2SeqFusedStep {
     const top = dec[L - 1].hs;
 
     // ---- output layer + masked loss (mean over all T steps per sequence, summed over the batch)
-    const kept = keptRows(batch.Y, batch.YValidLen, T, 'time-major');
+    const kept = keptRows(batch.Y, batch.YValidLen, Td, 'time-major');
     const g = maskedDenseXent(k, TB, H, V, top, dW, dB, kept, 1 / T);
     const G = this.grads;
     G[G.length - 2].set(g.dw);
@@ -226,7 +229,7 @@ export class Seq2SeqFusedStep {
       }
     }
     for (let j = 0; j < B * H; j++) dEncState[L - 1][j] += dContext[j];
-    dhs = this.buf('enc-dhs', TB * H).fill(0); // the encoder's outputs feed nothing but its final state
+    dhs = this.buf('enc-dhs', TBs * H).fill(0); // the encoder's outputs feed nothing but its final state
     for (let l = L - 1; l >= 0; l--) {
       const r = k.backward(enc[l].cache, dhs, dEncState[l], null);
       bufferPool.give(dhs, dEncState[l], r.dh0);
@@ -235,7 +238,7 @@ export class Seq2SeqFusedStep {
       if (l > 0) dhs = throughDropout(dx, enc[l].mask);
       else {
         const dEmb = G[0].fill(0);
-        for (let n = 0; n < TB; n++) {
+        for (let n = 0; n < TBs; n++) {
           const t = Math.floor(n / B), b = n - t * B;
           const o = n * E, e = batch.X[b][t] * E;
           for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
