@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { dropoutTensor } from '../kernels/dropout-mask';
 import type { ForwardContext } from '../translation/encoder-decoder';
 
 /** What an attention pooling returns: the context and the weights that produced it (for the panels). */
@@ -9,8 +10,7 @@ export interface AttentionOutput {
   weights: tf.Tensor3D;
 }
 
-/** The book's self.dropout(self.attention_weights): only while training; the returned weights stay undropped. */
+/** The book's self.dropout(self.attention_weights): only while training (Seqlab's counter-based masks); the returned weights stay undropped. */
 export function dropoutWeights(weights: tf.Tensor3D, rate: number, ctx: ForwardContext): tf.Tensor3D {
-  if (!ctx.training || rate === 0) return weights;
-  return tf.dropout(weights, rate, undefined, ctx.nextSeed?.()) as tf.Tensor3D;
+  return dropoutTensor(weights, rate, ctx);
 }

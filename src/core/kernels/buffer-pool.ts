@@ -22,6 +22,9 @@ export class BufferPool {
   /** Tests: given and taken arrays are filled with NaN, so any read of a given array, or of a
    * taken one before it is written, shows up as NaN in results. */
   poison = false;
+  /** Arrays kept per size and bytes kept in all (a training loop with a larger working set raises them: see raiseLimits). */
+  maxPerSize = MAX_PER_SIZE;
+  maxBytes = MAX_BYTES;
 
   take(n: number): Float32Array {
     let a = this.free.get(n)?.pop();
@@ -49,7 +52,7 @@ export class BufferPool {
       if (this.poison) a.fill(NaN);
       let list = this.free.get(a.length);
       if (!list) this.free.set(a.length, (list = []));
-      if (list.length >= MAX_PER_SIZE || this.bytes + a.byteLength > MAX_BYTES) continue;
+      if (list.length >= this.maxPerSize || this.bytes + a.byteLength > this.maxBytes) continue;
       list.push(a);
       this.idle.add(a);
       this.bytes += a.byteLength;
@@ -64,6 +67,12 @@ export class BufferPool {
   /** Bytes held for reuse (tests, bench). */
   get heldBytes(): number {
     return this.bytes;
+  }
+
+  /** Keeps at least this many arrays per size and bytes from now on (never lowers them). */
+  raiseLimits(perSize: number, bytes: number): void {
+    this.maxPerSize = Math.max(this.maxPerSize, perSize);
+    this.maxBytes = Math.max(this.maxBytes, bytes);
   }
 
   clear(): void {

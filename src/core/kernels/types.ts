@@ -143,4 +143,16 @@ export interface RecurrentKernel {
   softmaxXent?(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult;
   /** Release threads/memory. The kernel must not be used afterwards. */
   dispose?(): void;
+  /**
+   * The output layer and softmax cross-entropy with their gradients in one call, the logits
+   * and their gradient kept inside the kernel (the translator's masked loss, ./masked-xent.ts):
+   * a [N, D] holds only the rows that count, labels [N]; loss = Σ_n CE_n / divisor, and the
+   * gradients are that loss's. Optional: callers chain dense, softmaxXent and denseBackward.
+   */
+  denseXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, divisor: number): DenseXentResult;
+}
+
+/** What denseXent returns: the loss and its gradients (pooled arrays, the caller's). */
+export interface DenseXentResult extends DenseGrads {
+  loss: number;
 }

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeqlabError } from '../util/errors';
 import { loadTensors, saveTensors } from './checkpoint';
+import type { AdamState } from '../kernels/adam';
 
 interface AdamFields {
   iterations?: number;
@@ -95,4 +96,46 @@ export async function loadOptimizerState(dir: string, opt: tf.Optimizer, vars: r
   if (!existsSync(join(dir, 'optimizer.json'))) return false;
   await restoreOptimizerState(opt, vars, loadTensors(dir, 'optimizer'));
   return true;
+}
+
+/**
+ * The fused training step's Adam (../kernels/adam.ts) takes over the optimizer's state before
+ * an epoch: its moments, step count and β₁ᵗ/β₂ᵗ (zeros when the optimizer has not stepped).
+ */
+export function adamStateFrom(opt: tf.AdamOptimizer, vars: readonly tf.Variable[], state: AdamState): void {
+  const saved = optimizerStateTensors(opt, vars);
+  if (!saved) return state.reset();
+  vars.forEach((_, i) => {
+    for (const [kind, into] of [['m', state.m], ['v', state.v]] as const) {
+      const t = saved[`${kind}.${i}`];
+      if (!t || t.size !== into[i].length) throw new SeqlabError(`The optimizer state does not fit this model (${kind}.${i}).`, 'checkpoint');
+      into[i].set(t.dataSync() as Float32Array);
+    }
+  });
+  state.iterations = saved.iter.dataSync()[0];
+  if (saved.accBeta1 && saved.accBeta2) {
+    state.accBeta1 = saved.accBeta1.dataSync()[0];
+    state.accBeta2 = saved.accBeta2.dataSync()[0];
+  }
+  tf.dispose(Object.values(saved));
+}
+
+/** …and hands it back after the epoch, so checkpoints save it through optimizerStateTensors. */
+export async function adamStateInto(opt: tf.AdamOptimizer, vars: readonly tf.Variable[], state: AdamState): Promise<void> {
+  if (state.iterations === 0) return;
+  const o = opt as unknown as AdamFields;
+  // setWeights makes fresh moment variables: free the ones they replace
+  for (const x of [...(o.accumulatedFirstMoment ?? []), ...(o.accumulatedSecondMoment ?? [])]) x.variable.dispose();
+  o.accumulatedFirstMoment = [];
+  o.accumulatedSecondMoment = [];
+  const saved: SavedTensors = new Map([
+    ['iter', { shape: [], data: Float32Array.of(state.iterations) }],
+    ['accBeta1', { shape: [], data: Float32Array.of(state.accBeta1) }],
+    ['accBeta2', { shape: [], data: Float32Array.of(state.accBeta2) }],
+  ]);
+  vars.forEach((v, i) => {
+    saved.set(`m.${i}`, { shape: v.shape, data: state.m[i] });
+    saved.set(`v.${i}`, { shape: v.shape, data: state.v[i] });
+  });
+  await restoreOptimizerState(opt, vars, saved);
 }

@@ -22,6 +22,16 @@ export interface Decoder<EncOut, State> {
   initState(encOutputs: EncOut, encValidLens?: readonly number[]): State;
   /** X: [batch, steps] int32 target inputs → [batch, steps, vocab] logits and the next state */
   forward(X: tf.Tensor2D, state: State, ctx: ForwardContext): { output: tf.Tensor3D; state: State };
+  /** the same up to the output layer: the top layer's outputs [batch, steps, hidden] (the trainer's fused loss applies the output layer) */
+  forwardHidden(X: tf.Tensor2D, state: State, ctx: ForwardContext): { hidden: tf.Tensor3D; state: State };
+  /** the output layer: logits = hidden · w + b, w [hidden, vocab], b [vocab] */
+  outputLayer(): OutputLayer;
+}
+
+/** A decoder's dense output layer over the target vocabulary. */
+export interface OutputLayer {
+  w: tf.Variable;
+  b: tf.Variable;
 }
 
 /** A translator's sizes (the checkpoint's `model`); every architecture takes these. */
@@ -56,6 +66,11 @@ export interface TranslatorModel {
   readonly config: TranslatorShape;
   /** encX [B, Ts], decX [B, Tt] int32 → [B, Tt, V] logits; encValidLens: source lengths without padding (attention masks the rest) */
   forward(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { output: tf.Tensor3D };
+  /** `forward` without the output layer: the decoder's top-layer outputs [B, Tt, H] (the trainer's fused masked loss takes them with `outputLayer`) */
+  forwardHidden(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { hidden: tf.Tensor3D };
+  outputLayer(): OutputLayer;
+  /** how the model's own layers compute beyond the trainer's engine, for the run info (e.g. the attention loop's kernel) */
+  computation?(): string;
   variables(): tf.Variable[];
   /** parameters by checkpoint name, in variables() order */
   namedVariables(): [string, tf.Variable][];
@@ -75,5 +90,14 @@ export class EncoderDecoder<EncOut, State> {
     const encOutputs = this.encoder.forward(encX, ctx);
     const state = this.decoder.initState(encOutputs, encValidLens);
     return this.decoder.forward(decX, state, ctx);
+  }
+
+  forwardHidden(encX: tf.Tensor2D, decX: tf.Tensor2D, ctx: ForwardContext, encValidLens?: readonly number[]): { hidden: tf.Tensor3D; state: State } {
+    const encOutputs = this.encoder.forward(encX, ctx);
+    return this.decoder.forwardHidden(decX, this.decoder.initState(encOutputs, encValidLens), ctx);
+  }
+
+  outputLayer(): OutputLayer {
+    return this.decoder.outputLayer();
   }
 }

@@ -16,7 +16,6 @@ import { gruImpl } from './gru';
 import { loadDataNmt } from './nmt-data';
 import { Seq2SeqTrainer, type MtEpochMetrics } from './train';
 import { textbookSample } from './evaluation';
-import { attentionComputation } from './attention/decoder';
 
 /** The raw pairs text: `fra-eng` from the data folders, or a file path. */
 export async function readPairsText(pairs: string, opts: ResolveOptions = {}): Promise<string> {
@@ -44,7 +43,7 @@ export class MtJob implements Job {
   }
 
   computation(): string {
-    return `${this.trainer.model.name}: GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'}${this.trainer.model.name === 'attention' ? `; ${attentionComputation()}` : ''}`;
+    return this.trainer.computation();
   }
 
   sample(): { prefix: string; text: string; lead?: number } | undefined {

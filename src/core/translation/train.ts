@@ -10,7 +10,12 @@ import { SeqlabError } from '../util/errors';
 import type { EpochMetrics } from '../../protocol/training';
 import { corpusBleu, type CorpusBleu } from '../metrics/bleu';
 import { gradClipping } from '../training/grad-clipping';
+import { kernelLabel } from '../kernels/select';
+import { keptRows, maskedDenseCrossEntropy } from '../kernels/masked-xent';
 import { maskedSoftmaxCELoss } from './loss';
+import { gruImpl } from './gru';
+import { Seq2Seq } from './seq2seq/model';
+import { Seq2SeqFusedStep } from './seq2seq/fused-step';
 import type { MtConfig } from './mt-config';
 import { BOS, loadDataNmt, nmtBatches, splitPairs, type NmtData } from './nmt-data';
 import type { TranslatorModel } from './encoder-decoder';
@@ -37,6 +42,45 @@ export interface BatchHooks {
   progress?: (batch: number, batches: number, loss: number) => void;
 }
 
+/**
+ * How a training step computes, fastest first:
+ * - 'fused-step': the plain seq2seq's whole step on the kernels (./seq2seq/fused-step.ts);
+ * - 'fused-loss': the model's tfjs forward up to its top layer, then the output layer and the
+ *   masked loss as one kernel op (../kernels/masked-xent.ts), tfjs's Adam (any architecture);
+ * - 'per-op': the book's composition in tfjs ops (logits, MaskedSoftmaxCELoss), the reference.
+ * The default is the fastest the model takes; SEQLAB_MT_ENGINE or setMtEngine picks one, and
+ * the run info (computation()) says which ran and why it is not the one asked for.
+ */
+export type MtEngine = 'fused-step' | 'fused-loss' | 'per-op';
+export const MT_ENGINES: readonly MtEngine[] = ['fused-step', 'fused-loss', 'per-op'];
+
+function engineFromEnv(): MtEngine | null {
+  const e = process.env.SEQLAB_MT_ENGINE;
+  if (!e) return null;
+  if (!(MT_ENGINES as readonly string[]).includes(e)) throw new SeqlabError(`SEQLAB_MT_ENGINE must be one of ${MT_ENGINES.join(', ')}, got "${e}".`);
+  return e as MtEngine;
+}
+let engineChoice: MtEngine | null = engineFromEnv();
+
+/** Picks the training computation of translators trained from now on (null: the fastest available). */
+export function setMtEngine(e: MtEngine | null): void {
+  engineChoice = e;
+}
+
+/** Said in the run info: the masks of dropout come from Seqlab's own generator. */
+export const DROPOUT_NOTE = "dropout masks from Seqlab's counter-based generator (not tf.dropout's; fused and per-op paths draw the same)";
+
+/** The engine a model trains with, and why it is not the one asked for (null when it is). */
+export function mtEngineFor(model: TranslatorModel): { engine: MtEngine; why: string | null } {
+  const fusedStepOk = model instanceof Seq2Seq && model.config.variant !== 'pytorch' && gruImpl() === 'fused';
+  const want = engineChoice ?? (fusedStepOk ? 'fused-step' : 'fused-loss');
+  if (want === 'fused-step' && !fusedStepOk) {
+    const why = !(model instanceof Seq2Seq) ? `the fused step is the plain seq2seq's; ${model.name} trains with the fused loss` : model.config.variant === 'pytorch' ? "the fused step takes d2l's GRU, not an imported PyTorch GRU" : 'the GRU layers are set to per-step tf ops (SEQLAB_MT_GRU=tfops)';
+    return { engine: 'fused-loss', why };
+  }
+  return { engine: want, why: null };
+}
+
 export function seq2seqConfigOf(c: MtConfig, data: Pick<NmtData, 'srcVocab' | 'tgtVocab'>): Seq2SeqConfig {
   return { srcVocabSize: data.srcVocab.size, tgtVocabSize: data.tgtVocab.size, embedSize: c.embedSize, numHiddens: c.numHiddens, numLayers: c.numLayers, dropout: c.dropout };
 }
@@ -46,6 +90,9 @@ export class Seq2SeqTrainer {
   readonly optimizer: tf.AdamOptimizer;
   readonly trainRows: number[];
   readonly validRows: number[];
+  readonly engine: MtEngine;
+  private readonly engineWhy: string | null;
+  private fused: Seq2SeqFusedStep | null = null;
 
   constructor(
     readonly config: MtConfig,
@@ -58,6 +105,18 @@ export class Seq2SeqTrainer {
     const split = splitPairs(data.source.length, config.validFraction, config.seed);
     this.trainRows = split.train;
     this.validRows = split.valid;
+    ({ engine: this.engine, why: this.engineWhy } = mtEngineFor(this.model));
+  }
+
+  /** How this trainer's steps compute, for the run info. */
+  computation(): string {
+    const what =
+      this.engine === 'fused-step'
+        ? `fused training step on the ${kernelLabel()} kernel (embeddings, GRU stacks, output layer with the masked loss, clipping and Adam)`
+        : this.engine === 'fused-loss'
+          ? `GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'}, output layer with the masked loss as one kernel op`
+          : `per-op tfjs reference (GRU layers on the ${gruImpl() === 'fused' ? 'fused kernel' : 'per-step tf ops'})`;
+    return `${this.model.name}: ${what}${this.engineWhy ? ` (${this.engineWhy})` : ''}${this.model.computation ? `; ${this.model.computation()}` : ''}; ${DROPOUT_NOTE}`;
   }
 
   /** Builds the data and a trainer from the raw pairs text. */
@@ -86,32 +145,45 @@ export class Seq2SeqTrainer {
     let gradNormSum = 0;
     let b = 0;
     const start = performance.now();
-    for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng)) {
-      const B = batch.X.length;
-      const numTokens = batch.YValidLen.reduce((a, v) => a + v, 0);
-      const { loss, norm } = tf.tidy(() => {
-        const X = tf.tensor2d(batch.X, [B, T], 'int32');
-        const Y = tf.tensor2d(batch.Y, [B, T], 'int32');
-        // Teacher forcing: <bos> then the target shifted right by one.
-        const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
-        const { value, grads } = tf.variableGrads(() => {
-          // The source lengths without padding: the attention decoder masks the rest (d2l's enc_valid_lens).
-          const { output } = this.model.forward(X, decInput, ctx, batch.XValidLen);
-          return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
-        }, vars);
-        const clipped = gradClipping(grads, this.config.clip);
-        this.optimizer.applyGradients(clipped.grads as Record<string, tf.Variable>);
-        return { loss: value.dataSync()[0], norm: clipped.norm };
-      });
-      if (!Number.isFinite(loss)) throw new SeqlabError(`The loss became ${loss} in epoch ${epoch}; lower the learning rate.`, 'diverged');
-      lossSum += loss;
-      // The book's loss averages over all T steps per sequence; T·loss/tokens is CE per real token.
-      ceSum += loss * T;
-      tokens += numTokens;
-      gradNormSum += norm;
-      b++;
-      hooks.progress?.(b, batches, loss / Math.max(1, numTokens));
-      await hooks.between?.();
+    const fused = this.engine === 'fused-step' ? (this.fused ??= new Seq2SeqFusedStep(this.model as Seq2Seq, { lr: this.config.lr, clip: this.config.clip })) : null;
+    // the parameters and Adam's state move in for the epoch and back out after it (finally)
+    fused?.syncIn(this.optimizer);
+    try {
+      for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng)) {
+        const B = batch.X.length;
+        const numTokens = batch.YValidLen.reduce((a, v) => a + v, 0);
+        const { loss, norm } = fused ? fused.step(batch, bos, T, true, ctx.nextSeed) : tf.tidy(() => {
+          const X = tf.tensor2d(batch.X, [B, T], 'int32');
+          const Y = tf.tensor2d(batch.Y, [B, T], 'int32');
+          // Teacher forcing: <bos> then the target shifted right by one.
+          const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
+          const { value, grads } = tf.variableGrads(() => {
+            // The source lengths without padding: the attention decoder masks the rest (d2l's enc_valid_lens).
+            if (this.engine === 'per-op') {
+              const { output } = this.model.forward(X, decInput, ctx, batch.XValidLen);
+              return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
+            }
+            const { hidden } = this.model.forwardHidden(X, decInput, ctx, batch.XValidLen);
+            const { w, b } = this.model.outputLayer();
+            const [, Tt, H] = hidden.shape; // the batch's target width; the loss divides by num_steps T
+            return maskedDenseCrossEntropy(hidden.reshape([B * Tt, H]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, keptRows(batch.Y, batch.YValidLen, Tt, 'batch-major'), 1 / T);
+          }, vars);
+          const clipped = gradClipping(grads, this.config.clip);
+          this.optimizer.applyGradients(clipped.grads as Record<string, tf.Variable>);
+          return { loss: value.dataSync()[0], norm: clipped.norm };
+        });
+        if (!Number.isFinite(loss)) throw new SeqlabError(`The loss became ${loss} in epoch ${epoch}; lower the learning rate.`, 'diverged');
+        lossSum += loss;
+        // The book's loss averages over all T steps per sequence; T·loss/tokens is CE per real token.
+        ceSum += loss * T;
+        tokens += numTokens;
+        gradNormSum += norm;
+        b++;
+        hooks.progress?.(b, batches, loss / Math.max(1, numTokens));
+        await hooks.between?.();
+      }
+    } finally {
+      await fused?.syncOut(tf, this.optimizer);
     }
     const elapsedMs = performance.now() - start;
     const tokenLoss = ceSum / Math.max(1, tokens);

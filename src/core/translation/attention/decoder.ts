@@ -10,13 +10,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../util/random';
 import { additiveAttend, projectKeys, type AdditiveWeights } from '../../attention';
-import type { Decoder, ForwardContext } from '../encoder-decoder';
+import type { Decoder, ForwardContext, OutputLayer } from '../encoder-decoder';
 import { embeddingLookup } from '../embedding';
 import { gruParams, normal, runLayers, uniform, xavier, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
 import { attentionLoopKernel } from '../../kernels/attention-kernel';
 import { attentionLoop } from '../../kernels/attention-op';
 import { fusedDense } from '../../kernels/dense-op';
-import { dropoutMask } from './dropout-masks';
+import { dropoutMask, nextDropoutSeed } from '../../kernels/dropout-mask';
 
 /**
  * How the decoder's time loop computes: `fused` = one kernel call forward and one backward
@@ -54,6 +54,9 @@ export interface AttentionState {
   /** source lengths without padding (null = every position is valid) */
   validLens: readonly number[] | null;
 }
+
+/** The decoder up to its output layer: the top GRU layer's outputs [B, T, H]. */
+export type HiddenOutput = Omit<AttentionDecoderOutput, 'output' | 'topOutputs'> & { hidden: tf.Tensor3D };
 
 export interface AttentionDecoderOutput {
   /** [B, T, V] logits */
@@ -96,12 +99,26 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
   }
 
   forward(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext, impl: AttentionImpl = defaultImpl): AttentionDecoderOutput {
+    const { hidden, ...rest } = this.forwardHidden(X, state, ctx, impl);
+    const [B, T, H] = hidden.shape;
+    const V = this.config.tgtVocabSize;
+    // the kernels' dense op: tfjs-wasm's matMul gradient (a transposed product) costs ~1 s a batch at V = 1,231
+    const logits = fusedDense(hidden.reshape([B * T, H]) as tf.Tensor2D, this.denseW as tf.Tensor2D, this.denseB).reshape([B, T, V]) as tf.Tensor3D;
+    return { output: logits, topOutputs: hidden, ...rest };
+  }
+
+  outputLayer(): OutputLayer {
+    return { w: this.denseW, b: this.denseB };
+  }
+
+  /** `forward` up to the output layer: hidden = the top layer's outputs [B, T, H] */
+  forwardHidden(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext, impl: AttentionImpl = defaultImpl): HiddenOutput {
     const kernel = impl === 'fused' ? attentionLoopKernel() : null;
     return kernel ? this.forwardFused(X, state, ctx, kernel) : this.forwardOps(X, state, ctx);
   }
 
   /** The whole time loop in one kernel call (and its backward in one more). */
-  private forwardFused(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext, kernel: NonNullable<ReturnType<typeof attentionLoopKernel>>): AttentionDecoderOutput {
+  private forwardFused(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext, kernel: NonNullable<ReturnType<typeof attentionLoopKernel>>): HiddenOutput {
     const [B, T] = X.shape;
     const { numHiddens: H, numLayers: L, dropout } = this.config;
     const Tk = state.encOutputs.shape[1];
@@ -113,8 +130,8 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
       attMask = new Float32Array(T * B * Tk);
       layerMask = new Float32Array(T * (L - 1) * B * H);
       for (let t = 0; t < T; t++) {
-        attMask.set(dropoutMask(B * Tk, dropout, ctx.nextSeed?.()), t * B * Tk);
-        for (let l = 1; l < L; l++) layerMask.set(dropoutMask(B * H, dropout, ctx.nextSeed?.()), (t * (L - 1) + l - 1) * B * H);
+        dropoutMask(nextDropoutSeed(ctx), dropout, attMask.subarray(t * B * Tk, (t + 1) * B * Tk));
+        for (let l = 1; l < L; l++) dropoutMask(nextDropoutSeed(ctx), dropout, layerMask.subarray((t * (L - 1) + l - 1) * B * H, (t * (L - 1) + l) * B * H));
       }
     }
     const validLens = Int32Array.from(state.validLens ?? Array(B).fill(Tk));
@@ -122,11 +139,11 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
       emb, enc: state.encOutputs, pk: state.projectedKeys, h0: state.hidden, wq: this.attention.wq, wv: this.attention.wv,
       layers: this.layers, validLens, attMask, layerMask,
     });
-    return this.output(r.hs.transpose([1, 0, 2]) as tf.Tensor3D, { ...state, hidden: r.hT }, r.weights);
+    return { hidden: r.hs.transpose([1, 0, 2]) as tf.Tensor3D, state: { ...state, hidden: r.hT }, attentionWeights: r.weights };
   }
 
   /** d2l's loop as tfjs ops, step by step (the reference). */
-  private forwardOps(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext): AttentionDecoderOutput {
+  private forwardOps(X: tf.Tensor2D, state: AttentionState, ctx: ForwardContext): HiddenOutput {
     const [B, T] = X.shape;
     const { numHiddens: H, numLayers: L } = this.config;
     const emb = embeddingLookup(this.embedding, X).transpose([1, 0, 2]) as tf.Tensor3D; // [T, B, E]
@@ -143,16 +160,7 @@ export class Seq2SeqAttentionDecoder implements Decoder<Seq2SeqEncOut, Attention
       outputs.push(r.hs.reshape([B, H]));
       weights.push(att.weights);
     }
-    return this.output(tf.stack(outputs, 1) as tf.Tensor3D, { ...state, hidden }, tf.concat(weights, 1) as tf.Tensor3D);
-  }
-
-  /** The dense layer over the top-layer outputs [B, T, H]. */
-  private output(top: tf.Tensor3D, state: AttentionState, attentionWeights: tf.Tensor3D): AttentionDecoderOutput {
-    const [B, T, H] = top.shape;
-    const V = this.config.tgtVocabSize;
-    // the kernels' dense op: tfjs-wasm's matMul gradient (a transposed product) costs ~1 s a batch at V = 1,231
-    const logits = fusedDense(top.reshape([B * T, H]) as tf.Tensor2D, this.denseW as tf.Tensor2D, this.denseB).reshape([B, T, V]) as tf.Tensor3D;
-    return { output: logits, state, attentionWeights, topOutputs: top };
+    return { hidden: tf.stack(outputs, 1) as tf.Tensor3D, state: { ...state, hidden }, attentionWeights: tf.concat(weights, 1) as tf.Tensor3D };
   }
 
   variables(): tf.Variable[] {

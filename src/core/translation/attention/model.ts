@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/random';
 import { EncoderDecoder, type IncrementalDecoder, type TranslatorModel } from '../encoder-decoder';
 import { Seq2SeqEncoder, checkSeq2SeqConfig, type Seq2SeqConfig, type Seq2SeqEncOut } from '../seq2seq/model';
-import { Seq2SeqAttentionDecoder, type AttentionState } from './decoder';
+import { Seq2SeqAttentionDecoder, attentionComputation, type AttentionState } from './decoder';
 import { attentionDecoderFor } from './step';
 
 export const ATTENTION_ARCH = 'attention';
@@ -32,6 +32,10 @@ export class Seq2SeqAttention extends EncoderDecoder<Seq2SeqEncOut, AttentionSta
     checkSeq2SeqConfig(config);
     const rng = new Rng(seed);
     super(new Seq2SeqEncoder(config, rng), new Seq2SeqAttentionDecoder(config, rng));
+  }
+
+  computation(): string {
+    return attentionComputation();
   }
 
   variables(): tf.Variable[] {

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/random';
 import { SeqlabError, assertPositiveInt } from '../../util/errors';
 import type { StepFn } from '../../decoding/types';
-import { EncoderDecoder, type Decoder, type Encoder, type ForwardContext, type IncrementalDecoder, type TranslatorModel, type TranslatorShape } from '../encoder-decoder';
+import { EncoderDecoder, type Decoder, type Encoder, type ForwardContext, type IncrementalDecoder, type OutputLayer, type TranslatorModel, type TranslatorShape } from '../encoder-decoder';
+import { dropoutTensor } from '../../kernels/dropout-mask';
 import { embeddingLookup } from '../embedding';
 import { gruLayer, type GruWeights } from '../gru';
 import type { GruVariant } from '../../kernels/types';
@@ -82,9 +83,12 @@ export function gruParams(rng: Rng, inputSize: number, H: number, variant: GruVa
 /** A layer's variables in checkpoint order. */
 const layerVariables = (l: ReturnType<typeof gruParams>): tf.Variable[] => [l.wx, l.wh, l.b, ...(l.bhn ? [l.bhn] : [])];
 
+/**
+ * Inverted dropout with the counter-based mask of ../../kernels/dropout-mask.ts (not
+ * tf.dropout's), so the fused training step (./fused-step.ts) draws the very same mask.
+ */
 function dropoutBetweenLayers(x: tf.Tensor3D, rate: number, ctx: ForwardContext): tf.Tensor3D {
-  if (!ctx.training || rate === 0) return x;
-  return tf.dropout(x, rate, undefined, ctx.nextSeed?.()) as tf.Tensor3D;
+  return dropoutTensor(x, rate, ctx);
 }
 
 export function runLayers(x: tf.Tensor3D, h0: tf.Tensor2D[], layers: GruWeights[], dropout: number, ctx: ForwardContext): { hs: tf.Tensor3D; state: tf.Tensor2D[] } {
@@ -162,13 +166,30 @@ export class Seq2SeqDecoder implements Decoder<Seq2SeqEncOut, Seq2SeqState> {
   forward(X: tf.Tensor2D, state: Seq2SeqState, ctx: ForwardContext): { output: tf.Tensor3D; state: Seq2SeqState } {
     const [B, T] = X.shape;
     const { numHiddens: H, tgtVocabSize: V } = this.config;
+    const r = this.topLayer(X, state, ctx);
+    const logits = tf.add(tf.matMul(r.hs.reshape([T * B, H]), this.denseW), this.denseB).reshape([T, B, V]).transpose([1, 0, 2]) as tf.Tensor3D;
+    return { output: logits, state: r.state };
+  }
+
+  forwardHidden(X: tf.Tensor2D, state: Seq2SeqState, ctx: ForwardContext): { hidden: tf.Tensor3D; state: Seq2SeqState } {
+    const r = this.topLayer(X, state, ctx);
+    return { hidden: r.hs.transpose([1, 0, 2]) as tf.Tensor3D, state: r.state };
+  }
+
+  outputLayer(): OutputLayer {
+    return { w: this.denseW, b: this.denseB };
+  }
+
+  /** Embedding, [embedding, context] at every step, the GRU stack: top-layer outputs [T, B, H]. */
+  private topLayer(X: tf.Tensor2D, state: Seq2SeqState, ctx: ForwardContext): { hs: tf.Tensor3D; state: Seq2SeqState } {
+    const [B, T] = X.shape;
+    const H = this.config.numHiddens;
     const emb = embeddingLookup(this.embedding, X).transpose([1, 0, 2]) as tf.Tensor3D;
     // The context goes with every time step's input: [T, B, E + H].
     const context = tf.broadcastTo(state.context.reshape([1, B, H]), [T, B, H]);
     const input = tf.concat([emb, context], 2) as tf.Tensor3D;
     const r = runLayers(input, state.hidden, this.layers, this.config.dropout, ctx);
-    const logits = tf.add(tf.matMul(r.hs.reshape([T * B, H]), this.denseW), this.denseB).reshape([T, B, V]).transpose([1, 0, 2]) as tf.Tensor3D;
-    return { output: logits, state: { hidden: r.state, context: state.context } };
+    return { hs: r.hs, state: { hidden: r.state, context: state.context } };
   }
 
   variables(): tf.Variable[] {

@@ -1,0 +1,256 @@
+/**
+ * The plain seq2seq's whole training step on the kernels, with no tfjs op in the loop: the
+ * embedding gathers, both GRU stacks (one fused kernel call per layer and direction), the
+ * output layer with d2l's masked softmax cross-entropy (../../kernels/masked-xent.ts), the
+ * backward pass, the global-norm clipping and Adam (../../kernels/adam.ts) all work on
+ * Float32Arrays that live here between steps. At the textbook's sizes a step was ~300 tfjs
+ * dispatches (each 0.1–3 ms on the wasm backend); here it is ~12 kernel calls.
+ *
+ * Same numbers as the per-op path (../train.ts 'per-op'): the same equations, the same
+ * dropout masks (../../kernels/dropout-mask.ts, drawn from the same seeds in the same order),
+ * PyTorch's Adam. The parameters and Adam's state are copied in from the model's variables and
+ * the tfjs optimizer before an epoch (`load`) and written back after it (`store`), so
+ * checkpoints, evaluation and resuming see one model whichever path trained it.
+ *
+ * The decoder's first layer reads [embedding, context] at every step, as the book's
+ * torch.cat; here that input is assembled in one pass over a pooled buffer (no broadcast op).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { bufferPool } from '../../kernels/buffer-pool';
+import { currentKernel } from '../../kernels/select';
+import { dropoutMask } from '../../kernels/dropout-mask';
+import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
+import type { BackwardResult, CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
+import { AdamState, fusedAdamClip } from '../../kernels/adam';
+import type { NmtBatch } from '../nmt-data';
+import { adamStateFrom, adamStateInto } from '../../training/optimizer-state';
+import type { Seq2Seq } from './model';
+
+interface LayerRun {
+  cache: ForwardCache;
+  /** the layer's input (kept until its backward) and its dropout mask (layers above the first) */
+  input: Float32Array;
+  mask: Float32Array | null;
+  hs: Float32Array;
+}
+
+export interface FusedStepResult {
+  /** Σ over the batch of each sequence's mean masked loss (the per-op path's `.sum()`) */
+  loss: number;
+  /** global gradient norm before clipping */
+  norm: number;
+}
+
+/** n floats from src[s…] to dst[d…] (a loop: a subarray per row costs more than the copy at these widths) */
+export function copyRow(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
+}
+
+/** The gradient through inverted dropout: times the same mask (in place). */
+function throughDropout(dx: Float32Array, mask: Float32Array | null): Float32Array {
+  if (mask) for (let j = 0; j < dx.length; j++) dx[j] *= mask[j];
+  return dx;
+}
+
+function copyInto(to: Float32Array, from: Float32Array): Float32Array {
+  to.set(from);
+  return to;
+}
+
+export class Seq2SeqFusedStep {
+  /** parameters in model.variables() order */
+  readonly params: Float32Array[];
+  readonly grads: Float32Array[];
+  readonly adam: AdamState;
+  private readonly kernel: RecurrentKernel;
+  /** this step's own buffers, reused every step (the kernels' results come from the shared pool) */
+  private readonly arena = new Map<string, Float32Array>();
+
+  constructor(
+    readonly model: Seq2Seq,
+    readonly opts: { lr: number; clip: number; beta1?: number; beta2?: number; epsilon?: number },
+  ) {
+    if (model.config.variant === 'pytorch') throw new Error('the fused training step takes d2l\'s GRU only (an imported PyTorch GRU trains on the per-op path)');
+    this.kernel = currentKernel();
+    const vars = model.variables();
+    this.params = vars.map((v) => new Float32Array(v.size));
+    this.grads = vars.map((v) => new Float32Array(v.size));
+    this.adam = new AdamState(vars.map((v) => v.size), opts.beta1 ?? 0.9, opts.beta2 ?? 0.999);
+    // The kernels' results (hidden states, gate activations, gradients) come from the shared pool;
+    // a step holds ~8 arrays per layer of each size at once, beyond the pool's default keep, and
+    // an array the pool drops is a fresh allocation (and GC work) on the next step.
+    const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, srcVocabSize: Vs } = model.config;
+    const perStep = 4 * (16 * L * 64 * 32 * (E + 3 * H) + 3 * (H * V + E * (V + Vs)));
+    bufferPool.raiseLimits(8 * 4 * L, 64 * 2 ** 20 + 2 * perStep);
+  }
+
+  /**
+   * Before an epoch: takes the model's variables and the optimizer's state, unless they are
+   * still the very tensors `syncOut` wrote (tfjs never changes a tensor's data in place:
+   * a load, a resume or another trainer would have swapped them).
+   */
+  syncIn(opt: tf.AdamOptimizer): void {
+    if (this.written && this.stamp(opt).every((id, i) => id === this.written![i])) return;
+    this.model.variables().forEach((v, i) => this.params[i].set(v.dataSync() as Float32Array));
+    adamStateFrom(opt, this.model.variables(), this.adam);
+  }
+
+  /** After an epoch (and when it stops): the parameters and Adam's state back into the model and the optimizer. */
+  async syncOut(tfl: typeof tf, opt: tf.AdamOptimizer): Promise<void> {
+    const vars = this.model.variables();
+    vars.forEach((v, i) => {
+      const t = tfl.tensor(this.params[i], v.shape);
+      v.assign(t);
+      t.dispose();
+    });
+    await adamStateInto(opt, vars, this.adam);
+    this.written = this.stamp(opt);
+  }
+
+  /** What syncOut wrote: the variables' and the moments' data ids. */
+  private written: object[] | null = null;
+  private stamp(opt: tf.AdamOptimizer): object[] {
+    const o = opt as unknown as { accumulatedFirstMoment?: { variable: tf.Variable }[]; accumulatedSecondMoment?: { variable: tf.Variable }[] };
+    const moments = [...(o.accumulatedFirstMoment ?? []), ...(o.accumulatedSecondMoment ?? [])].map((x) => x.variable);
+    return [...this.model.variables(), ...moments].map((v) => v.dataId as object).concat([opt.iterations as unknown as object]);
+  }
+
+  /** A buffer of this step's, by name and size (its contents are whatever the last step left). */
+  private buf(name: string, n: number): Float32Array {
+    const key = `${name}:${n}`;
+    let a = this.arena.get(key);
+    if (!a) this.arena.set(key, (a = new Float32Array(n)));
+    return a;
+  }
+
+  private layer(l: number, enc: boolean): CellWeights {
+    const L = this.model.config.numLayers;
+    const i = enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    return { wx: this.params[i], wh: this.params[i + 1], b: this.params[i + 2] };
+  }
+
+  /** Copies a layer's weight gradients into the step's gradient arrays and gives the kernel's back. */
+  private keepLayerGrads(l: number, enc: boolean, r: BackwardResult): void {
+    const L = this.model.config.numLayers;
+    const gi = enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    this.grads[gi].set(r.dwx);
+    this.grads[gi + 1].set(r.dwh);
+    this.grads[gi + 2].set(r.db);
+    bufferPool.give(r.dwx, r.dwh, r.db);
+  }
+
+  /**
+   * One step on a batch: forward, backward, clip, Adam. `nextSeed` gives each dropout mask's
+   * seed in the per-op path's order (encoder layers 1…L−1, then decoder layers 1…L−1).
+   */
+  step(batch: NmtBatch, bos: number, T: number, training: boolean, nextSeed: () => number): FusedStepResult {
+    // the batch's own widths (num_steps, or less where batches are bucketed by length); the loss still divides by num_steps T
+    const Ts = batch.X[0].length, Td = batch.Y[0].length;
+    const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, dropout } = this.model.config;
+    const k = this.kernel;
+    const B = batch.X.length;
+    const TBs = Ts * B, TB = Td * B;
+    const P = this.params;
+    const encEmb = P[0], decEmb = P[1 + 3 * L], dW = P[P.length - 2], dB = P[P.length - 1];
+    const useDropout = training && dropout > 0;
+    const runStack = (x0: Float32Array, I0: number, h0s: Float32Array[], enc: boolean): LayerRun[] => {
+      const side = enc ? 'enc' : 'dec';
+      const Tn = enc ? Ts : Td, n = Tn * B * H;
+      const runs: LayerRun[] = [];
+      let input = x0;
+      for (let l = 0; l < L; l++) {
+        let mask: Float32Array | null = null;
+        if (l > 0) {
+          mask = useDropout ? dropoutMask(nextSeed(), dropout, this.buf(`${side}-mask${l}`, n)) : null;
+          const prev = runs[l - 1].hs;
+          if (mask) {
+            const x = this.buf(`${side}-in${l}`, n);
+            for (let j = 0; j < x.length; j++) x[j] = prev[j] * mask[j];
+            input = x;
+          } else input = prev;
+        }
+        const r = k.forward('gru', { T: Tn, B, I: l === 0 ? I0 : H, H }, input, h0s[l], null, this.layer(l, enc));
+        runs.push({ cache: r.cache!, input, mask, hs: r.hs });
+        bufferPool.give(r.hT); // = the last rows of hs
+      }
+      return runs;
+    };
+
+    // ---- encoder: [T, B, E] embeddings of the source (time-major, d2l's permute(1, 0, 2))
+    const xe = this.buf('xe', TBs * E);
+    for (let t = 0; t < Ts; t++) for (let b = 0; b < B; b++) copyRow(xe, (t * B + b) * E, encEmb, batch.X[b][t] * E, E);
+    const zeros = this.buf('zeros', B * H).fill(0);
+    const enc = runStack(xe, E, new Array<Float32Array>(L).fill(zeros), true);
+    const encState = enc.map((r) => r.hs.subarray((Ts - 1) * B * H));
+    const context = encState[L - 1];
+
+    // ---- decoder: [<bos>, Y without its last token], input [embedding, context] per step
+    const decTok = new Int32Array(TB);
+    const xd = this.buf('xd', TB * (E + H));
+    for (let t = 0; t < Td; t++)
+      for (let b = 0; b < B; b++) {
+        const tok = t === 0 ? bos : batch.Y[b][t - 1];
+        decTok[t * B + b] = tok;
+        const o = (t * B + b) * (E + H);
+        copyRow(xd, o, decEmb, tok * E, E);
+        copyRow(xd, o + E, context, b * H, H);
+      }
+    const dec = runStack(xd, E + H, encState.map((s, l) => copyInto(this.buf(`dec-h0-${l}`, B * H), s)), false);
+    const top = dec[L - 1].hs;
+
+    // ---- output layer + masked loss (mean over all T steps per sequence, summed over the batch)
+    const kept = keptRows(batch.Y, batch.YValidLen, Td, 'time-major');
+    const g = maskedDenseXent(k, TB, H, V, top, dW, dB, kept, 1 / T);
+    const G = this.grads;
+    G[G.length - 2].set(g.dw);
+    G[G.length - 1].set(g.db);
+    bufferPool.give(g.dw, g.db);
+
+    // ---- backward through the decoder stack, then the encoder's
+    const dEncState: Float32Array[] = [];
+    const dContext = this.buf('dcontext', B * H).fill(0);
+    let dhs = g.da;
+    for (let l = L - 1; l >= 0; l--) {
+      const r = k.backward(dec[l].cache, dhs, null, null);
+      bufferPool.give(dhs);
+      this.keepLayerGrads(l, false, r);
+      dEncState[l] = r.dh0;
+      const dx = r.dx!;
+      if (l > 0) dhs = throughDropout(dx, dec[l].mask);
+      else {
+        // embedding rows (scatter-add) and the context's share of every step
+        const dEmb = G[1 + 3 * L].fill(0);
+        for (let n = 0; n < TB; n++) {
+          const o = n * (E + H), e = decTok[n] * E, c = (n % B) * H;
+          for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
+          for (let j = 0; j < H; j++) dContext[c + j] += dx[o + E + j];
+        }
+        bufferPool.give(dx);
+      }
+    }
+    for (let j = 0; j < B * H; j++) dEncState[L - 1][j] += dContext[j];
+    dhs = this.buf('enc-dhs', TBs * H).fill(0); // the encoder's outputs feed nothing but its final state
+    for (let l = L - 1; l >= 0; l--) {
+      const r = k.backward(enc[l].cache, dhs, dEncState[l], null);
+      bufferPool.give(dhs, dEncState[l], r.dh0);
+      this.keepLayerGrads(l, true, r);
+      const dx = r.dx!;
+      if (l > 0) dhs = throughDropout(dx, enc[l].mask);
+      else {
+        const dEmb = G[0].fill(0);
+        for (let n = 0; n < TBs; n++) {
+          const t = Math.floor(n / B), b = n - t * B;
+          const o = n * E, e = batch.X[b][t] * E;
+          for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
+        }
+        bufferPool.give(dx);
+      }
+    }
+
+    // ---- free what the forward kept
+    for (const r of [...enc, ...dec]) bufferPool.give(r.hs);
+
+    const norm = fusedAdamClip(this.params, this.grads, this.adam, this.opts.lr, this.opts.clip, this.opts.epsilon ?? 1e-8);
+    return { loss: g.loss, norm };
+  }
+}
