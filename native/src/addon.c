@@ -37,6 +37,7 @@
 #define FN(name) name##_p
 #include "rnn_core.h"
 #include "dense_core.h"
+#include "embedding_core.h" /* row copies and sums: the portable build vectorises them well enough */
 #undef VW
 #undef MR
 #undef FN
@@ -658,6 +659,41 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* embedding(op, ints: Int32Array(3) [n, E, V], bufs: [src, ids, dst]) -> undefined
+ * (embedding_core.h): op 1 gather (src = table [V, E], dst = out [n, E]), op 2 scatter-add
+ * (src = dy [n, E], dst = dtable [V, E], zeroed first). An id outside [0, V) is a RangeError
+ * naming it and V, and nothing is written. One thread: a row copy per id. */
+static int emb_is_i32(int i) { return i == 1; }
+static const char *emb_name(int i) { return i == 0 ? "src" : i == 1 ? "ids" : "dst"; }
+static napi_value embedding(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], out;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 3) { napi_throw_type_error(env, 0, "seqlab-native embedding: expected (op, ints, bufs)."); return 0; }
+  int op;
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 1 || op > 2) { throw_msg(env, "seqlab-native embedding: op must be 1 (gather) or 2 (scatter-add)."); return 0; }
+  int *ints = int_args(env, argv[1], 3, "embedding");
+  if (!ints) return 0;
+  const int n = ints[0], E = ints[1], V = ints[2];
+  if (n < 0 || E < 1 || V < 1 || n > DIM_MAX || E > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native embedding: sizes n=%d E=%d V=%d are out of range.", n, E, V); return 0; }
+  void *p[3];
+  size_t len[3];
+  if (!read_bufs(env, argv[2], 3, "embedding", emb_is_i32, emb_name, p, len)) return 0;
+  const long want[3] = {op == 1 ? (long)V * E : (long)n * E, n, op == 1 ? (long)n * E : (long)V * E};
+  for (int i = 0; i < 3; i++)
+    if (!p[i] || (long)len[i] < want[i]) { throw_msg(env, "seqlab-native embedding: buffer %s needs %ld elements (n=%d E=%d V=%d), got %zu.", emb_name(i), want[i], n, E, V, p[i] ? len[i] : 0); return 0; }
+  const int *ids = (const int *)p[1];
+  int bad = op == 1 ? embedding_gather_p(n, E, V, (const float *)p[0], ids, (float *)p[2]) : embedding_scatter_p(n, E, V, ids, (const float *)p[0], (float *)p[2]);
+  if (bad >= 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "Embedding: token id %d (position %d) is outside the vocabulary of size %d.", ids[bad], bad, V);
+    napi_throw_range_error(env, 0, msg);
+    return 0;
+  }
+  napi_get_undefined(env, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   choose_isa();
   napi_property_descriptor d[] = {
@@ -667,6 +703,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"info", 0, info_fn, 0, 0, 0, napi_default, 0},
     {"test_hooks", 0, test_hooks, 0, 0, 0, napi_default, 0},
     {"stress", 0, stress, 0, 0, 0, napi_default, 0},
+    {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);

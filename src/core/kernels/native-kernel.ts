@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -26,6 +26,8 @@ export interface Addon {
   test_hooks?(delayUs: number, dieAfterPieces: number): void;
   /** tests: the claim protocol's stress test (native/src/addon.c stress) */
   stress?(jobs: number, seed: number, threads: number): { jobs: number; pieces: number; helperPieces: number; errors: number; ms: number; firstError?: string };
+  /** nn.Embedding (native/src/embedding_core.h): op 1 gather [table, ids, out], 2 scatter-add [dy, ids, dtable]; absent in addons built before it */
+  embedding?(op: 1 | 2, ints: Int32Array, bufs: [Float32Array, Int32Array, Float32Array]): void;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -113,6 +115,21 @@ export class NativeKernel implements RecurrentKernel {
       this.denseBackward = (d, a, w, dy) => this.denseGrads(d, a, w, dy);
       if (hasXent(addon)) this.softmaxXent = (N, V, l, y) => this.xent(N, V, l, y);
     }
+    if (typeof addon.embedding === 'function') {
+      this.embeddingGather = (V, E, table, ids) => this.embed(1, V, E, table, ids, ids.length * E);
+      this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids, V * E);
+    }
+  }
+
+  readonly embeddingGather?: (V: number, E: number, table: Float32Array, ids: Int32Array) => Float32Array;
+  readonly embeddingScatter?: (V: number, E: number, ids: Int32Array, dy: Float32Array) => Float32Array;
+
+  /** op 1: src = table, out [n, E]; op 2: src = dy, out = dtable [V, E] (zeroed by the C). */
+  private embed(op: 1 | 2, V: number, E: number, src: Float32Array, ids: Int32Array, outLength: number): Float32Array {
+    checkEmbedding(V, E, op === 1 ? src.length : V * E, ids, op === 2 ? src.length : undefined);
+    const out = bufferPool.take(outLength);
+    this.addon.embedding!(op, new Int32Array([ids.length, E, V]), [src, ids, out]);
+    return out;
   }
 
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {

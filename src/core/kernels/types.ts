@@ -143,4 +143,9 @@ export interface RecurrentKernel {
   softmaxXent?(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult;
   /** Release threads/memory. The kernel must not be used afterwards. */
   dispose?(): void;
+  /** nn.Embedding's lookup (native/src/embedding_core.h): out [n, E] = rows ids of table [V, E].
+   * Optional: ./embedding-op.ts then runs the TypeScript version (./reference.ts), with a notice. */
+  embeddingGather?(V: number, E: number, table: Float32Array, ids: Int32Array): Float32Array;
+  /** Its gradient: dtable [V, E], zero but for the rows ids read, each the sum of its rows of dy [n, E]. */
+  embeddingScatter?(V: number, E: number, ids: Int32Array, dy: Float32Array): Float32Array;
 }

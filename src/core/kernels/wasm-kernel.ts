@@ -16,7 +16,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -45,6 +45,9 @@ interface Exports {
   /** absent in modules built before it */
   dense_xent?(args: number, r0: number, r1: number): void;
   __stack_pointer: WebAssembly.Global;
+  /** nn.Embedding (native/src/embedding_core.h): -1, or the position of an id outside [0, V); absent in modules built before it */
+  embedding_gather?(n: number, E: number, V: number, table: number, ids: number, out: number): number;
+  embedding_scatter?(n: number, E: number, V: number, ids: number, dy: number, dtable: number): number;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -367,6 +370,35 @@ export class WasmKernel implements RecurrentKernel {
     private readonly useThreads: boolean,
   ) {
     if (typeof engine.ex.dense_xent === 'function') this.softmaxXent = (N, V, l, y) => this.xent(N, V, l, y);
+    if (typeof engine.ex.embedding_gather === 'function' && typeof engine.ex.embedding_scatter === 'function') {
+      this.embeddingGather = (V, E, table, ids) => this.embed(1, V, E, table, ids);
+      this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids);
+    }
+  }
+
+  readonly embeddingGather?: (V: number, E: number, table: Float32Array, ids: Int32Array) => Float32Array;
+  readonly embeddingScatter?: (V: number, E: number, ids: Int32Array, dy: Float32Array) => Float32Array;
+
+  /**
+   * embedding_core.h on the wasm heap, one thread. op 1: src = table [V, E] → out [n, E];
+   * op 2: src = dy [n, E] → dtable [V, E]. The copies in and out (the whole table, or its
+   * gradient) cost more than the row copies themselves; ./embedding-op.ts says so.
+   */
+  private embed(op: 1 | 2, V: number, E: number, src: Float32Array, ids: Int32Array): Float32Array {
+    const n = ids.length;
+    checkEmbedding(V, E, op === 1 ? src.length : V * E, ids, op === 2 ? src.length : undefined);
+    const e = this.engine;
+    const outLength = op === 1 ? n * E : V * E;
+    const tmp = new Block(e.heap, [['src', src.length * 4], ['ids', n * 4], ['out', outLength * 4]]);
+    try {
+      const m = tmp.at;
+      e.put([m.src, src], [m.ids, ids]);
+      const bad = op === 1 ? e.ex.embedding_gather!(n, E, V, m.src, m.ids ?? 0, m.out ?? 0) : e.ex.embedding_scatter!(n, E, V, m.ids ?? 0, m.src ?? 0, m.out);
+      if (bad >= 0) throw new RangeError(`Embedding: token id ${ids[bad]} (position ${bad}) is outside the vocabulary of size ${V}.`);
+      return e.copyOut(m.out, outLength);
+    } finally {
+      tmp.release();
+    }
   }
 
   /** Softmax cross-entropy (dense_core.h xent_rows), one thread: ~30 µs at the textbook's shapes. */

@@ -9,12 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedDense, hasFusedDense } from '../kernels/dense-op';
+import { embeddingLookup } from '../kernels/embedding-op';
 import { currentKernel } from '../kernels/select';
 import type { RecurrentKernel } from '../kernels/types';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { linear } from './linear';
-import { tokenRows } from './token-rows';
 import { GATES, type CellKind, type GruVariant } from './cells';
 import { LANGUAGE_MODEL_NAMES } from './registry';
 import { INITIALIZERS, initDense, initRecurrent, normalTensor, type Initializer } from './recurrent/init';
@@ -200,7 +200,7 @@ export class RecurrentLM {
     const records: LayerRecord[] = [];
     const next: LMState = { h: [], c: [] };
     // Layer 0 input: token ids (one-hot, gathered rows of wx) or embeddings.
-    let input: tf.Tensor = this.embed ? tokenRows(this.embed as tf.Tensor as tf.Tensor2D, X) : X;
+    let input: tf.Tensor = this.embed ? embeddingLookup(this.embed as tf.Tensor as tf.Tensor2D, X) : X;
     for (let l = 0; l < layers; l++) {
       const outs: tf.Tensor3D[] = [];
       for (let d = 0; d < this.dirs; d++) {

@@ -17,6 +17,7 @@
 #define FN(name) name##_w
 #include "../../../../native/src/rnn_core.h"
 #include "../../../../native/src/dense_core.h"
+#include "../../../../native/src/embedding_core.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -36,3 +37,5 @@ EXPORT(dense_forward) void dense_forward(dargs_w *g, int r0, int r1) { dense_for
 EXPORT(dense_backward_prep) void dense_backward_prep(dargs_w *g) { dense_backward_prep_w(g); }
 EXPORT(dense_backward) void dense_backward(dargs_w *g, int lo, int hi) { dense_backward_parts_w(g, lo, hi); }
 EXPORT(dense_xent) void dense_xent(dargs_w *g, int r0, int r1) { xent_rows_w(g, r0, r1); }
+EXPORT(embedding_gather) int embedding_gather(int n, int E, int V, const float *table, const int *ids, float *out) { return embedding_gather_w(n, E, V, table, ids, out); }
+EXPORT(embedding_scatter) int embedding_scatter(int n, int E, int V, const int *ids, const float *dy, float *dtable) { return embedding_scatter_w(n, E, V, ids, dy, dtable); }
