@@ -38,6 +38,7 @@
 #include "rnn_core.h"
 #include "dense_core.h"
 #include "embedding_core.h" /* row copies and sums: the portable build vectorises them well enough */
+#include "lm_head_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -56,6 +57,7 @@
 #define FN(name) name##_a2
 #include "rnn_core.h"
 #include "dense_core.h"
+#include "lm_head_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -70,6 +72,7 @@
 #define FN(name) name##_a5
 #include "rnn_core.h"
 #include "dense_core.h"
+#include "lm_head_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -694,6 +697,49 @@ static napi_value embedding(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* head_xent(ints: Int32Array(4) [N, D, V, grads], bufs: [a, w, b, lab, stat, picked, dA, dW, db,
+ * wp, wtp, yb, gp]) -> undefined (lm_head_core.h, on the widest instruction set, one thread).
+ * dA, dW, db, wtp, gp may be null when grads = 0. A label outside [0, V) is a RangeError. */
+static int hx_is_i32(int i) { return i == 3; }
+static const char *hx_name(int i) {
+  static const char *names[13] = {"a", "w", "b", "lab", "stat", "picked", "dA", "dW", "db", "wp", "wtp", "yb", "gp"};
+  return names[i];
+}
+typedef int (*head_xent_fn)(int, int, int, int, const float *, const float *, const float *, const int *, float *, float *, float *, float *, float *, float *, float *, float *, float *);
+static napi_value head_xent(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 2) { napi_throw_type_error(env, 0, "seqlab-native head_xent: expected (ints, bufs)."); return 0; }
+  int *ints = int_args(env, argv[0], 4, "head_xent");
+  if (!ints) return 0;
+  const int N = ints[0], D = ints[1], V = ints[2], grads = ints[3] != 0;
+  if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native head_xent: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
+  void *p[13];
+  size_t len[13];
+  if (!read_bufs(env, argv[1], 13, "head_xent", hx_is_i32, hx_name, p, len)) return 0;
+  const long want[13] = {(long)N * D, (long)D * V, V, N, 2L * N, N, (long)N * D, (long)D * V, V, PANEL_PAD(V) * D, V * PANEL_PAD(D), (long)HB_ROWS * V, PANEL_PAD(V) * HB_ROWS};
+  for (int i = 0; i < 13; i++) {
+    const int optional = !grads && (i == 6 || i == 7 || i == 8 || i == 10 || i == 12);
+    if (optional && !p[i]) continue;
+    if (!p[i] || (long)len[i] < want[i]) { throw_msg(env, "seqlab-native head_xent: buffer %s needs %ld elements (N=%d D=%d V=%d), got %zu.", hx_name(i), want[i], N, D, V, p[i] ? len[i] : 0); return 0; }
+  }
+  head_xent_fn fn = head_xent_p;
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) fn = head_xent_a5;
+  else if (!strcmp(K.isa, "avx2+fma")) fn = head_xent_a2;
+#endif
+  int bad = fn(N, D, V, grads, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]);
+  if (bad >= 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "Label %d (row %d) is outside the vocabulary of size %d, so the cross-entropy loss is undefined.", ((const int *)p[3])[bad], bad, V);
+    napi_throw_range_error(env, 0, msg);
+    return 0;
+  }
+  napi_get_undefined(env, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   choose_isa();
   napi_property_descriptor d[] = {
@@ -704,6 +750,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"test_hooks", 0, test_hooks, 0, 0, 0, napi_default, 0},
     {"stress", 0, stress, 0, 0, 0, napi_default, 0},
     {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
+    {"head_xent", 0, head_xent, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);

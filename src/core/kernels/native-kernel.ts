@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkEmbedding, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
+import { backwardShape, checkDense, checkEmbedding, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
 export interface Addon {
@@ -28,6 +28,8 @@ export interface Addon {
   stress?(jobs: number, seed: number, threads: number): { jobs: number; pieces: number; helperPieces: number; errors: number; ms: number; firstError?: string };
   /** nn.Embedding (native/src/embedding_core.h): op 1 gather [table, ids, out], 2 scatter-add [dy, ids, dtable]; absent in addons built before it */
   embedding?(op: 1 | 2, ints: Int32Array, bufs: [Float32Array, Int32Array, Float32Array]): void;
+  /** the LM head and its loss in one pass (native/src/lm_head_core.h); absent in addons built before it */
+  head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): void;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -119,6 +121,26 @@ export class NativeKernel implements RecurrentKernel {
       this.embeddingGather = (V, E, table, ids) => this.embed(1, V, E, table, ids, ids.length * E);
       this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids, V * E);
     }
+    if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+  }
+
+  readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
+
+  /** lm_head_core.h head_xent: one thread (its row blocks accumulate into one dW). */
+  private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
+    checkDense(d, a, w, b);
+    checkLabels(d.V, labels);
+    const { N, D, V } = d;
+    if (labels.length !== N) throw new Error(`head loss: labels must be [${N}], got ${labels.length} entries`);
+    const stat = bufferPool.take(2 * N), picked = bufferPool.take(N);
+    const g = grads ? { da: bufferPool.take(N * D), dw: bufferPool.take(D * V), db: bufferPool.take(V) } : null;
+    const bufs = [
+      a, w, b, labels, stat, picked, g?.da ?? null, g?.dw ?? null, g?.db ?? null,
+      this.scratch('wp', panelPad(V) * D), grads ? this.scratch('wtp', V * panelPad(D)) : null,
+      this.scratch('hyb', HEAD_ROWS * V), grads ? this.scratch('hgp', panelPad(V) * HEAD_ROWS) : null,
+    ];
+    this.addon.head_xent!(new Int32Array([N, D, V, grads ? 1 : 0]), bufs);
+    return { stat, picked, grads: g };
   }
 
   readonly embeddingGather?: (V: number, E: number, table: Float32Array, ids: Int32Array) => Float32Array;

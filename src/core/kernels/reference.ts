@@ -4,6 +4,7 @@
  * same equations and packed layout as described in ./types.ts.
  */
 import { bufferPool } from './buffer-pool';
+import { tsXent } from './xent-ts';
 import { backwardShape, checkDense, checkEmbedding, forwardShape } from './shape';
 import type { CellWeights, ForwardCache, RecurrentKernel, SeqInput } from './types';
 
@@ -391,6 +392,17 @@ export const tsEmbeddingScatter: NonNullable<RecurrentKernel['embeddingScatter']
   return out;
 };
 
+// ---------------------------------------------------------------- output layer + loss in one call
+
+/** lm_head_core.h head_xent in TypeScript: the dense layer, softmax cross-entropy and the dense backward. */
+export const tsHeadXent: NonNullable<RecurrentKernel['headXent']> = (dims, a, w, b, labels, grads) => {
+  const { N, V } = dims;
+  const logits = tsDense(dims, a, w, b);
+  const { grad, stat } = tsXent(N, V, logits, labels);
+  const picked = Float32Array.from({ length: N }, (_, n) => logits[n * V + labels[n]]);
+  return { stat, picked, grads: grads ? tsDenseBackward(dims, a, w, grad) : null };
+};
+
 export const tsKernel: RecurrentKernel = {
   path: 'ts',
   resetAfter: true,
@@ -400,4 +412,5 @@ export const tsKernel: RecurrentKernel = {
   denseBackward: tsDenseBackward,
   embeddingGather: tsEmbeddingGather,
   embeddingScatter: tsEmbeddingScatter,
+  headXent: tsHeadXent,
 };

@@ -119,3 +119,6 @@ export function checkEmbedding(V: number, E: number, tableLength: number, ids: I
     if (!(id >= 0 && id < V)) throw new RangeError(`Embedding: token id ${id} (position ${r}) is outside the vocabulary of size ${V}.`);
   }
 }
+
+/** Rows per block of the fused head and loss (native/src/lm_head_core.h HB_ROWS): its scratch sizes. */
+export const HEAD_ROWS = 64;

@@ -16,8 +16,8 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkEmbedding, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
+import { backwardShape, checkDense, checkEmbedding, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
@@ -48,6 +48,9 @@ interface Exports {
   /** nn.Embedding (native/src/embedding_core.h): -1, or the position of an id outside [0, V); absent in modules built before it */
   embedding_gather?(n: number, E: number, V: number, table: number, ids: number, out: number): number;
   embedding_scatter?(n: number, E: number, V: number, ids: number, dy: number, dtable: number): number;
+  /** the LM head and its loss in one pass (native/src/lm_head_core.h): -1, or the row of a label outside [0, V) */
+  head_xent?(N: number, D: number, V: number, grads: number, a: number, w: number, b: number, lab: number, stat: number, picked: number,
+    dA: number, dW: number, db: number, wp: number, wtp: number, yb: number, gp: number): number;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -373,6 +376,37 @@ export class WasmKernel implements RecurrentKernel {
     if (typeof engine.ex.embedding_gather === 'function' && typeof engine.ex.embedding_scatter === 'function') {
       this.embeddingGather = (V, E, table, ids) => this.embed(1, V, E, table, ids);
       this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids);
+    }
+    if (typeof engine.ex.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+  }
+
+  readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
+
+  /** lm_head_core.h head_xent on the wasm heap, one thread (its row blocks accumulate into one dW). */
+  private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
+    checkDense(d, a, w, b);
+    checkLabels(d.V, labels);
+    const { N, D, V } = d;
+    if (labels.length !== N) throw new Error(`head loss: labels must be [${N}], got ${labels.length} entries`);
+    const e = this.engine;
+    const g = grads ? 4 : 0;
+    const tmp = new Block(e.heap, [
+      ['a', N * D * 4], ['w', D * V * 4], ['b', V * 4], ['lab', N * 4], ['stat', 2 * N * 4], ['picked', N * 4],
+      ['da', g * N * D], ['dw', g * D * V], ['db', g * V], ['wp', panelPad(V) * D * 4], ['wtp', g * V * panelPad(D)],
+      ['yb', HEAD_ROWS * V * 4], ['gp', g * panelPad(V) * HEAD_ROWS],
+    ]);
+    try {
+      const m = tmp.at;
+      e.put([m.a, a], [m.w, w], [m.b, b], [m.lab, labels]);
+      const bad = e.ex.head_xent!(N, D, V, grads ? 1 : 0, m.a, m.w, m.b, m.lab, m.stat, m.picked, m.da ?? 0, m.dw ?? 0, m.db ?? 0, m.wp, m.wtp ?? 0, m.yb, m.gp ?? 0);
+      if (bad >= 0) throw new RangeError(`Label ${labels[bad]} (row ${bad}) is outside the vocabulary of size ${V}, so the cross-entropy loss is undefined.`);
+      return {
+        stat: e.copyOut(m.stat, 2 * N),
+        picked: e.copyOut(m.picked, N),
+        grads: grads ? { da: e.copyOut(m.da, N * D), dw: e.copyOut(m.dw, D * V), db: e.copyOut(m.db, V) } : null,
+      };
+    } finally {
+      tmp.release();
     }
   }
 

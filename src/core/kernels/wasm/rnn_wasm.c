@@ -18,6 +18,7 @@
 #include "../../../../native/src/rnn_core.h"
 #include "../../../../native/src/dense_core.h"
 #include "../../../../native/src/embedding_core.h"
+#include "../../../../native/src/lm_head_core.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -39,3 +40,7 @@ EXPORT(dense_backward) void dense_backward(dargs_w *g, int lo, int hi) { dense_b
 EXPORT(dense_xent) void dense_xent(dargs_w *g, int r0, int r1) { xent_rows_w(g, r0, r1); }
 EXPORT(embedding_gather) int embedding_gather(int n, int E, int V, const float *table, const int *ids, float *out) { return embedding_gather_w(n, E, V, table, ids, out); }
 EXPORT(embedding_scatter) int embedding_scatter(int n, int E, int V, const int *ids, const float *dy, float *dtable) { return embedding_scatter_w(n, E, V, ids, dy, dtable); }
+EXPORT(head_xent) int head_xent(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab, float *stat, float *picked,
+                                float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
+  return head_xent_w(N, D, V, grads, A, W, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
+}
