@@ -28,41 +28,52 @@
  * (ceil(V/16)*16*HB_ROWS, the block's gradient in panels). Returns the position of the first
  * label outside [0, V) (nothing computed), else -1.
  */
-static int FN(head_xent)(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab,
-                         float *stat, float *picked, float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
-  for (int r = 0; r < N; r++)
-    if (lab[r] < 0 || lab[r] >= V) return r;
+/* Packs W (and W^T for the gradients) into wp / wtp: once per call, before the rows. */
+static void FN(head_xent_prep)(int D, int V, int grads, const float *W, float *wp, float *wtp) {
   FN(pack_cols)(D, V, W, V, wp);
-  if (grads) {
-    FN(pack_trans)(V, D, W, V, wtp);
+  if (grads) FN(pack_trans)(V, D, W, V, wtp);
+}
+
+/* Rows [r0, r1) (r0 a multiple of HB_ROWS) of N: their stat, picked and dA; their share of dW and
+ * db written (not added) into dW / db. yb and gp are this caller's scratch. Labels checked. */
+static void FN(head_xent_rows)(int N, int D, int V, int grads, int r0, int r1, const float *A, const float *b, const int *lab,
+                               float *stat, float *picked, float *dA, float *dW, float *db, const float *wp, const float *wtp, float *yb, float *gp) {
+  if (grads)
     for (int v = 0; v < V; v++) db[v] = 0.0f;
-  }
-  for (int r0 = 0; r0 < N; r0 += HB_ROWS) {
-    const int mb = N - r0 < HB_ROWS ? N - r0 : HB_ROWS;
-    const float *Ab = A + (long)r0 * D;
+  for (int q0 = r0; q0 < r1; q0 += HB_ROWS) {
+    const int mb = r1 - q0 < HB_ROWS ? r1 - q0 : HB_ROWS;
+    const float *Ab = A + (long)q0 * D;
     for (int r = 0; r < mb; r++) {
       float *y = yb + (long)r * V;
       for (int j = 0; j < V; j += VW) { int n = V - j; FN(vstore_n)(y + j, FN(vload_n)(b + j, n), n); }
     }
     FN(gemm)(mb, V, D, Ab, D, wp, yb, V, 1);
-    for (int r = 0; r < mb; r++) picked[r0 + r] = yb[(long)r * V + lab[r0 + r]];
+    for (int r = 0; r < mb; r++) picked[q0 + r] = yb[(long)r * V + lab[q0 + r]];
     /* softmax - onehot, / N, in place (xent_rows reads each logit before it writes its slot) */
     FN(dargs) g;
     g.N = N;
     g.V = V;
     g.logits = yb;
     g.grad = yb;
-    g.lab = lab + r0;
-    g.stat = stat + 2L * r0;
+    g.lab = lab + q0;
+    g.stat = stat + 2L * q0;
     FN(xent_rows)(&g, 0, mb);
     if (!grads) continue;
-    FN(gemm)(mb, D, V, yb, V, wtp, dA + (long)r0 * D, D, 0);
+    FN(gemm)(mb, D, V, yb, V, wtp, dA + (long)q0 * D, D, 0);
     FN(pack_cols)(mb, V, yb, V, gp);
-    FN(gemm_t)(D, V, mb, Ab, D, gp, (long)mb * 16 /* rnn_core.h NR */, dW, V, r0 > 0);
+    FN(gemm_t)(D, V, mb, Ab, D, gp, (long)mb * 16 /* rnn_core.h NR */, dW, V, q0 > r0);
     for (int r = 0; r < mb; r++) {
       const float *s = yb + (long)r * V;
       for (int v = 0; v < V; v++) db[v] += s[v];
     }
   }
+}
+
+static int FN(head_xent)(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab,
+                         float *stat, float *picked, float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
+  for (int r = 0; r < N; r++)
+    if (lab[r] < 0 || lab[r] >= V) return r;
+  FN(head_xent_prep)(D, V, grads, W, wp, wtp);
+  FN(head_xent_rows)(N, D, V, grads, 0, N, A, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
   return -1;
 }

@@ -76,3 +76,30 @@ for (const path of PATH_ORDER) {
     }
   });
 }
+
+test('native: the rows on both threads give one thread\'s loss and dA bit for bit, dW and db within rounding', async (t) => {
+  const k = await getKernel('native');
+  if (!k) return t.skip(kernelInfo().notes.find((n) => n.startsWith('native:')) ?? 'native: did not load');
+  const split = k as RecurrentKernel & { headSplitMinWork: number; threads: number };
+  if (split.threads < 2) return t.skip('native: loaded with one thread');
+  const N = 200, D = 24, V = 37;
+  const rng = new Rng(4);
+  const r = (n: number) => Float32Array.from({ length: n }, () => rng.normal(0, 1));
+  const a = r(N * D), w = r(D * V), b = r(V);
+  const y = Int32Array.from({ length: N }, (_, i) => (i * 5) % V);
+  const was = split.headSplitMinWork;
+  try {
+    split.headSplitMinWork = Infinity;
+    const one = k.headXent!({ N, D, V }, a, w, b, y, true);
+    split.headSplitMinWork = 0;
+    for (let rep = 0; rep < 20; rep++) {
+      const two = k.headXent!({ N, D, V }, a, w, b, y, true);
+      assert.deepEqual(two.stat, one.stat);
+      assert.deepEqual(two.picked, one.picked);
+      assert.deepEqual(two.grads!.da, one.grads!.da);
+      for (const f of ['dw', 'db'] as const) one.grads![f].forEach((v, i) => assert.ok(Math.abs(two.grads![f][i] - v) <= 1e-6, `${f}[${i}]`));
+    }
+  } finally {
+    split.headSplitMinWork = was;
+  }
+});

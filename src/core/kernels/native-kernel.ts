@@ -29,7 +29,7 @@ export interface Addon {
   /** nn.Embedding (native/src/embedding_core.h): op 1 gather [table, ids, out], 2 scatter-add [dy, ids, dtable]; absent in addons built before it */
   embedding?(op: 1 | 2, ints: Int32Array, bufs: [Float32Array, Int32Array, Float32Array]): void;
   /** the LM head and its loss in one pass (native/src/lm_head_core.h); absent in addons built before it */
-  head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): void;
+  head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -124,6 +124,13 @@ export class NativeKernel implements RecurrentKernel {
     if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
   }
 
+  /**
+   * N·D·V from which the fused head + loss with gradients runs its rows on both threads (each
+   * its own dW, added at the end). At a word vocabulary (1120×256×4580: ~100 ms on one thread)
+   * a late helper costs little beside the op; at the char model's head (1120×256×28, ~1 ms) the
+   * wake-up would dominate, so that one stays on one thread (as denseSplitMinWork).
+   */
+  headSplitMinWork = 5e7;
   readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
 
   /** lm_head_core.h head_xent: one thread (its row blocks accumulate into one dW). */
@@ -139,7 +146,9 @@ export class NativeKernel implements RecurrentKernel {
       this.scratch('wp', panelPad(V) * D), grads ? this.scratch('wtp', V * panelPad(D)) : null,
       this.scratch('hyb', HEAD_ROWS * V), grads ? this.scratch('hgp', panelPad(V) * HEAD_ROWS) : null,
     ];
-    this.addon.head_xent!(new Int32Array([N, D, V, grads ? 1 : 0]), bufs);
+    const split = grads && this.threads > 1 && N >= 2 * HEAD_ROWS && N * D * V >= this.headSplitMinWork;
+    if (split) bufs.push(this.scratch('hdw2', D * V), this.scratch('hdb2', V), this.scratch('hyb2', HEAD_ROWS * V), this.scratch('hgp2', panelPad(V) * HEAD_ROWS));
+    this.note(this.addon.head_xent!(new Int32Array([N, D, V, split ? 2 : grads ? 1 : 0]), bufs));
     return { stat, picked, grads: g };
   }
 
