@@ -14,7 +14,7 @@ import { fusedDense } from '../../src/core/kernels/dense-op';
 import { hasFusedHeadLoss, headCrossEntropy } from '../../src/core/kernels/head-loss-op';
 import { getKernel, kernelInfo, PATH_ORDER } from '../../src/core/kernels/select';
 import { tsKernel } from '../../src/core/kernels/reference';
-import type { KernelPath, RecurrentKernel } from '../../src/core/kernels/types';
+import type { HeadXentResult, KernelPath, RecurrentKernel } from '../../src/core/kernels/types';
 import { fusedCrossEntropy } from '../../src/core/kernels/xent-op';
 import { Rng } from '../../src/core/util/random';
 
@@ -93,7 +93,7 @@ test('native: the rows on both threads give one thread\'s loss and dA bit for bi
     const one = k.headXent!({ N, D, V }, a, w, b, y, true);
     split.headSplitMinWork = 0;
     for (let rep = 0; rep < 20; rep++) {
-      const two = k.headXent!({ N, D, V }, a, w, b, y, true);
+      const two: HeadXentResult = k.headXent!({ N, D, V }, a, w, b, y, true);
       assert.deepEqual(two.stat, one.stat);
       assert.deepEqual(two.picked, one.picked);
       assert.deepEqual(two.grads!.da, one.grads!.da);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkEmbedding, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -133,12 +133,10 @@ export class NativeKernel implements RecurrentKernel {
   headSplitMinWork = 5e7;
   readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
 
-  /** lm_head_core.h head_xent: one thread (its row blocks accumulate into one dW). */
+  /** lm_head_core.h head_xent: its rows on both threads from headSplitMinWork, else one. */
   private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
-    checkDense(d, a, w, b);
-    checkLabels(d.V, labels);
+    checkHeadLoss(d, a, w, b, labels);
     const { N, D, V } = d;
-    if (labels.length !== N) throw new Error(`head loss: labels must be [${N}], got ${labels.length} entries`);
     const stat = bufferPool.take(2 * N), picked = bufferPool.take(N);
     const g = grads ? { da: bufferPool.take(N * D), dw: bufferPool.take(D * V), db: bufferPool.take(V) } : null;
     const bufs = [

@@ -16,7 +16,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkEmbedding, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -384,10 +384,8 @@ export class WasmKernel implements RecurrentKernel {
 
   /** lm_head_core.h head_xent on the wasm heap, one thread (its row blocks accumulate into one dW). */
   private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
-    checkDense(d, a, w, b);
-    checkLabels(d.V, labels);
+    checkHeadLoss(d, a, w, b, labels);
     const { N, D, V } = d;
-    if (labels.length !== N) throw new Error(`head loss: labels must be [${N}], got ${labels.length} entries`);
     const e = this.engine;
     const g = grads ? 4 : 0;
     const tmp = new Block(e.heap, [
