@@ -10,6 +10,8 @@
  *          --reps 5 --steps 8 --backend wasm|cpu|node|auto --no-torch --no-check --threads 1
  *          --blas-threads 1,2 (OpenBLAS pool sizes of the PyTorch references; default 1 and all cores)
  *          --head ops (the output layer as tfjs ops on every path, instead of the fused dense op)
+ *          --word gru|none (the word-level models: one-hot and --embedding E, default 256)
+ *          --word-steps 4 (their timed steps per repetition)
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -21,7 +23,8 @@ import { initBackend } from '../src/core/backend';
 import { fusedRecurrent } from '../src/core/kernels/tfjs-op';
 import { f32Weights } from '../src/core/kernels/tensor-io';
 import { fusedDense } from '../src/core/kernels/dense-op';
-import { disposeKernels, getKernel, kernelInfo } from '../src/core/kernels/select';
+import { hasFusedHeadLoss, headCrossEntropy } from '../src/core/kernels/head-loss-op';
+import { disposeKernels, getKernel, kernelInfo, useKernelPath } from '../src/core/kernels/select';
 import { wasmEngineInfo } from '../src/core/kernels/wasm-kernel';
 import { GATES, type CellKind, type KernelPath, type RecurrentKernel } from '../src/core/kernels/types';
 import { linear } from '../src/core/models/linear';
@@ -29,7 +32,9 @@ import { defaultFusedHead } from '../src/core/models/rnn-lm';
 import { KernelStepper } from '../src/core/models/fast-generate';
 import { sampleToken } from '../src/core/models/predict';
 import { Rng } from '../src/core/util/random';
-import { crossEntropy } from '../src/core/training/lm-trainer';
+import { crossEntropy, LMTrainer } from '../src/core/training/lm-trainer';
+import { parseLMConfig } from '../src/core/training/lm-config';
+import { loadLMData, type LMData } from '../src/core/training/lm-data';
 import { gradClipping } from '../src/core/training/grad-clipping';
 import { hasTrainingGcFlags, TRAINING_EXEC_ARGV } from '../src/core/training/gc-tuning';
 import { loadCorpusText } from '../src/core/data/corpus';
@@ -85,7 +90,8 @@ class Torch {
     // torch.set_num_threads does not reach OpenBLAS's own thread pool (one thread per core by
     // default): OPENBLAS_NUM_THREADS sets it. Both pools are pinned explicitly per reference.
     const env = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(threads) };
-    const child = spawn(py, [join(__dirname, 'reference_lm.py'), '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    const words = wordModels().length ? ['--timemachine', join(process.env.SEQLAB_DATA_DIR!, 'timemachine.txt')] : [];
+    const child = spawn(py, [join(__dirname, 'reference_lm.py'), '--serve', '--threads', String(threads), ...words], { stdio: ['pipe', 'pipe', 'inherit'], env });
     const t = new Torch(child, threads);
     t.info = { ...JSON.parse(await t.next()).info, openblasThreads: blasThreads };
     t.label = `pytorch (torch ${threads} thread${threads > 1 ? 's' : ''}, OpenBLAS ${blasThreads})`;
@@ -175,8 +181,13 @@ function trainStep(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | un
     const c0 = kind === 'lstm' ? (tf.zeros([B, H]) as tf.Tensor2D) : null;
     const { value, grads } = tf.variableGrads(() => {
       const { hs } = layer(kind, path, kernel, X, h0, c0, p);
-      const logits = head(path, kernel, tf.reshape(hs, [T * B, H]) as tf.Tensor2D, p);
-      return crossEntropy(logits, tf.reshape(Y, [T * B]) as tf.Tensor1D, path === 'tfjs-ops' ? undefined : kernel);
+      const flat = tf.reshape(hs, [T * B, H]) as tf.Tensor2D;
+      const labels = tf.reshape(Y, [T * B]) as tf.Tensor1D;
+      // as RecurrentLM.forwardLoss: the fused head and loss in one op where the head runs fused
+      if (path !== 'tfjs-ops' && kernel && arg('head', 'auto') !== 'ops' && defaultFusedHead('fused', kernel) && hasFusedHeadLoss(kernel)) {
+        return headCrossEntropy(flat, p.wq as tf.Tensor as tf.Tensor2D, p.bq, labels, { kernel });
+      }
+      return crossEntropy(head(path, kernel, flat, p), labels, path === 'tfjs-ops' ? undefined : kernel);
     });
     // clipping by global norm 1, then SGD lr 1
     const loss = value.dataSync()[0];
@@ -230,6 +241,39 @@ function generate(kind: CellKind, path: BenchPath, kernel: RecurrentKernel | und
   return performance.now() - t0;
 }
 
+// ------------------------------------------------------------------ the word-level model
+
+/**
+ * The word-level LM (issue 13): The Time Machine with `--token word` (V = 4,580), 256 hidden,
+ * batch 32, 35 steps, SGD lr 1, clipping 1, one-hot input or an embedding of --embedding E,
+ * trained by LMTrainer.trainStep itself (RecurrentLM, the fused kernel, the fused head + loss),
+ * so the figures are `seqlab train-lm --token word`'s. Kernel paths: the compiled ones.
+ */
+interface WordModel { key: string; kind: CellKind; embedding: number; torch: string }
+function wordModels(): WordModel[] {
+  const kinds = arg('word', 'gru');
+  if (kinds === 'none') return [];
+  const E = Number(arg('embedding', '256'));
+  return kinds.split(',').flatMap((k) => [0, E].map((e) => ({ key: `word-${k}${e ? `-e${e}` : ''}`, kind: k as CellKind, embedding: e, torch: `word:${k}:${e}` })));
+}
+const WORD_PATHS: readonly BenchPath[] = ['wasm-simd', 'wasm-simd-threads', 'native'];
+let wordData: LMData | null = null;
+async function wordTrainer(m: WordModel, impl: 'fused' | 'scratch' = 'fused'): Promise<{ trainer: LMTrainer; step: () => number }> {
+  const config = parseLMConfig({ corpus: 'timemachine', token: 'word', model: m.kind, hidden: H, batch: B, steps: T, lr: 1, clip: 1, embedding: m.embedding, impl, seed: 7 });
+  wordData ??= await loadLMData(config);
+  const trainer = new LMTrainer(config, wordData);
+  const batches = trainer.epochBatches(0);
+  let state = trainer.model.beginState(B);
+  let i = 0;
+  const step = () => {
+    const r = trainer.trainStep(batches[i++ % batches.length], state);
+    state = r.state;
+    sampleMem();
+    return r.loss;
+  };
+  return { trainer, step };
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -277,6 +321,18 @@ async function main() {
     return state.get(key)!;
   };
 
+  const words = wordModels();
+  const wordSteps = Number(arg('word-steps', '4'));
+  const wordRuns = new Map<string, Awaited<ReturnType<typeof wordTrainer>>>();
+  for (const m of words) {
+    for (const path of WORD_PATHS) {
+      if (!kernels.has(path) || !(await useKernelPath(path as KernelPath))) continue;
+      const w = await wordTrainer(m);
+      w.step(); // warm-up
+      wordRuns.set(`${m.key}/${path}`, w);
+    }
+  }
+  if (words.length) console.log(`word models: V = ${wordData?.codec.vocab.size} (The Time Machine, --token word), ${words.map((m) => m.key).join(', ')}; ${wordSteps} steps per repetition`);
   // warm-up (V8 tiers, worker start, tfjs kernels)
   for (const kind of models) for (const [path, k] of kernels) {
     const s = setup(kind, path);
@@ -295,6 +351,19 @@ async function main() {
         const t0 = performance.now();
         for (let i = 0; i < n; i++) trainStep(kind, path, k, s.p, s.X, s.Y, s.opt);
         push(`${kind}/${path}`, (n * T * B) / ((performance.now() - t0) / 1000));
+      }
+    }
+    for (const m of words) {
+      for (const t of torches) push(`${m.key}/${t.label}`, (await t.ask(`train ${m.torch} ${wordSteps}`)).tokensPerSec);
+      if (torches.length) await settle();
+      for (const path of WORD_PATHS) {
+        const w = wordRuns.get(`${m.key}/${path}`);
+        if (!w) continue;
+        await useKernelPath(path as KernelPath);
+        w.step(); // untimed, as above
+        const t0 = performance.now();
+        for (let i = 0; i < wordSteps; i++) w.step();
+        push(`${m.key}/${path}`, (wordSteps * T * B) / ((performance.now() - t0) / 1000));
       }
     }
     process.stdout.write(`rep ${rep + 1}/${reps} done\n`);
@@ -347,6 +416,25 @@ async function main() {
       }
     }
   }
+  if (!flag('no-check')) {
+    // the word models' first 20 steps from the same weights and batches: each fused path vs the
+    // per-step cells with the output layer and loss as tfjs ops (impl scratch)
+    for (const m of words) {
+      const losses = async (impl: 'fused' | 'scratch') => {
+        const w = await wordTrainer(m, impl);
+        const l = Array.from({ length: 20 }, () => w.step());
+        w.trainer.dispose();
+        return l;
+      };
+      const ref = await losses('scratch');
+      for (const path of WORD_PATHS) {
+        if (!wordRuns.has(`${m.key}/${path}`) || !(await useKernelPath(path as KernelPath))) continue;
+        const l = await losses('fused');
+        check.set(`${m.key}/${path}`, Math.max(...l.map((v, i) => Math.abs(v - ref[i]) / Math.abs(ref[i]))));
+      }
+    }
+  }
+  for (const w of wordRuns.values()) w.trainer.dispose();
   for (const t of torches) t.stop();
 
   // ------------------------------------------------------------------ report
@@ -368,6 +456,16 @@ async function main() {
       console.log(`| ${kind} | ${name} | ${fmt(r)} | ${torches.length ? (r / pt).toFixed(2) : '—'} | ${g ? g.toFixed(0) : '—'} | ${g && today && !ref ? (today / g).toFixed(1) + '×' : '—'} | ${c !== undefined ? c.toExponential(1) : '—'} |`);
     }
   }
+  for (const m of words) {
+    const refs: [string, number][] = torches.map((t) => [t.label, median(rates.get(`${m.key}/${t.label}`) ?? [])]);
+    const pt = Math.max(...refs.map(([, r]) => r));
+    const rows: [string, number][] = [...refs, ...WORD_PATHS.filter((p) => wordRuns.has(`${m.key}/${p}`)).map((p): [string, number] => [p, median(rates.get(`${m.key}/${p}`) ?? [])])];
+    for (const [name, r] of rows) {
+      const c = check.get(`${m.key}/${name}`);
+      console.log(`| ${m.key} | ${name} | ${fmt(r)} | ${torches.length ? (r / pt).toFixed(2) : '—'} | — | — | ${c !== undefined ? c.toExponential(1) : '—'} |`);
+    }
+  }
+  if (words.length) console.log(`\nword models (${wordSteps} steps per repetition): LMTrainer.trainStep on The Time Machine's words; PyTorch: d2l's word Vocab, nn.GRU, one-hot or nn.Embedding.`);
   if (torches.length) console.log('\n× PyTorch is against the faster PyTorch configuration of each model.');
   console.log(`\npeak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; peak wasm kernel heap ${(peakWasm / 2 ** 20).toFixed(1)} MiB; tfjs tensors ${tf.memory().numTensors}`);
   disposeKernels();

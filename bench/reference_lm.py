@@ -3,6 +3,8 @@
 (vocab 28, batch 32, 35 steps, 256 hidden, one-hot input, dense output, softmax
 cross-entropy, SGD lr 1 with clipping by global norm 1), tokens per second of training,
 and greedy generation of 500 characters. One thread (faster than two at these shapes).
+With --timemachine FILE also the word-level model (`word:gru:E`: d2l's word tokenizer and
+Vocab on The Time Machine, V = 4,580, one-hot input for E = 0, else nn.Embedding(V, E)).
 
 Set-up (Debian): apt-get install -y python3-torch libopenblas0-pthread
 (without libopenblas0-pthread Debian's torch uses the reference BLAS, ~12x slower: not a
@@ -23,17 +25,32 @@ except ImportError:
 
 
 class LM(nn.Module):
-    def __init__(self, kind, vocab, hidden):
+    """d2l's RNNModel: one-hot input (embedding 0) or nn.Embedding(vocab, embedding)."""
+
+    def __init__(self, kind, vocab, hidden, embedding=0):
         super().__init__()
         cls = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[kind]
-        self.rnn = cls(vocab, hidden)
+        self.embedding = nn.Embedding(vocab, embedding) if embedding > 0 else None
+        self.rnn = cls(embedding or vocab, hidden)
         self.vocab = vocab
         self.out = nn.Linear(hidden, vocab)
 
     def forward(self, ids, state=None):
-        x = F.one_hot(ids, self.vocab).float()  # [T, B, V]
+        x = self.embedding(ids) if self.embedding is not None else F.one_hot(ids, self.vocab).float()  # [T, B, E or V]
         y, state = self.rnn(x, state)
         return self.out(y.reshape(-1, y.shape[-1])), state
+
+
+def word_vocab_size(path):
+    """d2l 8.2 on The Time Machine as Seqlab's `--token word` reads it: each line reduced to
+    lower-case letters (re.sub('[^A-Za-z]+', ' ', line).strip().lower()), split on spaces,
+    Vocab(tokens) with min_freq 0: '<unk>' plus every distinct word (4,580)."""
+    import collections
+    import re
+    with open(path) as f:
+        lines = [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in f.readlines()]
+    counts = collections.Counter(tok for line in lines for tok in line.split())
+    return 1 + len(counts), sum(counts.values())
 
 
 def blas_info():
@@ -49,16 +66,20 @@ def blas_info():
 class Bench:
     V, B, T, H = 28, 32, 35, 256
 
-    def __init__(self):
+    def __init__(self, word_vocab=0):
         self.models = {}
+        self.word_vocab = word_vocab
 
     def get(self, kind):
+        """kind: rnn | gru | lstm (the char model), or word:KIND:E (V = the word vocabulary, embedding E, 0 = one-hot)."""
         if kind not in self.models:
             torch.manual_seed(0)
-            model = LM(kind, self.V, self.H)
+            parts = kind.split(":")
+            V = self.word_vocab if parts[0] == "word" else self.V
+            model = LM(parts[1], V, self.H, int(parts[2])) if parts[0] == "word" else LM(kind, V, self.H)
             opt = torch.optim.SGD(model.parameters(), lr=1.0)
-            X = torch.randint(0, self.V, (self.T, self.B))
-            Y = torch.randint(0, self.V, (self.T, self.B))
+            X = torch.randint(0, V, (self.T, self.B))
+            Y = torch.randint(0, V, (self.T, self.B))
 
             def step():
                 logits, _ = model(X)
@@ -101,11 +122,16 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--timemachine", default="", help="timemachine.txt: enables the word models (word:KIND:E)")
     ap.add_argument("--serve", action="store_true", help="read 'train KIND STEPS' / 'gen KIND' lines on stdin (used by bench/lm.ts to interleave)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    b = Bench()
-    print(json.dumps({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info()}}), flush=True)
+    wv, wtokens = word_vocab_size(a.timemachine) if a.timemachine else (0, 0)
+    b = Bench(wv)
+    info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info()}
+    if wv:
+        info.update(wordVocab=wv, wordTokens=wtokens)
+    print(json.dumps({"info": info}), flush=True)
     if a.serve:
         for line in sys.stdin:
             parts = line.split()

@@ -37,6 +37,8 @@
 #define FN(name) name##_p
 #include "rnn_core.h"
 #include "dense_core.h"
+#include "embedding_core.h" /* row copies and sums: the portable build vectorises them well enough */
+#include "lm_head_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -55,6 +57,7 @@
 #define FN(name) name##_a2
 #include "rnn_core.h"
 #include "dense_core.h"
+#include "lm_head_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -69,6 +72,7 @@
 #define FN(name) name##_a5
 #include "rnn_core.h"
 #include "dense_core.h"
+#include "lm_head_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -659,6 +663,117 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
 }
 
 static napi_value attention_fn(napi_env env, napi_callback_info info); /* below: attention_core.h */
+/* embedding(op, ints: Int32Array(3) [n, E, V], bufs: [src, ids, dst]) -> undefined
+ * (embedding_core.h): op 1 gather (src = table [V, E], dst = out [n, E]), op 2 scatter-add
+ * (src = dy [n, E], dst = dtable [V, E], zeroed first). An id outside [0, V) is a RangeError
+ * naming it and V, and nothing is written. One thread: a row copy per id. */
+static int emb_is_i32(int i) { return i == 1; }
+static const char *emb_name(int i) { return i == 0 ? "src" : i == 1 ? "ids" : "dst"; }
+static napi_value embedding(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], out;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 3) { napi_throw_type_error(env, 0, "seqlab-native embedding: expected (op, ints, bufs)."); return 0; }
+  int op;
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 1 || op > 2) { throw_msg(env, "seqlab-native embedding: op must be 1 (gather) or 2 (scatter-add)."); return 0; }
+  int *ints = int_args(env, argv[1], 3, "embedding");
+  if (!ints) return 0;
+  const int n = ints[0], E = ints[1], V = ints[2];
+  if (n < 0 || E < 1 || V < 1 || n > DIM_MAX || E > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native embedding: sizes n=%d E=%d V=%d are out of range.", n, E, V); return 0; }
+  void *p[3];
+  size_t len[3];
+  if (!read_bufs(env, argv[2], 3, "embedding", emb_is_i32, emb_name, p, len)) return 0;
+  const long want[3] = {op == 1 ? (long)V * E : (long)n * E, n, op == 1 ? (long)n * E : (long)V * E};
+  for (int i = 0; i < 3; i++)
+    if (!p[i] || (long)len[i] < want[i]) { throw_msg(env, "seqlab-native embedding: buffer %s needs %ld elements (n=%d E=%d V=%d), got %zu.", emb_name(i), want[i], n, E, V, p[i] ? len[i] : 0); return 0; }
+  const int *ids = (const int *)p[1];
+  int bad = op == 1 ? embedding_gather_p(n, E, V, (const float *)p[0], ids, (float *)p[2]) : embedding_scatter_p(n, E, V, ids, (const float *)p[0], (float *)p[2]);
+  if (bad >= 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "Embedding: token id %d (position %d) is outside the vocabulary of size %d.", ids[bad], bad, V);
+    napi_throw_range_error(env, 0, msg);
+    return 0;
+  }
+  napi_get_undefined(env, &out);
+  return out;
+}
+
+/* head_xent(ints: Int32Array(4) [N, D, V, grads (2: on both threads)], bufs: [a, w, b, lab, stat,
+ * picked, dA, dW, db, wp, wtp, yb, gp, dW2, db2, yb2, gp2]) -> undefined or a dead helper's notice
+ * (lm_head_core.h, on the widest instruction set). dA, dW, db, wtp, gp may be null when grads = 0;
+ * dW2 … gp2 (the second thread's sums and scratch) when it runs on one. A label outside [0, V) is
+ * a RangeError. */
+static int hx_is_i32(int i) { return i == 3; }
+static const char *hx_name(int i) {
+  static const char *names[17] = {"a", "w", "b", "lab", "stat", "picked", "dA", "dW", "db", "wp", "wtp", "yb", "gp", "dW2", "db2", "yb2", "gp2"};
+  return names[i];
+}
+typedef void (*head_prep_fn)(int, int, int, const float *, float *, float *);
+typedef void (*head_rows_fn)(int, int, int, int, int, int, const float *, const float *, const int *, float *, float *, float *, float *, float *, const float *, const float *, float *, float *);
+/* Two pieces of rows for run_chunks: piece c has its own dW / db / yb / gp (the caller adds piece 1's dW and db). */
+typedef struct {
+  head_rows_fn rows;
+  int N, D, V, grads, split;
+  void **p;
+  float *dW[2], *db[2], *yb[2], *gp[2];
+} head_job_t;
+static void head_piece(args_t *arg, int lo, int hi) {
+  head_job_t *j = (head_job_t *)(void *)arg;
+  for (int c = lo; c < hi; c++) {
+    int r0 = c ? j->split : 0, r1 = c ? j->N : j->split;
+    j->rows(j->N, j->D, j->V, j->grads, r0, r1, j->p[0], j->p[2], j->p[3], j->p[4], j->p[5], j->p[6], j->dW[c], j->db[c], j->p[9], j->p[10], j->yb[c], j->gp[c]);
+  }
+}
+static napi_value head_xent(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 2) { napi_throw_type_error(env, 0, "seqlab-native head_xent: expected (ints, bufs)."); return 0; }
+  int *ints = int_args(env, argv[0], 4, "head_xent");
+  if (!ints) return 0;
+  const int N = ints[0], D = ints[1], V = ints[2], grads = ints[3] != 0;
+  if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native head_xent: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
+  void *p[17];
+  size_t len[17];
+  if (!read_bufs(env, argv[1], 17, "head_xent", hx_is_i32, hx_name, p, len)) return 0;
+  const long want[17] = {(long)N * D, (long)D * V, V, N, 2L * N, N, (long)N * D, (long)D * V, V, PANEL_PAD(V) * D, V * PANEL_PAD(D), (long)HB_ROWS * V, PANEL_PAD(V) * HB_ROWS,
+                         (long)D * V, V, (long)HB_ROWS * V, PANEL_PAD(V) * HB_ROWS};
+  for (int i = 0; i < 17; i++) {
+    const int optional = (!grads && (i == 6 || i == 7 || i == 8 || i == 10 || i == 12)) || i >= 13;
+    if (optional && !p[i]) continue;
+    if (!p[i] || (long)len[i] < want[i]) { throw_msg(env, "seqlab-native head_xent: buffer %s needs %ld elements (N=%d D=%d V=%d), got %zu.", hx_name(i), want[i], N, D, V, p[i] ? len[i] : 0); return 0; }
+  }
+  const int *lab = (const int *)p[3];
+  for (int r = 0; r < N; r++)
+    if (lab[r] < 0 || lab[r] >= V) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "Label %d (row %d) is outside the vocabulary of size %d, so the cross-entropy loss is undefined.", lab[r], r, V);
+      napi_throw_range_error(env, 0, msg);
+      return 0;
+    }
+  head_prep_fn prep = head_xent_prep_p;
+  head_rows_fn rows = head_xent_rows_p;
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) { prep = head_xent_prep_a5; rows = head_xent_rows_a5; }
+  else if (!strcmp(K.isa, "avx2+fma")) { prep = head_xent_prep_a2; rows = head_xent_rows_a2; }
+#endif
+  prep(D, V, grads, p[1], p[9], p[10]);
+  /* threads: the rows in two pieces (split on a block boundary, so logits and dA are summed as on
+   * one thread; dW and db add the two pieces' sums) when the caller passes two scratch sets */
+  head_job_t j = {rows, N, D, V, grads, N, p, {p[7], (float *)p[13]}, {p[8], (float *)p[14]}, {p[11], (float *)p[15]}, {p[12], (float *)p[16]}};
+  const int two = ints[3] > 1 && grads && p[13] && p[14] && p[15] && p[16] && N >= 2 * HB_ROWS;
+  if (two) j.split = ((N / 2 + HB_ROWS - 1) / HB_ROWS) * HB_ROWS;
+  helper_t *W = env_helper(env);
+  run_chunks(W, head_piece, (args_t *)(void *)&j, two ? 2 : 1, 1, two ? 2 : 1);
+  if (two) {
+    float *dW = p[7], *db = p[8];
+    const float *dW1 = p[13], *db1 = p[14];
+    for (long i = 0; i < (long)D * V; i++) dW[i] += dW1[i];
+    for (int v = 0; v < V; v++) db[v] += db1[v];
+  }
+  return take_notice(env, W);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   choose_isa();
   napi_property_descriptor d[] = {
@@ -669,6 +784,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"test_hooks", 0, test_hooks, 0, 0, 0, napi_default, 0},
     {"stress", 0, stress, 0, 0, 0, napi_default, 0},
     {"attention", 0, attention_fn, 0, 0, 0, napi_default, 0},
+    {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
+    {"head_xent", 0, head_xent, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);

@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, RecurrentKernel, SeqInput, XentResult } from './types';
-import type { DenseXentResult } from './types';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseXentResult, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 import { xentLoss } from './xent-ts';
 import { scaleGrads } from './dense-xent';
 
@@ -29,6 +28,10 @@ export interface Addon {
   test_hooks?(delayUs: number, dieAfterPieces: number): void;
   /** tests: the claim protocol's stress test (native/src/addon.c stress) */
   stress?(jobs: number, seed: number, threads: number): { jobs: number; pieces: number; helperPieces: number; errors: number; ms: number; firstError?: string };
+  /** nn.Embedding (native/src/embedding_core.h): op 1 gather [table, ids, out], 2 scatter-add [dy, ids, dtable]; absent in addons built before it */
+  embedding?(op: 1 | 2, ints: Int32Array, bufs: [Float32Array, Int32Array, Float32Array]): void;
+  /** the LM head and its loss in one pass (native/src/lm_head_core.h); absent in addons built before it */
+  head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -116,6 +119,48 @@ export class NativeKernel implements RecurrentKernel {
       this.denseBackward = (d, a, w, dy) => this.denseGrads(d, a, w, dy);
       if (hasXent(addon)) this.softmaxXent = (N, V, l, y) => this.xent(N, V, l, y);
     }
+    if (typeof addon.embedding === 'function') {
+      this.embeddingGather = (V, E, table, ids) => this.embed(1, V, E, table, ids, ids.length * E);
+      this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids, V * E);
+    }
+    if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+  }
+
+  /**
+   * N·D·V from which the fused head + loss with gradients runs its rows on both threads (each
+   * its own dW, added at the end). At a word vocabulary (1120×256×4580: ~100 ms on one thread)
+   * a late helper costs little beside the op; at the char model's head (1120×256×28, ~1 ms) the
+   * wake-up would dominate, so that one stays on one thread (as denseSplitMinWork).
+   */
+  headSplitMinWork = 5e7;
+  readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
+
+  /** lm_head_core.h head_xent: its rows on both threads from headSplitMinWork, else one. */
+  private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
+    checkHeadLoss(d, a, w, b, labels);
+    const { N, D, V } = d;
+    const stat = bufferPool.take(2 * N), picked = bufferPool.take(N);
+    const g = grads ? { da: bufferPool.take(N * D), dw: bufferPool.take(D * V), db: bufferPool.take(V) } : null;
+    const bufs = [
+      a, w, b, labels, stat, picked, g?.da ?? null, g?.dw ?? null, g?.db ?? null,
+      this.scratch('wp', panelPad(V) * D), grads ? this.scratch('wtp', V * panelPad(D)) : null,
+      this.scratch('hyb', HEAD_ROWS * V), grads ? this.scratch('hgp', panelPad(V) * HEAD_ROWS) : null,
+    ];
+    const split = grads && this.threads > 1 && N >= 2 * HEAD_ROWS && N * D * V >= this.headSplitMinWork;
+    if (split) bufs.push(this.scratch('hdw2', D * V), this.scratch('hdb2', V), this.scratch('hyb2', HEAD_ROWS * V), this.scratch('hgp2', panelPad(V) * HEAD_ROWS));
+    this.note(this.addon.head_xent!(new Int32Array([N, D, V, split ? 2 : grads ? 1 : 0]), bufs));
+    return { stat, picked, grads: g };
+  }
+
+  readonly embeddingGather?: (V: number, E: number, table: Float32Array, ids: Int32Array) => Float32Array;
+  readonly embeddingScatter?: (V: number, E: number, ids: Int32Array, dy: Float32Array) => Float32Array;
+
+  /** op 1: src = table, out [n, E]; op 2: src = dy, out = dtable [V, E] (zeroed by the C). */
+  private embed(op: 1 | 2, V: number, E: number, src: Float32Array, ids: Int32Array, outLength: number): Float32Array {
+    checkEmbedding(V, E, op === 1 ? src.length : V * E, ids, op === 2 ? src.length : undefined);
+    const out = bufferPool.take(outLength);
+    this.addon.embedding!(op, new Int32Array([ids.length, E, V]), [src, ids, out]);
+    return out;
   }
 
   private xent(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult {

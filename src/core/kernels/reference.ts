@@ -3,7 +3,9 @@
  * every other path (WASM, native) must match. Whole sequence forward, whole BPTT backward,
  * same equations and packed layout as described in ./types.ts.
  */
-import { backwardShape, checkDense, forwardShape } from './shape';
+import { bufferPool } from './buffer-pool';
+import { tsXent } from './xent-ts';
+import { backwardShape, checkDense, checkEmbedding, forwardShape } from './shape';
 import type { CellWeights, ForwardCache, RecurrentKernel, SeqInput } from './types';
 
 // ---------------------------------------------------------------- small dense helpers
@@ -369,6 +371,38 @@ export const tsDenseBackward: NonNullable<RecurrentKernel['denseBackward']> = (d
   return { da, dw: Float32Array.from(dw), db: Float32Array.from(db) };
 };
 
+// ---------------------------------------------------------------- embedding (nn.Embedding)
+
+/** out [n, E] = table[ids[r]] (embedding_core.h embedding_gather); ids checked by the caller and here. */
+export const tsEmbeddingGather: NonNullable<RecurrentKernel['embeddingGather']> = (V, E, table, ids) => {
+  checkEmbedding(V, E, table.length, ids);
+  const out = bufferPool.take(ids.length * E);
+  for (let r = 0; r < ids.length; r++) out.set(table.subarray(ids[r] * E, ids[r] * E + E), r * E);
+  return out;
+};
+
+/** dtable [V, E] = Σ over r of dy[r] into row ids[r], in order r = 0 … n−1 (embedding_core.h embedding_scatter). */
+export const tsEmbeddingScatter: NonNullable<RecurrentKernel['embeddingScatter']> = (V, E, ids, dy) => {
+  checkEmbedding(V, E, V * E, ids, dy.length);
+  const out = bufferPool.take(V * E).fill(0);
+  for (let r = 0; r < ids.length; r++) {
+    const o = ids[r] * E, s = r * E;
+    for (let j = 0; j < E; j++) out[o + j] += dy[s + j];
+  }
+  return out;
+};
+
+// ---------------------------------------------------------------- output layer + loss in one call
+
+/** lm_head_core.h head_xent in TypeScript: the dense layer, softmax cross-entropy and the dense backward. */
+export const tsHeadXent: NonNullable<RecurrentKernel['headXent']> = (dims, a, w, b, labels, grads) => {
+  const { N, V } = dims;
+  const logits = tsDense(dims, a, w, b);
+  const { grad, stat } = tsXent(N, V, logits, labels);
+  const picked = Float32Array.from({ length: N }, (_, n) => logits[n * V + labels[n]]);
+  return { stat, picked, grads: grads ? tsDenseBackward(dims, a, w, grad) : null };
+};
+
 export const tsKernel: RecurrentKernel = {
   path: 'ts',
   resetAfter: true,
@@ -376,4 +410,7 @@ export const tsKernel: RecurrentKernel = {
   backward: tsBackward,
   dense: tsDense,
   denseBackward: tsDenseBackward,
+  embeddingGather: tsEmbeddingGather,
+  embeddingScatter: tsEmbeddingScatter,
+  headXent: tsHeadXent,
 };

@@ -105,3 +105,27 @@ export function checkLabels(V: number, labels: Int32Array): void {
     if (!(y >= 0 && y < V)) throw new RangeError(`Label ${y} (row ${n}) is outside the vocabulary of size ${V}, so the cross-entropy loss is undefined.`);
   }
 }
+
+/**
+ * nn.Embedding's arguments: table [V, E] (tableLength entries), ids in [0, V), dy [ids, E] when
+ * given. An id outside the vocabulary is a RangeError naming it and V (every kernel path).
+ */
+export function checkEmbedding(V: number, E: number, tableLength: number, ids: Int32Array, dyLength?: number): void {
+  if (!Number.isInteger(V) || V < 1 || !Number.isInteger(E) || E < 1) throw new Error(`embedding: V and E must be positive integers, got V=${V} E=${E}`);
+  if (tableLength !== V * E) throw new Error(`embedding: the table must be [${V}, ${E}], got ${tableLength} entries`);
+  if (dyLength !== undefined && dyLength !== ids.length * E) throw new Error(`embedding backward: dy must be [${ids.length}, ${E}], got ${dyLength} entries`);
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r];
+    if (!(id >= 0 && id < V)) throw new RangeError(`Embedding: token id ${id} (position ${r}) is outside the vocabulary of size ${V}.`);
+  }
+}
+
+/** Rows per block of the fused head and loss (native/src/lm_head_core.h HB_ROWS): its scratch sizes. */
+export const HEAD_ROWS = 64;
+
+/** The fused head + loss's arguments: the dense layer's, and one label in [0, V) per row. */
+export function checkHeadLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array): void {
+  checkDense(d, a, w, b);
+  if (labels.length !== d.N) throw new Error(`head loss: labels must be [${d.N}], got ${labels.length} entries`);
+  checkLabels(d.V, labels);
+}

@@ -73,3 +73,13 @@ export function tensorFrom<R extends tf.Rank = tf.Rank>(a: Float32Array, shape: 
   release(a);
   return t;
 }
+
+/**
+ * A float32 tensor's values without a copy where the backend allows (a view of the wasm
+ * backend's heap; dataSync's array elsewhere), valid only until the next tfjs call: for a
+ * kernel that reads them at once (the embedding gather reads a few rows of a large table).
+ */
+export function peekValues(t: tf.Tensor): Float32Array {
+  const heap = t.dtype === 'float32' ? wasmHeap() : null;
+  return heap?.dataIdMap.has(t.dataId) ? heap.typedArrayFromHeap(t) : f32(t);
+}

@@ -150,6 +150,24 @@ export interface RecurrentKernel {
    * gradients are that loss's. Optional: callers chain dense, softmaxXent and denseBackward.
    */
   denseXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, divisor: number): DenseXentResult;
+  /** nn.Embedding's lookup (native/src/embedding_core.h): out [n, E] = rows ids of table [V, E].
+   * Optional: ./embedding-op.ts then runs the TypeScript version (./reference.ts), with a notice. */
+  embeddingGather?(V: number, E: number, table: Float32Array, ids: Int32Array): Float32Array;
+  /** Its gradient: dtable [V, E], zero but for the rows ids read, each the sum of its rows of dy [n, E]. */
+  embeddingScatter?(V: number, E: number, ids: Int32Array, dy: Float32Array): Float32Array;
+  /** The LM's output layer and mean softmax cross-entropy in one pass (native/src/lm_head_core.h),
+   * with the gradients of A, W and b when `grads`. Optional: ./head-loss-op.ts then runs
+   * dense + softmaxXent + denseBackward, with a notice. */
+  headXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult;
+}
+
+export interface HeadXentResult {
+  /** [N, 2]: each row's max logit and Σ exp(logit − max) */
+  stat: Float32Array;
+  /** [N]: each row's logit at its label (loss = Σ (max + log Σexp − picked) / N) */
+  picked: Float32Array;
+  /** gradients of the mean loss; null when not asked for */
+  grads: DenseGrads | null;
 }
 
 /** What denseXent returns: the loss and its gradients (pooled arrays, the caller's). */

@@ -16,10 +16,8 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkXent, forwardShape, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
-import type { DenseXentResult } from './types';
-import { checkLabels } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseXentResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 import { xentLoss } from './xent-ts';
 import { scaleGrads } from './dense-xent';
 
@@ -49,6 +47,12 @@ interface Exports {
   /** absent in modules built before it */
   dense_xent?(args: number, r0: number, r1: number): void;
   __stack_pointer: WebAssembly.Global;
+  /** nn.Embedding (native/src/embedding_core.h): -1, or the position of an id outside [0, V); absent in modules built before it */
+  embedding_gather?(n: number, E: number, V: number, table: number, ids: number, out: number): number;
+  embedding_scatter?(n: number, E: number, V: number, ids: number, dy: number, dtable: number): number;
+  /** the LM head and its loss in one pass (native/src/lm_head_core.h): -1, or the row of a label outside [0, V) */
+  head_xent?(N: number, D: number, V: number, grads: number, a: number, w: number, b: number, lab: number, stat: number, picked: number,
+    dA: number, dW: number, db: number, wp: number, wtp: number, yb: number, gp: number): number;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -371,6 +375,64 @@ export class WasmKernel implements RecurrentKernel {
     private readonly useThreads: boolean,
   ) {
     if (typeof engine.ex.dense_xent === 'function') this.softmaxXent = (N, V, l, y) => this.xent(N, V, l, y);
+    if (typeof engine.ex.embedding_gather === 'function' && typeof engine.ex.embedding_scatter === 'function') {
+      this.embeddingGather = (V, E, table, ids) => this.embed(1, V, E, table, ids);
+      this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids);
+    }
+    if (typeof engine.ex.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+  }
+
+  readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
+
+  /** lm_head_core.h head_xent on the wasm heap, one thread (its row blocks accumulate into one dW). */
+  private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
+    checkHeadLoss(d, a, w, b, labels);
+    const { N, D, V } = d;
+    const e = this.engine;
+    const g = grads ? 4 : 0;
+    const tmp = new Block(e.heap, [
+      ['a', N * D * 4], ['w', D * V * 4], ['b', V * 4], ['lab', N * 4], ['stat', 2 * N * 4], ['picked', N * 4],
+      ['da', g * N * D], ['dw', g * D * V], ['db', g * V], ['wp', panelPad(V) * D * 4], ['wtp', g * V * panelPad(D)],
+      ['yb', HEAD_ROWS * V * 4], ['gp', g * panelPad(V) * HEAD_ROWS],
+    ]);
+    try {
+      const m = tmp.at;
+      e.put([m.a, a], [m.w, w], [m.b, b], [m.lab, labels]);
+      const bad = e.ex.head_xent!(N, D, V, grads ? 1 : 0, m.a, m.w, m.b, m.lab, m.stat, m.picked, m.da ?? 0, m.dw ?? 0, m.db ?? 0, m.wp, m.wtp ?? 0, m.yb, m.gp ?? 0);
+      if (bad >= 0) throw new RangeError(`Label ${labels[bad]} (row ${bad}) is outside the vocabulary of size ${V}, so the cross-entropy loss is undefined.`);
+      return {
+        stat: e.copyOut(m.stat, 2 * N),
+        picked: e.copyOut(m.picked, N),
+        grads: grads ? { da: e.copyOut(m.da, N * D), dw: e.copyOut(m.dw, D * V), db: e.copyOut(m.db, V) } : null,
+      };
+    } finally {
+      tmp.release();
+    }
+  }
+
+  readonly embeddingGather?: (V: number, E: number, table: Float32Array, ids: Int32Array) => Float32Array;
+  readonly embeddingScatter?: (V: number, E: number, ids: Int32Array, dy: Float32Array) => Float32Array;
+
+  /**
+   * embedding_core.h on the wasm heap, one thread. op 1: src = table [V, E] → out [n, E];
+   * op 2: src = dy [n, E] → dtable [V, E]. The copies in and out (the whole table, or its
+   * gradient) cost more than the row copies themselves; ./embedding-op.ts says so.
+   */
+  private embed(op: 1 | 2, V: number, E: number, src: Float32Array, ids: Int32Array): Float32Array {
+    const n = ids.length;
+    checkEmbedding(V, E, op === 1 ? src.length : V * E, ids, op === 2 ? src.length : undefined);
+    const e = this.engine;
+    const outLength = op === 1 ? n * E : V * E;
+    const tmp = new Block(e.heap, [['src', src.length * 4], ['ids', n * 4], ['out', outLength * 4]]);
+    try {
+      const m = tmp.at;
+      e.put([m.src, src], [m.ids, ids]);
+      const bad = op === 1 ? e.ex.embedding_gather!(n, E, V, m.src, m.ids ?? 0, m.out ?? 0) : e.ex.embedding_scatter!(n, E, V, m.ids ?? 0, m.src ?? 0, m.out);
+      if (bad >= 0) throw new RangeError(`Embedding: token id ${ids[bad]} (position ${bad}) is outside the vocabulary of size ${V}.`);
+      return e.copyOut(m.out, outLength);
+    } finally {
+      tmp.release();
+    }
   }
 
   /** Softmax cross-entropy (dense_core.h xent_rows), one thread: ~30 µs at the textbook's shapes. */

@@ -9,12 +9,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedDense, hasFusedDense } from '../kernels/dense-op';
+import { embeddingLookup } from '../kernels/embedding-op';
+import { hasFusedHeadLoss, headCrossEntropy } from '../kernels/head-loss-op';
 import { currentKernel } from '../kernels/select';
 import type { RecurrentKernel } from '../kernels/types';
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { Rng } from '../util/random';
 import { linear } from './linear';
-import { tokenRows } from './token-rows';
 import { GATES, type CellKind, type GruVariant } from './cells';
 import { LANGUAGE_MODEL_NAMES } from './registry';
 import { INITIALIZERS, initDense, initRecurrent, normalTensor, type Initializer } from './recurrent/init';
@@ -183,12 +184,9 @@ export class RecurrentLM {
     return keepState(s);
   }
 
-  /**
-   * X int32 [T, B] → logits [T·B, V] and the state after the last step. Call inside tf.tidy
-   * (or variableGrads); keep the returned state with detachState to carry it across batches.
-   */
-  forward(X: tf.Tensor2D, state: LMState, opts: ForwardOptions = {}): ForwardResult {
-    const { layers, hidden: H, vocabSize: V, kind } = this.config;
+  /** The recurrent layers: X int32 [T, B] → the last layer's outputs [T·B, dirs·H], whether the head runs fused, the state. */
+  private hidden(X: tf.Tensor2D, state: LMState, opts: ForwardOptions): { flat: tf.Tensor2D; fusedHead: boolean; state: LMState; records?: LayerRecord[] } {
+    const { layers, hidden: H, kind } = this.config;
     if (X.dtype !== 'int32') throw new SeqlabError('The model input must be int32 token ids.');
     const [T, B] = X.shape;
     if (state.h.length !== layers * this.dirs || state.h[0].shape[0] !== B) throw new SeqlabError(`The state does not fit this model and a batch of ${B}.`);
@@ -200,7 +198,7 @@ export class RecurrentLM {
     const records: LayerRecord[] = [];
     const next: LMState = { h: [], c: [] };
     // Layer 0 input: token ids (one-hot, gathered rows of wx) or embeddings.
-    let input: tf.Tensor = this.embed ? tokenRows(this.embed as tf.Tensor as tf.Tensor2D, X) : X;
+    let input: tf.Tensor = this.embed ? embeddingLookup(this.embed as tf.Tensor as tf.Tensor2D, X) : X;
     for (let l = 0; l < layers; l++) {
       const outs: tf.Tensor3D[] = [];
       for (let d = 0; d < this.dirs; d++) {
@@ -217,10 +215,33 @@ export class RecurrentLM {
       input = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
     }
     const flat = tf.reshape(input, [T * B, this.dirs * H]) as tf.Tensor2D;
-    const wq = this.wq as tf.Tensor as tf.Tensor2D;
     const fusedHead = opts.head ? opts.head === 'fused' : defaultFusedHead(strategy);
-    const logits = (fusedHead ? fusedDense(flat, wq, this.bq) : tf.add(linear(flat, wq), this.bq)).reshape([T * B, V]) as tf.Tensor2D;
-    return { logits, state: next, records: opts.record ? records : undefined };
+    return { flat, fusedHead, state: next, records: opts.record ? records : undefined };
+  }
+
+  /**
+   * X int32 [T, B] → logits [T·B, V] and the state after the last step. Call inside tf.tidy
+   * (or variableGrads); keep the returned state with detachState to carry it across batches.
+   */
+  forward(X: tf.Tensor2D, state: LMState, opts: ForwardOptions = {}): ForwardResult {
+    const { flat, fusedHead, state: next, records } = this.hidden(X, state, opts);
+    const wq = this.wq as tf.Tensor as tf.Tensor2D;
+    const logits = (fusedHead ? fusedDense(flat, wq, this.bq) : tf.add(linear(flat, wq), this.bq)).reshape([X.shape[0] * X.shape[1], this.config.vocabSize]) as tf.Tensor2D;
+    return { logits, state: next, records };
+  }
+
+  /**
+   * The mean cross-entropy of the predictions for X against the next tokens Y (int32 [T·B], in
+   * the logits' order) and the state after the last step. With the fused head (ForwardOptions.head)
+   * the output layer and the loss are one kernel op (../kernels/head-loss-op.ts: the [T·B, V]
+   * logits never become a tensor); otherwise `lossOf` of forward's logits.
+   */
+  forwardLoss(X: tf.Tensor2D, Y: tf.Tensor1D, state: LMState, lossOf: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar, opts: ForwardOptions = {}): { loss: tf.Scalar; state: LMState } {
+    const { flat, fusedHead, state: next } = this.hidden(X, state, opts);
+    const wq = this.wq as tf.Tensor as tf.Tensor2D;
+    if (fusedHead && hasFusedHeadLoss()) return { loss: headCrossEntropy(flat, wq, this.bq, Y), state: next };
+    const logits = fusedHead ? fusedDense(flat, wq, this.bq) : (tf.add(linear(flat, wq), this.bq) as tf.Tensor2D);
+    return { loss: lossOf(logits, Y), state: next };
   }
 
   /** Weights by name in packed layout (the checkpoint format, independent of the strategy). */

@@ -81,6 +81,8 @@ export class LMTrainer {
   /** How training steps compute (the configured impl unless the truncation needs another; said in the run info). */
   readonly strategy: StrategyChoice;
   private readonly vars: tf.Variable[];
+  /** The last step's phases in ms (bench/profile-word-lm.ts). */
+  lastTiming?: Record<string, number>;
 
   constructor(
     readonly config: LMConfig,
@@ -99,17 +101,20 @@ export class LMTrainer {
    * and returns the new state (kept) to carry into the next batch.
    */
   trainStep(batch: SeqBatch, state: LMState, gradScales?: number[]): { loss: number; norm: number; state: LMState } {
+    const t0 = performance.now();
     const { X, Y } = toTensors(batch);
     let next: LMState | undefined;
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const out = this.model.forward(X, state, { gradScales, impl: this.strategy.strategy });
+        const out = this.model.forwardLoss(X, Y, state, crossEntropy, { gradScales, impl: this.strategy.strategy });
         next = this.model.detachState(out.state);
-        return crossEntropy(out.logits, Y);
+        return out.loss;
       }, this.vars);
+      const t1 = performance.now();
       const loss = value.dataSync()[0];
       value.dispose();
       const clipped = gradClipping(grads, this.config.clip);
+      const t2 = performance.now();
       if (lossDiverged(loss) || !Number.isFinite(clipped.norm)) {
         // Not applied: the weights stay as the last finite step left them.
         tf.dispose(Object.values(clipped.grads));
@@ -117,6 +122,7 @@ export class LMTrainer {
       }
       this.optimizer.applyGradients(clipped.grads);
       tf.dispose(Object.values(clipped.grads));
+      this.lastTiming = { 'forward+backward (variableGrads)': t1 - t0, 'loss read + clipping': t2 - t1, 'optimizer update': performance.now() - t2 };
       return { loss, norm: clipped.norm, state: next! };
     } catch (err) {
       if (next) disposeState(next);
@@ -206,9 +212,9 @@ export class LMTrainer {
         let next: LMState | undefined;
         const loss = tf.tidy(() => {
           const t = toTensors({ X: X as number[][], Y: Y as number[][] });
-          const out = this.model.forward(t.X, state);
+          const out = this.model.forwardLoss(t.X, t.Y, state, crossEntropy);
           next = this.model.detachState(out.state);
-          return crossEntropy(out.logits, t.Y);
+          return out.loss;
         });
         disposeState(state);
         state = next!;

@@ -17,6 +17,8 @@
 #define FN(name) name##_w
 #include "../../../../native/src/rnn_core.h"
 #include "../../../../native/src/dense_core.h"
+#include "../../../../native/src/embedding_core.h"
+#include "../../../../native/src/lm_head_core.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -43,3 +45,9 @@ EXPORT(attn_sizes) void attn_sizes_x(const attn_args *g, long *out) { attn_sizes
 EXPORT(attn_forward) void attn_forward_x(attn_args *g) { attn_forward_w(g); }
 EXPORT(attn_backward) void attn_backward_x(attn_args *g) { attn_backward_w(g); }
 EXPORT(attn_wts) long attn_wts_x(const attn_args *g) { return attn_wts_floats(g); }
+EXPORT(embedding_gather) int embedding_gather(int n, int E, int V, const float *table, const int *ids, float *out) { return embedding_gather_w(n, E, V, table, ids, out); }
+EXPORT(embedding_scatter) int embedding_scatter(int n, int E, int V, const int *ids, const float *dy, float *dtable) { return embedding_scatter_w(n, E, V, ids, dy, dtable); }
+EXPORT(head_xent) int head_xent(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab, float *stat, float *picked,
+                                float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
+  return head_xent_w(N, D, V, grads, A, W, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
+}
