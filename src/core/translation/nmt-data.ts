@@ -122,20 +122,54 @@ export function loadDataNmt(text: string, opts: NmtDataOptions = {}): NmtData {
 export interface NmtBatch {
   X: number[][];
   XValidLen: number[];
+  /** [B, width] target ids: width = num_steps, or with bucketing the batch's longest target */
   Y: number[][];
   YValidLen: number[];
 }
 
-/** d2l's load_array(…, is_train=True): a fresh shuffle of the given rows each epoch, last batch short. */
-export function* nmtBatches(src: NmtArray, tgt: NmtArray, rows: readonly number[], batchSize: number, rng: Rng): Generator<NmtBatch> {
+export interface NmtBatchOptions {
+  /**
+   * Length bucketing: batches of pairs with similar target lengths, each cut to its longest
+   * target (`Y[i].length`), so the decoder and the output layer do little padded work. The
+   * source keeps num_steps: d2l's encoder reads the padding (its final state is the decoder's
+   * context), so trimming it would change the model. Per-pair losses are unchanged (the
+   * decoder is causal and the trimmed positions are masked); the loss still divides by num_steps.
+   */
+  bucketing?: boolean;
+}
+
+/** Pairs per sorting pool, in batches: large enough for even lengths, small enough to stay random. */
+export const BUCKET_POOL_BATCHES = 50;
+
+/**
+ * d2l's load_array(…, is_train=True): a fresh shuffle of the given rows each epoch, last batch
+ * short. With `bucketing` the shuffled rows are sorted by target length within pools of
+ * BUCKET_POOL_BATCHES batches, cut into batches, and the batches shuffled: every row once per
+ * epoch, the same batches for the same rng.
+ */
+export function* nmtBatches(src: NmtArray, tgt: NmtArray, rows: readonly number[], batchSize: number, rng: Rng, opts: NmtBatchOptions = {}): Generator<NmtBatch> {
   assertPositiveInt(batchSize, 'batch_size');
   const order = rng.shuffle([...rows]);
-  for (let i = 0; i < order.length; i += batchSize) {
-    const idx = order.slice(i, i + batchSize);
+  const batches: number[][] = [];
+  if (opts.bucketing) {
+    const pool = batchSize * BUCKET_POOL_BATCHES;
+    for (let p = 0; p < order.length; p += pool) {
+      // stable: equal lengths keep their shuffled order
+      const sorted = order.slice(p, p + pool).sort((a, b) => tgt.validLen[a] - tgt.validLen[b]);
+      for (let i = 0; i < sorted.length; i += batchSize) batches.push(sorted.slice(i, i + batchSize));
+    }
+    rng.shuffle(batches);
+  } else {
+    for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  }
+  const numSteps = tgt.array[0]?.length ?? 0;
+  for (const idx of batches) {
+    // at least 2 columns: teacher forcing feeds <bos> and the first target token
+    const width = opts.bucketing ? Math.min(numSteps, Math.max(2, ...idx.map((r) => tgt.validLen[r]))) : numSteps;
     yield {
       X: idx.map((r) => src.array[r]),
       XValidLen: idx.map((r) => src.validLen[r]),
-      Y: idx.map((r) => tgt.array[r]),
+      Y: idx.map((r) => (width === numSteps ? tgt.array[r] : tgt.array[r].slice(0, width))),
       YValidLen: idx.map((r) => tgt.validLen[r]),
     };
   }

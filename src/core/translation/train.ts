@@ -86,18 +86,22 @@ export class Seq2SeqTrainer {
     let gradNormSum = 0;
     let b = 0;
     const start = performance.now();
-    for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng)) {
+    for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng, { bucketing: this.config.bucketing })) {
       const B = batch.X.length;
+      // the batch's own target width: num_steps, or its longest target with bucketing
+      const Tt = batch.Y[0].length;
       const numTokens = batch.YValidLen.reduce((a, v) => a + v, 0);
       const { loss, norm } = tf.tidy(() => {
         const X = tf.tensor2d(batch.X, [B, T], 'int32');
-        const Y = tf.tensor2d(batch.Y, [B, T], 'int32');
+        const Y = tf.tensor2d(batch.Y, [B, Tt], 'int32');
         // Teacher forcing: <bos> then the target shifted right by one.
-        const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
+        const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, Tt - 1])], 1) as tf.Tensor2D;
         const { value, grads } = tf.variableGrads(() => {
           // The source lengths without padding: the attention decoder masks the rest (d2l's enc_valid_lens).
           const { output } = this.model.forward(X, decInput, ctx, batch.XValidLen);
-          return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
+          const l = maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
+          // d2l's loss is the mean over num_steps: a narrower bucketed batch still divides by T
+          return (Tt === T ? l : l.mul(Tt / T)) as tf.Scalar;
         }, vars);
         const clipped = gradClipping(grads, this.config.clip);
         this.optimizer.applyGradients(clipped.grads as Record<string, tf.Variable>);
