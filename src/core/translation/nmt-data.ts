@@ -18,14 +18,20 @@ export const NMT_RESERVED = [PAD, BOS, EOS];
  * before `,.!?` unless one is already there (so punctuation becomes its own token).
  */
 export function preprocessNmt(text: string): string {
-  const t = text.replace(/\u202f/g, ' ').replace(/\xa0/g, ' ').toLowerCase();
-  let out = '';
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i];
-    if (i > 0 && ',.!?'.includes(c) && t[i - 1] !== ' ') out += ' ';
-    out += c;
+  // One regex pass (a per-character loop took ~5 s on the 9 MB corpus): a lookahead keeps the
+  // punctuation unconsumed, so "a?!" becomes "a ? !" as the book's comparison with the original
+  // previous character does; position 0 has no previous character and gets no space.
+  return text.replace(/\u202f/g, ' ').replace(/\xa0/g, ' ').toLowerCase().replace(/([^ ])(?=[,.!?])/g, '$1 ');
+}
+
+/** The first n lines of text (n + 1 is all tokenize_nmt reads with num_examples = n). */
+export function firstLines(text: string, n: number): string {
+  let end = -1;
+  for (let i = 0; i < n; i++) {
+    end = text.indexOf('\n', end + 1);
+    if (end < 0) return text;
   }
-  return out;
+  return text.slice(0, end + 1);
 }
 
 export interface TokenizedPairs {
@@ -103,7 +109,9 @@ export function loadDataNmt(text: string, opts: NmtDataOptions = {}): NmtData {
   const numSteps = opts.numSteps ?? 8;
   assertPositiveInt(numSteps, 'num_steps');
   if (opts.numExamples !== undefined) assertPositiveInt(opts.numExamples, 'num_examples');
-  const { source, target } = tokenizeNmt(preprocessNmt(text), opts.numExamples);
+  // Preprocessing is local to a line, so only the lines tokenize_nmt reads need it.
+  const used = opts.numExamples ? firstLines(text, opts.numExamples + 1) : text;
+  const { source, target } = tokenizeNmt(preprocessNmt(used), opts.numExamples);
   if (source.length === 0) throw new SeqlabError('The pairs file has no lines of the form "source<TAB>target".', 'empty-corpus');
   const minFreq = opts.minFreq ?? 2;
   const srcVocab = opts.vocabs?.src ?? Vocab.build(source, { minFreq, reserved: NMT_RESERVED });
