@@ -35,6 +35,7 @@ function mtConfigFromArgs(args: ParsedArgs): Record<string, unknown> {
   put('evalEvery', 'eval-every', () => count(args, 'eval-every', 'evalEvery', undefined, 0));
   put('checkpointEvery', 'checkpoint-every', () => count(args, 'checkpoint-every', 'checkpointEvery', undefined, 0));
   put('dataDirectory', 'data-dir', () => str(args, 'data-dir'));
+  put('bucketing', 'bucketing', () => flag(args, 'bucketing'));
   return c;
 }
 
@@ -44,7 +45,7 @@ export const trainMtCommand = defineCommand({
   usage:
     `--pairs fra-eng|PATH [--model ${TRANSLATOR_NAMES.join('|')}] [--preset ${Object.keys(MT_PRESETS).join('|')}] [--num-examples N|all] [--steps T] [--embed E] [--hidden H] [--layers L] ` +
     '[--dropout D] [--lr LR] [--epochs N] [--batch B] [--seed S] [--valid FRACTION] [--eval-every N] --out DIR [--resume | --force] ' +
-    '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--json]',
+    '[--checkpoint-every N] [--backend auto|node|wasm|cpu] [--bucketing] [--json]',
   options: {
     pairs: { type: 'string' },
     preset: { type: 'string' },
@@ -67,6 +68,7 @@ export const trainMtCommand = defineCommand({
     'checkpoint-every': { type: 'string' },
     ...backendOption,
     'data-dir': { type: 'string' },
+    bucketing: { type: 'boolean' },
     ...jsonOption,
   },
   async run(args, io) {

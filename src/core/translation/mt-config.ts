@@ -54,6 +54,10 @@ export const MtConfigSchema = z
     evalEvery: nonNegativeInt('evalEvery').default(0).describe('Held-out BLEU every this many epochs (0 = only at the end).'),
     evalLimit: positiveInt('evalLimit').default(200).describe('At most this many held-out pairs are translated per evaluation.'),
     checkpointEvery: nonNegativeInt('checkpointEvery').default(50).describe('Save a checkpoint every N epochs and at the end (0 = only at the end).'),
+    bucketing: z
+      .boolean({ error: 'bucketing must be true or false.' })
+      .default(false)
+      .describe('Length bucketing: batches of pairs with similar target lengths, each cut to its longest target (less padded work, same loss: still the mean over num_steps). false = the textbook\'s fixed num_steps.'),
     dataDirectory: z.string().optional().describe('Folder holding the data sets (else SEQLAB_DATA_DIR, the bundled copy, the cache).'),
   })
   .strict();

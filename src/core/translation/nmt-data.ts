@@ -18,14 +18,20 @@ export const NMT_RESERVED = [PAD, BOS, EOS];
  * before `,.!?` unless one is already there (so punctuation becomes its own token).
  */
 export function preprocessNmt(text: string): string {
-  const t = text.replace(/\u202f/g, ' ').replace(/\xa0/g, ' ').toLowerCase();
-  let out = '';
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i];
-    if (i > 0 && ',.!?'.includes(c) && t[i - 1] !== ' ') out += ' ';
-    out += c;
+  // One regex pass (a per-character loop took ~5 s on the 9 MB corpus): a lookahead keeps the
+  // punctuation unconsumed, so "a?!" becomes "a ? !" as the book's comparison with the original
+  // previous character does; position 0 has no previous character and gets no space.
+  return text.replace(/\u202f/g, ' ').replace(/\xa0/g, ' ').toLowerCase().replace(/([^ ])(?=[,.!?])/g, '$1 ');
+}
+
+/** The first n lines of text (n + 1 is all tokenize_nmt reads with num_examples = n). */
+export function firstLines(text: string, n: number): string {
+  let end = -1;
+  for (let i = 0; i < n; i++) {
+    end = text.indexOf('\n', end + 1);
+    if (end < 0) return text;
   }
-  return out;
+  return text.slice(0, end + 1);
 }
 
 export interface TokenizedPairs {
@@ -103,7 +109,9 @@ export function loadDataNmt(text: string, opts: NmtDataOptions = {}): NmtData {
   const numSteps = opts.numSteps ?? 8;
   assertPositiveInt(numSteps, 'num_steps');
   if (opts.numExamples !== undefined) assertPositiveInt(opts.numExamples, 'num_examples');
-  const { source, target } = tokenizeNmt(preprocessNmt(text), opts.numExamples);
+  // Preprocessing is local to a line, so only the lines tokenize_nmt reads need it.
+  const used = opts.numExamples ? firstLines(text, opts.numExamples + 1) : text;
+  const { source, target } = tokenizeNmt(preprocessNmt(used), opts.numExamples);
   if (source.length === 0) throw new SeqlabError('The pairs file has no lines of the form "source<TAB>target".', 'empty-corpus');
   const minFreq = opts.minFreq ?? 2;
   const srcVocab = opts.vocabs?.src ?? Vocab.build(source, { minFreq, reserved: NMT_RESERVED });
@@ -122,20 +130,54 @@ export function loadDataNmt(text: string, opts: NmtDataOptions = {}): NmtData {
 export interface NmtBatch {
   X: number[][];
   XValidLen: number[];
+  /** [B, width] target ids: width = num_steps, or with bucketing the batch's longest target */
   Y: number[][];
   YValidLen: number[];
 }
 
-/** d2l's load_array(…, is_train=True): a fresh shuffle of the given rows each epoch, last batch short. */
-export function* nmtBatches(src: NmtArray, tgt: NmtArray, rows: readonly number[], batchSize: number, rng: Rng): Generator<NmtBatch> {
+export interface NmtBatchOptions {
+  /**
+   * Length bucketing: batches of pairs with similar target lengths, each cut to its longest
+   * target (`Y[i].length`), so the decoder and the output layer do little padded work. The
+   * source keeps num_steps: d2l's encoder reads the padding (its final state is the decoder's
+   * context), so trimming it would change the model. Per-pair losses are unchanged (the
+   * decoder is causal and the trimmed positions are masked); the loss still divides by num_steps.
+   */
+  bucketing?: boolean;
+}
+
+/** Pairs per sorting pool, in batches: large enough for even lengths, small enough to stay random. */
+export const BUCKET_POOL_BATCHES = 50;
+
+/**
+ * d2l's load_array(…, is_train=True): a fresh shuffle of the given rows each epoch, last batch
+ * short. With `bucketing` the shuffled rows are sorted by target length within pools of
+ * BUCKET_POOL_BATCHES batches, cut into batches, and the batches shuffled: every row once per
+ * epoch, the same batches for the same rng.
+ */
+export function* nmtBatches(src: NmtArray, tgt: NmtArray, rows: readonly number[], batchSize: number, rng: Rng, opts: NmtBatchOptions = {}): Generator<NmtBatch> {
   assertPositiveInt(batchSize, 'batch_size');
   const order = rng.shuffle([...rows]);
-  for (let i = 0; i < order.length; i += batchSize) {
-    const idx = order.slice(i, i + batchSize);
+  const batches: number[][] = [];
+  if (opts.bucketing) {
+    const pool = batchSize * BUCKET_POOL_BATCHES;
+    for (let p = 0; p < order.length; p += pool) {
+      // stable: equal lengths keep their shuffled order
+      const sorted = order.slice(p, p + pool).sort((a, b) => tgt.validLen[a] - tgt.validLen[b]);
+      for (let i = 0; i < sorted.length; i += batchSize) batches.push(sorted.slice(i, i + batchSize));
+    }
+    rng.shuffle(batches);
+  } else {
+    for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  }
+  const numSteps = tgt.array[0]?.length ?? 0;
+  for (const idx of batches) {
+    // at least 2 columns: teacher forcing feeds <bos> and the first target token
+    const width = opts.bucketing ? Math.min(numSteps, Math.max(2, ...idx.map((r) => tgt.validLen[r]))) : numSteps;
     yield {
       X: idx.map((r) => src.array[r]),
       XValidLen: idx.map((r) => src.validLen[r]),
-      Y: idx.map((r) => tgt.array[r]),
+      Y: idx.map((r) => (width === numSteps ? tgt.array[r] : tgt.array[r].slice(0, width))),
       YValidLen: idx.map((r) => tgt.validLen[r]),
     };
   }

@@ -149,23 +149,27 @@ export class Seq2SeqTrainer {
     // the parameters and Adam's state move in for the epoch and back out after it (finally)
     fused?.syncIn(this.optimizer);
     try {
-      for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng)) {
+      for (const batch of nmtBatches(this.data.src, this.data.tgt, this.trainRows, this.config.batchSize, rng, { bucketing: this.config.bucketing })) {
         const B = batch.X.length;
+        // the batch's own target width: num_steps, or its longest target with bucketing
+        const Tt = batch.Y[0].length;
         const numTokens = batch.YValidLen.reduce((a, v) => a + v, 0);
         const { loss, norm } = fused ? fused.step(batch, bos, T, true, ctx.nextSeed) : tf.tidy(() => {
           const X = tf.tensor2d(batch.X, [B, T], 'int32');
-          const Y = tf.tensor2d(batch.Y, [B, T], 'int32');
+          const Y = tf.tensor2d(batch.Y, [B, Tt], 'int32');
           // Teacher forcing: <bos> then the target shifted right by one.
-          const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
+          const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, Tt - 1])], 1) as tf.Tensor2D;
           const { value, grads } = tf.variableGrads(() => {
             // The source lengths without padding: the attention decoder masks the rest (d2l's enc_valid_lens).
             if (this.engine === 'per-op') {
               const { output } = this.model.forward(X, decInput, ctx, batch.XValidLen);
-              return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
+              const l = maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum() as tf.Scalar;
+              // d2l's loss is the mean over num_steps: a narrower bucketed batch still divides by T
+              return (Tt === T ? l : l.mul(Tt / T)) as tf.Scalar;
             }
             const { hidden } = this.model.forwardHidden(X, decInput, ctx, batch.XValidLen);
             const { w, b } = this.model.outputLayer();
-            const [, Tt, H] = hidden.shape; // the batch's target width; the loss divides by num_steps T
+            const H = hidden.shape[2]; // the loss divides by num_steps T, whatever the batch's width Tt
             return maskedDenseCrossEntropy(hidden.reshape([B * Tt, H]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, keptRows(batch.Y, batch.YValidLen, Tt, 'batch-major'), 1 / T);
           }, vars);
           const clipped = gradClipping(grads, this.config.clip);

@@ -1,42 +1,64 @@
 /**
- * The attention model behind the decoders' StepFn: the encoder runs once per sentence, its
- * outputs (and W_k times them) stay as tensors for the decoder's lifetime, and each step
- * decodes a batch of hypotheses by their per-layer hidden states, returning the attention
- * weights over the valid source positions with the log-probabilities.
+ * The attention model behind the decoders' StepFn: the encoder runs once per sentence on tfjs,
+ * its outputs (the keys and values) and W_k times them are read once into arrays, and each step
+ * decodes a batch of hypotheses on raw arrays, returning the attention weights over the valid
+ * source positions with the log-probabilities. Per step, as Seq2SeqAttentionDecoder.forward:
+ * query = the previous top-layer state, q = query·W_q, scores_j = w_vᵀ tanh(q + k_j), masked
+ * softmax over the valid positions (those past it get exactly 0, as exp(−10⁶ − max) does),
+ * context = Σ_j weight_j v_j, then [context, embedding] through the GRU stack and the dense
+ * layer on the kernels' ops (../decoder-step.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StepFn } from '../../decoding/types';
+import { f32Weights } from '../../kernels/tensor-io';
+import { decoderArrays, denseRows, embedRows, gruStep, outputLogProbs, type HiddenState } from '../decoder-step';
 import type { Seq2SeqAttention } from './model';
-import { stackHidden } from '../seq2seq/model';
-
-/** Decoder state per hypothesis: one hidden vector per layer. */
-type HiddenState = Float32Array[];
 
 export function attentionDecoderFor(model: Seq2SeqAttention, srcIds: number[], validLen: number): { init: HiddenState; step: StepFn<HiddenState>; dispose(): void } {
-  const { numHiddens: H, numLayers: L } = model.config;
-  const kept = tf.tidy(() => {
-    const enc = model.encoder.forward(tf.tensor2d([srcIds], [1, srcIds.length], 'int32'), { training: false });
-    const st = model.decoder.initState(enc, [validLen]);
-    return { init: enc.state.map((s) => Float32Array.from(s.dataSync())), encOutputs: tf.keep(st.encOutputs), projectedKeys: tf.keep(st.projectedKeys) };
+  const { embedSize: E, numHiddens: H, numLayers: L } = model.config;
+  const Tk = srcIds.length;
+  const enc = tf.tidy(() => {
+    const out = model.encoder.forward(tf.tensor2d([srcIds], [1, Tk], 'int32'), { training: false });
+    const st = model.decoder.initState(out, [validLen]);
+    return { init: out.state.map((s) => Float32Array.from(s.dataSync())), values: Float32Array.from(st.encOutputs.dataSync()), keys: Float32Array.from(st.projectedKeys.dataSync()) };
   });
-  const step: StepFn<HiddenState> = (states, tokens) =>
-    tf.tidy(() => {
-      const n = states.length;
-      const hidden = stackHidden(states, L, H);
-      const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
-      const state = { encOutputs: tf.tile(kept.encOutputs, [n, 1, 1]) as tf.Tensor3D, projectedKeys: tf.tile(kept.projectedKeys, [n, 1, 1]) as tf.Tensor3D, hidden, validLens: Array(n).fill(validLen) };
-      const r = model.decoder.forward(X, state, { training: false });
-      const V = r.output.shape[2];
-      const Tk = r.attentionWeights.shape[2];
-      const logp = tf.logSoftmax(r.output.reshape([n, V])).dataSync() as Float32Array;
-      const att = r.attentionWeights.dataSync() as Float32Array;
-      const hs = r.state.hidden.map((h) => h.dataSync() as Float32Array);
-      return {
-        logProbs: Array.from({ length: n }, (_, i) => logp.subarray(i * V, (i + 1) * V)),
-        states: Array.from({ length: n }, (_, i) => hs.map((h) => h.slice(i * H, (i + 1) * H))),
-        // Past the valid length the weights are exactly 0; the panels show the valid columns only.
-        attention: Array.from({ length: n }, (_, i) => att.slice(i * Tk, i * Tk + validLen)),
-      };
-    });
-  return { init: kept.init, step, dispose: () => { kept.encOutputs.dispose(); kept.projectedKeys.dispose(); } };
+  const w = decoderArrays(model.decoder);
+  const att = model.decoder.attention;
+  const wq = f32Weights(att.wq);
+  const wv = f32Weights(att.wv);
+  const noBias = new Float32Array(H);
+  const valid = Math.max(1, Math.min(validLen, Tk));
+  const step: StepFn<HiddenState> = (states, tokens) => {
+    const n = states.length;
+    const query = new Float32Array(n * H);
+    states.forEach((s, i) => query.set(s[L - 1], i * H));
+    const q = denseRows(w.kernel, n, H, H, query, wq, noBias);
+    const input = new Float32Array(n * (H + E));
+    const attention: Float32Array[] = [];
+    const scores = new Float64Array(valid);
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let j = 0; j < valid; j++) {
+        let s = 0;
+        for (let h = 0; h < H; h++) s += wv[h] * Math.tanh(q[i * H + h] + enc.keys[j * H + h]);
+        scores[j] = Math.fround(s);
+        if (scores[j] > max) max = scores[j];
+      }
+      let sum = 0;
+      for (let j = 0; j < valid; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+      const weights = new Float32Array(valid);
+      for (let j = 0; j < valid; j++) weights[j] = scores[j] / sum;
+      // context first, then the embedding: the book's torch.cat((context, x), dim=-1)
+      const o = i * (H + E);
+      for (let j = 0; j < valid; j++) {
+        const a = weights[j];
+        for (let h = 0; h < H; h++) input[o + h] += a * enc.values[j * H + h];
+      }
+      attention.push(weights);
+    }
+    embedRows(w, tokens, input, H + E, H);
+    const r = gruStep(w, input, states);
+    return { logProbs: outputLogProbs(w, r.top, n), states: r.states, attention };
+  };
+  return { init: enc.init, step, dispose: () => {} };
 }

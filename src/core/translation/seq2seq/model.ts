@@ -11,12 +11,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/random';
 import { SeqlabError, assertPositiveInt } from '../../util/errors';
-import type { StepFn } from '../../decoding/types';
 import { EncoderDecoder, type Decoder, type Encoder, type ForwardContext, type IncrementalDecoder, type OutputLayer, type TranslatorModel, type TranslatorShape } from '../encoder-decoder';
 import { dropoutTensor } from '../../kernels/dropout-mask';
 import { embeddingLookup } from '../embedding';
 import { gruLayer, type GruWeights } from '../gru';
 import type { GruVariant } from '../../kernels/types';
+import { seq2seqDecoderFor } from './step';
+import type { HiddenState } from '../decoder-step';
 
 /** The seq2seq model's sizes: the shape every translator takes. */
 export type Seq2SeqConfig = TranslatorShape & {
@@ -132,16 +133,6 @@ export class Seq2SeqEncoder implements Encoder<Seq2SeqEncOut> {
   }
 }
 
-/** The beam's per-hypothesis hidden states (one Float32Array per layer each) as one [n, H] tensor per layer. */
-export function stackHidden(states: readonly (readonly Float32Array[])[], L: number, H: number): tf.Tensor2D[] {
-  const n = states.length;
-  return Array.from({ length: L }, (_, l) => {
-    const buf = new Float32Array(n * H);
-    states.forEach((s, i) => buf.set(s[l], i * H));
-    return tf.tensor2d(buf, [n, H]);
-  });
-}
-
 export class Seq2SeqDecoder implements Decoder<Seq2SeqEncOut, Seq2SeqState> {
   readonly embedding: tf.Variable;
   readonly layers: ReturnType<typeof gruParams>[];
@@ -204,9 +195,6 @@ export function seq2seqParamNames(c: Seq2SeqConfig): string[] {
   return ['encoder.embedding', ...gru('encoder'), 'decoder.embedding', ...gru('decoder'), 'decoder.dense.w', 'decoder.dense.b'];
 }
 
-/** Decoder state of one hypothesis during search: one hidden vector per layer. */
-type HiddenState = Float32Array[];
-
 export class Seq2Seq extends EncoderDecoder<Seq2SeqEncOut, Seq2SeqState> implements TranslatorModel {
   readonly name = 'seq2seq';
   declare readonly encoder: Seq2SeqEncoder;
@@ -231,33 +219,9 @@ export class Seq2Seq extends EncoderDecoder<Seq2SeqEncOut, Seq2SeqState> impleme
     return this.variables().map((v, i) => [names[i], v]);
   }
 
-  /**
-   * Encodes one source once; each step then runs the decoder on n hypotheses (their per-layer
-   * hidden states and last tokens) with the fixed context, returning log-probabilities.
-   */
+  /** Encodes one source once; each step decodes n hypotheses on the kernels (./step.ts). */
   startDecoding(srcIds: readonly number[]): IncrementalDecoder<HiddenState> {
-    const { numHiddens: H, numLayers: L } = this.config;
-    const { init, context } = tf.tidy(() => {
-      const enc = this.encoder.forward(tf.tensor2d([[...srcIds]], [1, srcIds.length], 'int32'), { training: false });
-      const init = enc.state.map((s) => Float32Array.from(s.dataSync()));
-      return { init, context: tf.keep(enc.state[L - 1]) };
-    });
-    const step: StepFn<HiddenState> = (states, tokens) =>
-      tf.tidy(() => {
-        const n = states.length;
-        const hidden = stackHidden(states, L, H);
-        const X = tf.tensor2d(Int32Array.from(tokens), [n, 1], 'int32');
-        const r = this.decoder.forward(X, { hidden, context: tf.tile(context, [n, 1]) as tf.Tensor2D }, { training: false });
-        const V = r.output.shape[2];
-        const logp = tf.logSoftmax(r.output.reshape([n, V])).dataSync() as Float32Array;
-        const hs = r.state.hidden.map((h) => h.dataSync() as Float32Array);
-        return {
-          logProbs: Array.from({ length: n }, (_, i) => logp.subarray(i * V, (i + 1) * V)),
-          states: Array.from({ length: n }, (_, i) => hs.map((h) => h.slice(i * H, (i + 1) * H))),
-        };
-      });
-    // The context tensor lives as long as this decoding; `dispose` frees it.
-    return { init, step, dispose: () => context.dispose() };
+    return seq2seqDecoderFor(this, srcIds);
   }
 
   dispose(): void {

@@ -1,0 +1,95 @@
+/**
+ * What both translators' incremental decoders share when they decode on raw arrays instead of
+ * tfjs ops: the weights read once (cached by tensor data, ../kernels/tensor-io.ts f32Weights,
+ * so a trained-on model is re-read only after its weights change), the GRU stack run by the
+ * kernel for a batch of n hypotheses at one time step, the dense output layer and a row-wise
+ * log-softmax. A beam step over tfjs ops dispatched ~40 ops (tensor creation, tiles, concat,
+ * the fused op's wrapping, matMul, logSoftmax, dataSync) per step; this runs the same kernel
+ * calls without any (see ./seq2seq/step.ts, ./attention/step.ts).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { f32Weights } from '../kernels/tensor-io';
+import { currentKernel } from '../kernels/select';
+import { kernelFor } from '../kernels/tfjs-op';
+import { tsDense } from '../kernels/reference';
+import type { CellWeights, RecurrentKernel } from '../kernels/types';
+import type { GruWeights } from './gru';
+
+/** Decoder state of one hypothesis: one hidden vector [H] per layer, bottom first. */
+export type HiddenState = Float32Array[];
+
+/** A decoder's GRU layers and output layer as arrays. */
+export interface DecoderArrays {
+  H: number;
+  V: number;
+  /** [V, E] */
+  embedding: Float32Array;
+  E: number;
+  layers: CellWeights[];
+  /** [H, V] */
+  denseW: Float32Array;
+  /** [V] */
+  denseB: Float32Array;
+  kernel: RecurrentKernel;
+}
+
+export function decoderArrays(d: { embedding: tf.Variable; layers: GruWeights[]; denseW: tf.Variable; denseB: tf.Variable }): DecoderArrays {
+  const [V, E] = d.embedding.shape as [number, number];
+  const H = d.denseW.shape[0] as number;
+  const layers = d.layers.map((l): CellWeights => ({ wx: f32Weights(l.wx), wh: f32Weights(l.wh), b: f32Weights(l.b), ...(l.bhn ? { bhn: f32Weights(l.bhn) } : {}) }));
+  // PyTorch-style GRUs (imported models) go to the kernel that computes them, as fusedRecurrent does.
+  const kernel = kernelFor(currentKernel(), layers.some((l) => l.bhn !== undefined));
+  return { H, V, E, embedding: f32Weights(d.embedding), layers, denseW: f32Weights(d.denseW), denseB: f32Weights(d.denseB), kernel };
+}
+
+/** Rows `tokens` of the embedding table, [n, E], written at column `offset` of rows `width` wide. */
+export function embedRows(a: DecoderArrays, tokens: readonly number[], out: Float32Array, width: number, offset: number): void {
+  const { E, embedding } = a;
+  tokens.forEach((tok, i) => out.set(embedding.subarray(tok * E, (tok + 1) * E), i * width + offset));
+}
+
+/**
+ * One time step of the GRU stack for n hypotheses (no dropout: inference). input [n, I0];
+ * returns the top layer's output [n, H] and each hypothesis' new per-layer states.
+ */
+export function gruStep(a: DecoderArrays, input: Float32Array, states: readonly HiddenState[]): { top: Float32Array; states: HiddenState[] } {
+  const n = states.length;
+  const { H, layers, kernel } = a;
+  const next: HiddenState[] = states.map(() => []);
+  let x = input;
+  for (let l = 0; l < layers.length; l++) {
+    const h0 = new Float32Array(n * H);
+    states.forEach((s, i) => h0.set(s[l], i * H));
+    const r = kernel.forward('gru', { T: 1, B: n, I: x.length / n, H }, x, h0, null, layers[l], { cache: false });
+    for (let i = 0; i < n; i++) next[i].push(r.hT.slice(i * H, (i + 1) * H));
+    x = r.hs;
+  }
+  return { top: x, states: next };
+}
+
+/** y [n, V] = x [n, D] · W [D, V] + b on the kernel (its dense op, else the TypeScript reference). */
+export function denseRows(kernel: RecurrentKernel, n: number, D: number, V: number, x: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+  const dims = { N: n, D, V };
+  return kernel.dense ? kernel.dense(dims, x, w, b) : tsDense(dims, x, w, b);
+}
+
+/** log softmax of each row of logits [n, V], in place; returns the rows as views. */
+export function logSoftmaxRows(logits: Float32Array, n: number, V: number): Float32Array[] {
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * V, (i + 1) * V);
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) if (row[j] > max) max = row[j];
+    let sum = 0;
+    for (let j = 0; j < V; j++) sum += Math.exp(row[j] - max);
+    const shift = max + Math.log(sum);
+    for (let j = 0; j < V; j++) row[j] -= shift;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** The output layer and its log-probabilities for the top layer's outputs [n, H]. */
+export function outputLogProbs(a: DecoderArrays, top: Float32Array, n: number): Float32Array[] {
+  return logSoftmaxRows(denseRows(a.kernel, n, a.H, a.V, top, a.denseW, a.denseB), n, a.V);
+}
