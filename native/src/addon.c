@@ -39,6 +39,7 @@
 #include "dense_core.h"
 #include "embedding_core.h" /* row copies and sums: the portable build vectorises them well enough */
 #include "lm_head_core.h"
+#include "attention_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -58,6 +59,7 @@
 #include "rnn_core.h"
 #include "dense_core.h"
 #include "lm_head_core.h"
+#include "attention_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -73,6 +75,7 @@
 #include "rnn_core.h"
 #include "dense_core.h"
 #include "lm_head_core.h"
+#include "attention_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -796,47 +799,7 @@ static napi_value init(napi_env env, napi_value exports) {
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
 
-/* ---- the Bahdanau decoder loop (attention_core.h), built on a second copy of rnn_core.h per
- * instruction set (static, so only what it uses is kept) ---- */
-#define VW 4
-#define MR 4
-#undef VFMA
-#define VFMA(a, b, c) ((a) * (b) + (c))
-#define FN(name) name##_xp
-#include "rnn_core.h"
-#include "attention_core.h"
-#undef VW
-#undef MR
-#undef FN
-#ifdef HAVE_X86
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#undef VFMA
-#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
-#define VW 8
-#define MR 4
-#define FN(name) name##_xa2
-#include "rnn_core.h"
-#include "attention_core.h"
-#undef VW
-#undef MR
-#undef FN
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
-#undef VFMA
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define VW 16
-#define MR 8
-#define FN(name) name##_xa5
-#include "rnn_core.h"
-#include "attention_core.h"
-#undef VW
-#undef MR
-#undef FN
-#pragma GCC pop_options
-#endif
-
+/* ---- the Bahdanau decoder loop (attention_core.h, included beside rnn_core.h per instruction set above) ---- */
 #define ATTN_NBUFS 24
 static const char *attn_buf_names[ATTN_NBUFS] = {"emb", "enc", "pk", "vlen", "h0", "wq", "wv", "wts", "att_mask", "layer_mask", "hs", "hT",
                                                  "attw", "cache", "scratch", "dhs", "dhT", "demb", "denc", "dpk", "dh0", "dwq", "dwv", "dwts"};
@@ -897,10 +860,10 @@ static napi_value attention_fn(napi_env env, napi_callback_info info) {
   for (int i = 0; i < ATTN_NBUFS; i++) fields[i] = p[i];
   const int isa = !strcmp(K.isa, "avx512") ? 2 : !strcmp(K.isa, "avx2+fma") ? 1 : 0; /* the names choose_isa gives */
 #ifdef HAVE_X86
-  if (isa == 2) { if (op == 1) attn_forward_xa5(&a); else attn_backward_xa5(&a); return 0; }
-  if (isa == 1) { if (op == 1) attn_forward_xa2(&a); else attn_backward_xa2(&a); return 0; }
+  if (isa == 2) { if (op == 1) attn_forward_a5(&a); else attn_backward_a5(&a); return 0; }
+  if (isa == 1) { if (op == 1) attn_forward_a2(&a); else attn_backward_a2(&a); return 0; }
 #endif
   (void)isa;
-  if (op == 1) attn_forward_xp(&a); else attn_backward_xp(&a);
+  if (op == 1) attn_forward_p(&a); else attn_backward_p(&a);
   return 0;
 }
