@@ -500,14 +500,18 @@ static napi_value run(napi_env env, napi_callback_info info) {
  *   ap, dwt, dw, db, logits, lab, grad, stat); missing trailing entries are null, every one
  *   is checked as in run()
  *   op 1 forward (pack W, then rows of Y shared), 2 backward (prep, then parts shared),
- *   3 softmax cross-entropy (one thread: ~30 us at the textbook's shapes) */
+ *   3 softmax cross-entropy (one thread: ~30 us at the textbook's shapes), 4 forward with wp
+ *   already packed from this W by an earlier op 1 (the caller keeps one packed copy per fixed
+ *   weight: a decoder's steps then skip re-packing [D, V] every call) */
 static napi_value dense(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
   if (argc < 3) { napi_throw_type_error(env, 0, "seqlab-native dense: expected (op, ints, bufs)."); return 0; }
   int op;
-  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 1 || op > 3) { throw_msg(env, "seqlab-native dense: op must be 1 to 3."); return 0; }
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 1 || op > 4) { throw_msg(env, "seqlab-native dense: op must be 1 to 4."); return 0; }
+  const int prepacked = op == 4;
+  if (prepacked) op = 1; /* the same buffers as op 1 */
   int *ints = int_args(env, argv[1], SEQLAB_DARGS_NINTS, "dense");
   if (!ints) return 0;
   dargs_t a;
@@ -539,7 +543,7 @@ static napi_value dense(napi_env env, napi_callback_info info) {
    * column panels of A for dW) */
   switch (op) {
     case 1:
-      K.dpack(&a);
+      if (!prepacked) K.dpack(&a);
       run_chunks(W, K.dfwd, (args_t *)(void *)&a, a.N, 128, threads);
       break;
     case 2:

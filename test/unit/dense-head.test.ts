@@ -201,3 +201,20 @@ test('an LM trained 20 steps with the fused head follows the tfjs-ops head (1e-4
     tf.dispose([X, Y]);
   }
 });
+
+test('fixed weights: a kernel that keeps its packed copy gives the same rows on every call, and a new weight array is packed anew', async () => {
+  const kernels = await availableKernelsForTest();
+  for (const k of kernels) {
+    const [N, D, V] = [3, 37, 301];
+    const a = Float32Array.from({ length: N * D }, (_, i) => Math.sin(i));
+    const w1 = Float32Array.from({ length: D * V }, (_, i) => Math.cos(i) * 0.1);
+    const w2 = Float32Array.from(w1, (x) => x * -2);
+    const b = Float32Array.from({ length: V }, (_, i) => i / V);
+    const plain1 = Float32Array.from(k.dense!({ N, D, V }, a, w1, b));
+    const plain2 = Float32Array.from(k.dense!({ N, D, V }, a, w2, b));
+    for (let rep = 0; rep < 3; rep++) {
+      assert.deepEqual(Float32Array.from(k.dense!({ N, D, V }, a, w1, b, { fixedWeights: true })), plain1, `${k.path}: w1, call ${rep}`);
+      assert.deepEqual(Float32Array.from(k.dense!({ N, D, V }, a, w2, b, { fixedWeights: true })), plain2, `${k.path}: w2, call ${rep}`);
+    }
+  }
+});

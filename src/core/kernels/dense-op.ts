@@ -38,7 +38,7 @@ export function fusedDense(a: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | tf.T
   if (!recording()) {
     // Inference (generation, evaluation): weights read once per tensor (see f32Weights).
     const av = readValues(a);
-    const y = kernel.dense!(dims, av, f32Weights(w), f32Weights(b));
+    const y = kernel.dense!(dims, av, f32Weights(w), f32Weights(b), { fixedWeights: true });
     release(av);
     return tensorFrom(y, [N, V]);
   }

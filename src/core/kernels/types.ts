@@ -135,7 +135,7 @@ export interface RecurrentKernel {
   /** dhs [T, B, H]; dhT/dcT [B, H] or null (treated as zeros). Consumes the cache. */
   backward(cache: ForwardCache, dhs: Float32Array, dhT: Float32Array | null, dcT: Float32Array | null): BackwardResult;
   /** Fused dense layer: Y[N, V] = A[N, D]·W[D, V] + b (all row-major). Optional: callers fall back to tfjs ops. */
-  dense?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array;
+  dense?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, opts?: DenseOptions): Float32Array;
   /** Its gradients given dY [N, V] (a and w as passed to dense). */
   denseBackward?(dims: DenseDims, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads;
   /** Mean softmax cross-entropy of logits [N, V] against labels [N] (native/src/dense_core.h
@@ -173,4 +173,9 @@ export interface HeadXentResult {
 /** What denseXent returns: the loss and its gradients (pooled arrays, the caller's). */
 export interface DenseXentResult extends DenseGrads {
   loss: number;
+}
+
+export interface DenseOptions {
+  /** `w` never changes while it is referenced (an f32Weights array): a kernel may keep its packed copy between calls */
+  fixedWeights?: boolean;
 }

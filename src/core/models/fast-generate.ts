@@ -113,6 +113,6 @@ export class KernelStepper {
     const top = T === 1 ? (input as Float32Array) : (input as Float32Array).slice((T - 1) * H);
     const { wq, bq } = this.weights;
     const dims = { N: 1, D: H, V };
-    return k.dense ? k.dense(dims, top, wq, bq) : tsDense(dims, top, wq, bq);
+    return k.dense ? k.dense(dims, top, wq, bq, { fixedWeights: true }) : tsDense(dims, top, wq, bq);
   }
 }
