@@ -58,7 +58,7 @@ export function validationLoss(t: Seq2SeqTrainer): number | null {
       const X = tf.tensor2d(batch.X, [B, T], 'int32');
       const Y = tf.tensor2d(batch.Y, [B, T], 'int32');
       const decInput = tf.concat([tf.fill([B, 1], bos, 'int32'), Y.slice([0, 0], [B, T - 1])], 1) as tf.Tensor2D;
-      const { output } = t.model.forward(X, decInput, ctx);
+      const { output } = t.model.forward(X, decInput, ctx, batch.XValidLen); // the attention decoder masks the source padding, as in training
       return maskedSoftmaxCELoss(output, Y, batch.YValidLen).sum().dataSync()[0];
     });
     tokens += batch.YValidLen.reduce((a, v) => a + v, 0);
