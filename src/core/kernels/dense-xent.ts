@@ -1,4 +1,4 @@
-/** Shared by the kernels' denseXent (./types.ts): xent_rows' gradient is of the mean over N rows. */
+/** A fused loss pass's gradients are of the mean over its N rows (./masked-xent.ts rescales them to Σ / divisor). */
 import type { DenseGrads } from './types';
 
 /** Multiplies dense gradients in place: s = N / divisor turns the mean's gradient into that of Σ / divisor. */

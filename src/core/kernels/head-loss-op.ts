@@ -26,7 +26,7 @@ export function hasFusedHeadLoss(kernel: RecurrentKernel = currentKernel()): boo
 const noticed = new Set<string>();
 
 /** The mean loss from a pass's per-row stats: Σ (max + log Σexp − logit of the label) / N. */
-function meanLoss(N: number, r: HeadXentResult): number {
+export function meanLoss(N: number, r: HeadXentResult): number {
   let total = 0;
   for (let n = 0; n < N; n++) total += r.stat[2 * n] + Math.log(r.stat[2 * n + 1]) - r.picked[n];
   return total / N;

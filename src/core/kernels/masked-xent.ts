@@ -3,23 +3,23 @@
  * the positions that count (t < valid_len), softmax cross-entropy per position, each weighted
  * by `weight` (the book's mean over all T steps: 1 / T), summed. Padding positions are left out
  * before the dense layer, so they cost nothing and contribute exactly nothing (zero rows of dA,
- * nothing to dW, db). Logits never become a tfjs tensor: the dense layer and xent_rows run on
- * the current kernel (native/src/dense_core.h) into pooled buffers; kernels without the dense
- * layer (the ts path) get the plain loops below.
+ * nothing to dW, db). Logits never become a tfjs tensor: the kept rows go through the language
+ * model's fused output layer + loss (RecurrentKernel.headXent, native/src/lm_head_core.h; its
+ * TypeScript twin in ./reference.ts on kernels without it).
  *
  *   loss = Σ_{kept n} weight · (log Σ_j exp(L_nj) − L_n,y_n)
  *   dL/dlogits_n = weight · (softmax(L_n) − onehot(y_n))
- * On native and wasm one kernel call (RecurrentKernel.denseXent) does forward, xent and
- * backward, the logits staying in kernel scratch / the wasm heap: no V-sized array per step.
+ * One kernel call does forward, xent and backward in row blocks: no V-sized array per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bufferPool } from './buffer-pool';
 import { checkLabels } from './shape';
 import { currentKernel } from './select';
 import { readValues, release, tensorFrom } from './tensor-io';
-import { tsXent, xentLoss } from './xent-ts';
+import { tsHeadXent } from './reference';
 import { scaleGrads } from './dense-xent';
-import type { DenseGrads, RecurrentKernel } from './types';
+import { meanLoss } from './head-loss-op';
+import type { RecurrentKernel } from './types';
 
 /** Which of N positions count: their row indices (ascending) and labels. */
 export interface KeptRows {
@@ -47,58 +47,12 @@ export function keptRows(Y: readonly (readonly number[])[], validLen: readonly n
   return { rows, labels };
 }
 
-function denseRows(kernel: RecurrentKernel, M: number, D: number, V: number, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
-  if (kernel.dense) return kernel.dense({ N: M, D, V }, a, w, b);
-  const y = bufferPool.take(M * V);
-  for (let r = 0; r < M; r++) {
-    const o = r * V;
-    y.set(b, o);
-    for (let k = 0; k < D; k++) {
-      const x = a[r * D + k];
-      const wr = k * V;
-      for (let j = 0; j < V; j++) y[o + j] += x * w[wr + j];
-    }
-  }
-  return y;
-}
-
-function denseGrads(kernel: RecurrentKernel, M: number, D: number, V: number, a: Float32Array, w: Float32Array, dy: Float32Array): DenseGrads {
-  if (kernel.denseBackward) return kernel.denseBackward({ N: M, D, V }, a, w, dy);
-  const da = bufferPool.take(M * D), dw = bufferPool.take(D * V).fill(0), db = bufferPool.take(V).fill(0);
-  for (let r = 0; r < M; r++) {
-    const o = r * V;
-    for (let j = 0; j < V; j++) db[j] += dy[o + j];
-    for (let k = 0; k < D; k++) {
-      const x = a[r * D + k];
-      const wr = k * V;
-      let s = 0;
-      for (let j = 0; j < V; j++) {
-        s += dy[o + j] * w[wr + j];
-        dw[wr + j] += x * dy[o + j];
-      }
-      da[r * D + k] = s;
-    }
-  }
-  return { da, dw, db };
-}
-
 /** The loss and its gradients: dA [N, D] with zero rows at padding, dW [D, V], db [V] (pooled arrays, the caller's). */
 export interface MaskedXentResult {
   loss: number;
   da: Float32Array;
   dw: Float32Array;
   db: Float32Array;
-}
-
-/** Chains the kernel's dense, xent and dense backward (or plain loops) for kernels without denseXent. */
-function chainedDenseXent(kernel: RecurrentKernel, M: number, D: number, V: number, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, divisor: number): { loss: number } & DenseGrads {
-  const logits = denseRows(kernel, M, D, V, a, w, b);
-  const { grad, stat } = kernel.softmaxXent ? kernel.softmaxXent(M, V, logits, labels) : tsXent(M, V, logits, labels);
-  const loss = xentLoss(M, V, logits, labels, stat) * (M / divisor);
-  bufferPool.give(logits, stat);
-  const g = scaleGrads(denseGrads(kernel, M, D, V, a, w, grad), M / divisor);
-  bufferPool.give(grad);
-  return { loss, ...g };
 }
 
 /**
@@ -113,10 +67,13 @@ export function maskedDenseXent(kernel: RecurrentKernel, N: number, D: number, V
   const ak = bufferPool.take(M * D);
   for (let m = 0; m < M; m++) for (let j = 0, o = kept.rows[m] * D; j < D; j++) ak[m * D + j] = a[o + j];
   const divisor = 1 / weight;
-  const r = kernel.denseXent ? kernel.denseXent({ N: M, D, V }, ak, w, b, kept.labels, divisor) : chainedDenseXent(kernel, M, D, V, ak, w, b, kept.labels, divisor);
-  for (let m = 0; m < M; m++) for (let j = 0, o = kept.rows[m] * D; j < D; j++) da[o + j] = r.da[m * D + j];
-  bufferPool.give(ak, r.da);
-  return { loss: r.loss, da, dw: r.dw, db: r.db };
+  // the LM's head pass (lm_head_core.h): the mean over the M kept rows, rescaled to Σ / divisor
+  const pass = (kernel.headXent ?? tsHeadXent)({ N: M, D, V }, ak, w, b, kept.labels, true);
+  const loss = meanLoss(M, pass) * (M / divisor);
+  const g = scaleGrads(pass.grads!, M / divisor);
+  for (let m = 0; m < M; m++) for (let j = 0, o = kept.rows[m] * D; j < D; j++) da[o + j] = g.da[m * D + j];
+  bufferPool.give(ak, g.da, pass.stat, pass.picked);
+  return { loss, da, dw: g.dw, db: g.db };
 }
 
 /**

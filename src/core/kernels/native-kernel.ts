@@ -13,9 +13,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, DenseXentResult, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
-import { xentLoss } from './xent-ts';
-import { scaleGrads } from './dense-xent';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
 export interface Addon {
@@ -334,19 +332,6 @@ export class NativeKernel implements RecurrentKernel {
     this.denseScratch.clear();
   }
 
-  /** ./types.ts denseXent: ops 1, 3 and 2 of the addon's dense() on reused scratch for the logits and their gradient. */
-  denseXent(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, divisor: number): DenseXentResult {
-    checkDense(d, a, w, b);
-    const { N, D, V } = d;
-    const logits = this.scratch('xent-logits', N * V).subarray(0, N * V);
-    const grad = this.scratch('xent-grad', N * V).subarray(0, N * V);
-    const stat = this.scratch('xent-stat', 2 * N).subarray(0, 2 * N);
-    checkXent(N, V, logits, labels);
-    this.note(this.addon.dense!(1, new Int32Array([N, D, V, this.denseThreads(d)]), [a, w, b, null, this.scratch('wp', panelPad(V) * D), null, logits, null, null, null, null, null, null]));
-    this.note(this.addon.dense!(3, new Int32Array([N, 0, V, 1]), [...DENSE_NULLS, logits, labels, grad, stat]));
-    const loss = xentLoss(N, V, logits, labels, stat) * (N / divisor);
-    return { loss, ...scaleGrads(this.denseGrads(d, a, w, grad), N / divisor) };
-  }
 }
 
 

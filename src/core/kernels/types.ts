@@ -143,13 +143,6 @@ export interface RecurrentKernel {
   softmaxXent?(N: number, V: number, logits: Float32Array, labels: Int32Array): XentResult;
   /** Release threads/memory. The kernel must not be used afterwards. */
   dispose?(): void;
-  /**
-   * The output layer and softmax cross-entropy with their gradients in one call, the logits
-   * and their gradient kept inside the kernel (the translator's masked loss, ./masked-xent.ts):
-   * a [N, D] holds only the rows that count, labels [N]; loss = Σ_n CE_n / divisor, and the
-   * gradients are that loss's. Optional: callers chain dense, softmaxXent and denseBackward.
-   */
-  denseXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, divisor: number): DenseXentResult;
   /** nn.Embedding's lookup (native/src/embedding_core.h): out [n, E] = rows ids of table [V, E].
    * Optional: ./embedding-op.ts then runs the TypeScript version (./reference.ts), with a notice. */
   embeddingGather?(V: number, E: number, table: Float32Array, ids: Int32Array): Float32Array;
@@ -170,10 +163,6 @@ export interface HeadXentResult {
   grads: DenseGrads | null;
 }
 
-/** What denseXent returns: the loss and its gradients (pooled arrays, the caller's). */
-export interface DenseXentResult extends DenseGrads {
-  loss: number;
-}
 
 export interface DenseOptions {
   /** `w` never changes while it is referenced (an f32Weights array): a kernel may keep its packed copy between calls */

@@ -16,10 +16,8 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkLabels, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseXentResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
-import { xentLoss } from './xent-ts';
-import { scaleGrads } from './dense-xent';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
@@ -633,39 +631,6 @@ export class WasmKernel implements RecurrentKernel {
       e.ex.dense_backward_prep(args);
       e.run(5, args, parts, split);
       return { da: e.copyOut(m.da, N * D), dw: e.copyOut(m.dw, D * V), db: e.copyOut(m.db, V) };
-    } finally {
-      tmp.release();
-    }
-  }
-
-  /** ./types.ts denseXent: forward, xent_rows and backward on one heap block (the logits never leave the heap). */
-  denseXent(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, divisor: number): DenseXentResult {
-    checkDense(d, a, w, b);
-    const { N, D, V } = d;
-    if (labels.length !== N) throw new Error(`denseXent: labels must be [${N}]`);
-    checkLabels(V, labels);
-    const e = this.engine;
-    const Dp = panelPad(D);
-    const tmp = new Block(e.heap, [
-      ['a', N * D * 4], ['w', D * V * 4], ['b', V * 4], ['wp', panelPad(V) * D * 4], ['y', N * V * 4], ['lab', N * 4], ['grad', N * V * 4], ['stat', 2 * N * 4],
-      ['wtp', V * Dp * 4], ['da', N * D * 4], ['dyt', V * N * 4], ['ap', Dp * N * 4], ['dwt', V * D * 4], ['dw', D * V * 4], ['db', V * 4],
-    ]);
-    try {
-      const m = tmp.at;
-      e.put([m.a, a], [m.w, w], [m.b, b], [m.lab, labels]);
-      const split = this.denseSplit(d);
-      let args = e.writeDenseArgs([N, D, V, 1], { a: m.a, w: m.w, b: m.b, wp: m.wp, y: m.y });
-      e.ex.dense_pack(args);
-      e.run(4, args, N, split);
-      args = e.writeDenseArgs([N, 0, V, 1], { logits: m.y, lab: m.lab, grad: m.grad, stat: m.stat });
-      e.ex.dense_xent!(args, 0, N);
-      const f = e.f32();
-      const loss = xentLoss(N, V, f.subarray(m.y >> 2, (m.y >> 2) + N * V), labels, f.subarray(m.stat >> 2, (m.stat >> 2) + 2 * N)) * (N / divisor);
-      const parts = split ? 2 : 1;
-      args = e.writeDenseArgs([N, D, V, parts], { a: m.a, w: m.w, dy: m.grad, wtp: m.wtp, da: m.da, dyt: m.dyt, ap: m.ap, dwt: m.dwt, dw: m.dw, db: m.db });
-      e.ex.dense_backward_prep(args);
-      e.run(5, args, parts, split);
-      return { loss, ...scaleGrads({ da: e.copyOut(m.da, N * D), dw: e.copyOut(m.dw, D * V), db: e.copyOut(m.db, V) }, N / divisor) };
     } finally {
       tmp.release();
     }
