@@ -84,20 +84,13 @@ export function gruParams(rng: Rng, inputSize: number, H: number, variant: GruVa
 /** A layer's variables in checkpoint order. */
 const layerVariables = (l: ReturnType<typeof gruParams>): tf.Variable[] => [l.wx, l.wh, l.b, ...(l.bhn ? [l.bhn] : [])];
 
-/**
- * Inverted dropout with the counter-based mask of ../../kernels/dropout-mask.ts (not
- * tf.dropout's), so the fused training step (./fused-step.ts) draws the very same mask.
- */
-function dropoutBetweenLayers(x: tf.Tensor3D, rate: number, ctx: ForwardContext): tf.Tensor3D {
-  return dropoutTensor(x, rate, ctx);
-}
-
 export function runLayers(x: tf.Tensor3D, h0: tf.Tensor2D[], layers: GruWeights[], dropout: number, ctx: ForwardContext): { hs: tf.Tensor3D; state: tf.Tensor2D[] } {
   const state: tf.Tensor2D[] = [];
   let input = x;
   layers.forEach((w, l) => {
-    // PyTorch's nn.GRU(dropout=…) drops between layers only, never after the last.
-    if (l > 0) input = dropoutBetweenLayers(input, dropout, ctx);
+    // PyTorch's nn.GRU(dropout=…) drops between layers only, never after the last; the mask is
+    // the counter-based one (../../kernels/dropout-mask.ts), so the fused step (./fused-step.ts) draws the same.
+    if (l > 0) input = dropoutTensor(input, dropout, ctx);
     const r = gruLayer(input, h0[l], w);
     state.push(r.hT);
     input = r.hs;
