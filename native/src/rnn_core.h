@@ -7,6 +7,9 @@
  *
  * Layout (see src/core/kernels/types.ts): wx [I, N], wh [H, N], b [N], N = G*H, gate blocks
  * rnn [h], gru [z, r, h~], lstm [i, f, o, c~]; x [T, B, I] or token ids [T, B]; hs [T, B, H].
+ * Optional xb [B, N]: a per-row input term added to every step's pre-activation (a decoder's
+ * constant context, projected once per sequence instead of concatenated to every step's input);
+ * with dxb the wgrad phase returns its gradient, each row's gate gradients summed over time.
  *
  * Work split: forward and the BPTT recurrence split the batch rows [b0, b1) (rows are
  * independent through the whole sequence, so threads meet only at phase ends); the weight
@@ -348,6 +351,10 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
       } else {
         for (int j = 0; j < N; j++) ar[j] = g->b[j];
       }
+      if (g->xb) {
+        const float *xr = g->xb + (long)(b0 + r) * N;
+        EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(ar + j, n) + FN(vload_n)(xr + j, n), n));
+      }
     }
     if (!g->ids) FN(gemm)(rows, N, I, g->x + ((long)t * B + b0) * I, I, g->wxp, a, N, 1);
     const float *hp = t == 0 ? g->h0 + (long)b0 * H : g->hs + (t - 1) * BH + (long)b0 * H;
@@ -581,6 +588,14 @@ static void FN(wgrad_panels)(ARGS *g, int p0, int p1) {
         for (int v = 0; v < NV; v++) s[v] += FN(vload)(pq + m * NR + v * VW);
       float *dbq = grp == 2 ? g->dbhn + (cq - 2 * H) : g->db + cq;
       for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(dbq + v * VW, s[v], n); }
+      if (g->dxb && grp < 2) /* the per-row input term's gradient: each row's gate gradients summed over t = 0..T-1 */
+        for (int b = 0; b < B; b++) {
+          vf u[NV];
+          for (int v = 0; v < NV; v++) u[v] = (vf){0};
+          for (int t = 0; t < T; t++)
+            for (int v = 0; v < NV; v++) u[v] += FN(vload)(pq + ((long)t * B + b) * NR + v * VW);
+          for (int v = 0; v < NV; v++) { int n = wq - v * VW; if (n > 0) FN(vstore_n)(g->dxb + (long)b * N + cq + v * VW, u[v], n); }
+        }
     }
   }
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -225,6 +225,7 @@ export class NativeKernel implements RecurrentKernel {
 
   forward(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights, opts: ForwardOptions = {}): ForwardResult {
     const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
+    checkRowBias(opts.rowBias, B, N);
     const ids = input instanceof Int32Array;
     const lstm = kind === 'lstm';
     const TBH = T * B * H;
@@ -244,6 +245,7 @@ export class NativeKernel implements RecurrentKernel {
       cs: lstm ? bufferPool.take(TBH) : null,
       tcs: lstm ? bufferPool.take(TBH) : null,
       scratch: this.tmp('scratch', B * N),
+      xb: opts.rowBias ?? null,
     };
     if (!pk) {
       const arr = (name: string, n: number) => (inference ? new Float32Array(n) : this.tmp(name, n));
@@ -296,6 +298,7 @@ export class NativeKernel implements RecurrentKernel {
       dh: f(B * H), dc: lstm ? f(B * H) : null, dhp: this.tmp('dhp', B * H), dcp: lstm ? this.tmp('dcp', B * H) : null, drh: gru ? this.tmp('drh', B * H) : null,
       dApk: this.tmp('dApk', P * NR * TB), dx: ids ? null : f(TB * I),
       dwx: f(I * N), dwh: f(H * N), db: f(N), dbhn: w.bhn ? f(H) : null,
+      xb: null, dxb: c.bufs.xb ? f(B * N) : null,
     };
     const threads = this.threads > 1 && T * B * H * N >= SPLIT_MIN_WORK ? this.threads : 1;
     this.run(5, code, d, ids, bufs, 1);
@@ -311,6 +314,7 @@ export class NativeKernel implements RecurrentKernel {
       dwh: bufs.dwh as Float32Array,
       db: bufs.db as Float32Array,
       ...(w.bhn ? { dbhn: bufs.dbhn as Float32Array } : {}),
+      ...(bufs.dxb ? { drowBias: bufs.dxb as Float32Array } : {}),
     };
   }
 

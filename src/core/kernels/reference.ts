@@ -5,7 +5,7 @@
  */
 import { bufferPool } from './buffer-pool';
 import { tsXent } from './xent-ts';
-import { backwardShape, checkDense, checkEmbedding, forwardShape } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkRowBias, forwardShape } from './shape';
 import type { CellWeights, ForwardCache, RecurrentKernel, SeqInput } from './types';
 
 // ---------------------------------------------------------------- small dense helpers
@@ -85,10 +85,14 @@ interface TsCache extends ForwardCache {
   /** LSTM: cell states [T, B, H] and tanh of them */
   cs: Float32Array | null;
   tcs: Float32Array | null;
+  /** forward had a per-row input term: backward returns its gradient */
+  rowBias: boolean;
 }
 
 export const tsForward: RecurrentKernel['forward'] = (kind, dims, input, h0, c0, w, opts = {}) => {
   const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
+  const { rowBias } = opts;
+  checkRowBias(rowBias, B, N);
   const BH = B * H;
   const BN = B * N;
   const hs = new Float32Array(T * BH);
@@ -109,6 +113,7 @@ export const tsForward: RecurrentKernel['forward'] = (kind, dims, input, h0, c0,
       } else {
         for (let j = 0; j < N; j++) a[ar + j] = b[j];
       }
+      if (rowBias) for (let j = 0; j < N; j++) a[ar + j] += rowBias[ar + j];
     }
     if (!(input instanceof Int32Array)) gemmAcc(B, I, input, t * B * I, I, wx, 0, N, a, 0, N, N);
     const hp = t === 0 ? h0 : hs;
@@ -185,7 +190,7 @@ export const tsForward: RecurrentKernel['forward'] = (kind, dims, input, h0, c0,
   const cache: TsCache | null =
     opts.cache === false
       ? null
-      : { kind, dims: { ...dims }, path: 'ts', input, h0, c0, w, hs, acts, rh, cs, tcs };
+      : { kind, dims: { ...dims }, path: 'ts', input, h0, c0, w, hs, acts, rh, cs, tcs, rowBias: !!rowBias };
   return { hs, hT, cT, cache };
 };
 
@@ -322,7 +327,12 @@ export const tsBackward: RecurrentKernel['backward'] = (cacheIn, dhs, dhT, dcT) 
     gemmNTAcc(T * B, I, N, dA, 0, N, wx, 0, N, dx, 0, I);
   }
   for (let m = 0; m < T * B; m++) for (let j = 0; j < N; j++) db[j] += dA[m * N + j];
-  return { dx, dh0: dh, dc0: kind === 'lstm' ? dc : null, dwx, dwh, db, ...(dbhn ? { dbhn } : {}) };
+  let drowBias: Float32Array | undefined;
+  if (c.rowBias) {
+    drowBias = new Float32Array(BN);
+    for (let m = 0; m < T * B; m++) for (let j = 0; j < N; j++) drowBias[(m % B) * N + j] += dA[m * N + j];
+  }
+  return { dx, dh0: dh, dc0: kind === 'lstm' ? dc : null, dwx, dwh, db, ...(dbhn ? { dbhn } : {}), ...(drowBias ? { drowBias } : {}) };
 };
 
 // ---------------------------------------------------------------- fused dense layer

@@ -129,3 +129,8 @@ export function checkHeadLoss(d: DenseDims, a: Float32Array, w: Float32Array, b:
   if (labels.length !== d.N) throw new Error(`head loss: labels must be [${d.N}], got ${labels.length} entries`);
   checkLabels(d.V, labels);
 }
+
+/** Throws unless a forward's optional per-row input term has B·N entries. */
+export function checkRowBias(rowBias: Float32Array | undefined, B: number, N: number): void {
+  if (rowBias && rowBias.length !== B * N) throw new Error(`fused recurrent: rowBias needs B·N = ${B * N} entries, got ${rowBias.length}`);
+}

@@ -81,11 +81,20 @@ export interface BackwardResult {
   db: Float32Array;
   /** [H] for the PyTorch GRU variant (weights with bhn), else absent */
   dbhn?: Float32Array;
+  /** [B, N] when forward had `rowBias`: each row's gate gradients summed over time */
+  drowBias?: Float32Array;
 }
 
 export interface ForwardOptions {
   /** keep what backward needs (default true); false for inference/generation */
   cache?: boolean;
+  /**
+   * [B, N]: a per-row input term added to every step's pre-activation, as if each row's input had
+   * extra columns that never change over time (d2l's seq2seq decoder concatenates the encoder's
+   * context to every step; projecting it once through those rows of W_x is the same sum with T
+   * times less work). Backward then returns its gradient as `drowBias`.
+   */
+  rowBias?: Float32Array;
 }
 
 /** Sizes of the fused dense layer (the LM's output layer): Y[N, V] = A[N, D]·W[D, V] + b[V]. */

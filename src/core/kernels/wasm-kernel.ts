@@ -16,7 +16,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -338,6 +338,8 @@ interface WasmCache extends ForwardCache {
   w: CellWeights;
   ids: boolean;
   consumed: boolean;
+  /** forward had a per-row input term: backward returns its gradient */
+  rowBias: boolean;
 }
 
 /**
@@ -451,6 +453,8 @@ export class WasmKernel implements RecurrentKernel {
 
   forward(kind: CellKind, dims: Dims, input: SeqInput, h0: Float32Array, c0: Float32Array | null, w: CellWeights, opts: ForwardOptions = {}): ForwardResult {
     const { T, B, I, H, N } = forwardShape(kind, dims, input, h0, c0, w);
+    const { rowBias } = opts;
+    checkRowBias(rowBias, B, N);
     const e = this.engine;
     const ids = input instanceof Int32Array;
     const code = kindCode(kind, w);
@@ -490,15 +494,15 @@ export class WasmKernel implements RecurrentKernel {
       this.packed.splice(this.packed.indexOf(hit), 1);
       this.packed.unshift(hit);
     }
-    const tmp = new Block(e.heap, [['scratch', B * N * 4]]);
+    const tmp = new Block(e.heap, [['scratch', B * N * 4], ['xb', rowBias ? B * N * 4 : 0]]);
     const k = keep.at, m = { ...hit.block.at, ...tmp.at };
     try {
-      e.put([ids ? k.tok : k.x, input], [k.h0, h0], [k.c0, lstm ? c0 : null]);
+      e.put([ids ? k.tok : k.x, input], [k.h0, h0], [k.c0, lstm ? c0 : null], [m.xb, rowBias ?? null]);
       if (fresh) e.put([m.wx, w.wx], [m.wh, w.wh], [m.b, w.b], [m.bhn, w.bhn ?? null]);
       const args = e.writeArgs(0, {
         kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: m.b, wxp: m.wxp ?? 0, whp: m.whp,
-        hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: m.scratch, bhn: m.bhn ?? 0,
+        hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: m.scratch, bhn: m.bhn ?? 0, xb: m.xb ?? 0,
       });
       if (fresh) e.ex.pack_forward(args, m.wh, m.whp, m.wxp ?? 0);
       const split = this.useThreads && B >= 2 && T * B * H * N >= SPLIT_MIN_WORK;
@@ -511,7 +515,7 @@ export class WasmKernel implements RecurrentKernel {
         keep.release();
         return { hs, hT, cT, cache: null };
       }
-      const cache: WasmCache = { kind, dims: { ...dims }, path: this.path, block: keep, w, ids, consumed: false };
+      const cache: WasmCache = { kind, dims: { ...dims }, path: this.path, block: keep, w, ids, consumed: false, rowBias: !!rowBias };
       e.track(cache, keep);
       return { hs, hT, cT, cache };
     } catch (err) {
@@ -554,6 +558,7 @@ export class WasmKernel implements RecurrentKernel {
       ['dwh', H * N * 4],
       ['db', N * 4],
       ['dbhn', w.bhn ? H * 4 : 0],
+      ['dxb', c.rowBias ? B * N * 4 : 0],
     ]);
     const k = c.block.at, m = tmp.at;
     try {
@@ -564,7 +569,7 @@ export class WasmKernel implements RecurrentKernel {
         hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: 0,
         dhs: m.dhs, dhT: m.dhT ?? 0, dcT: lstm ? (m.dcT ?? 0) : 0, dh: m.dh, dc: m.dc ?? 0, dhp: m.dhp, dcp: m.dcp ?? 0, drh: m.drh ?? 0,
         dApk: m.dApk, whtp: m.whtp, whtp2: m.whtp2 ?? 0, wxtp: m.wxtp ?? 0, dx: m.dx ?? 0,
-        dwx: m.dwx, dwh: m.dwh, db: m.db, dbhn: m.dbhn ?? 0,
+        dwx: m.dwx, dwh: m.dwh, db: m.db, dbhn: m.dbhn ?? 0, dxb: m.dxb ?? 0,
       });
       e.ex.pack_backward(args, m.wh, m.whtp, m.whtp2 ?? 0, m.wxtp ?? 0);
       const split = this.useThreads && T * B * H * N >= SPLIT_MIN_WORK;
@@ -578,6 +583,7 @@ export class WasmKernel implements RecurrentKernel {
         dwh: e.copyOut(m.dwh, H * N),
         db: e.copyOut(m.db, N),
         ...(w.bhn ? { dbhn: e.copyOut(m.dbhn, H) } : {}),
+        ...(c.rowBias ? { drowBias: e.copyOut(m.dxb, B * N) } : {}),
       };
     } finally {
       tmp.release();

@@ -12,14 +12,18 @@
  * the tfjs optimizer before an epoch (`load`) and written back after it (`store`), so
  * checkpoints, evaluation and resuming see one model whichever path trained it.
  *
- * The decoder's first layer reads [embedding, context] at every step, as the book's
- * torch.cat; here that input is assembled in one pass over a pooled buffer (no broadcast op).
+ * The decoder's first layer reads [embedding, context] at every step, as the book's torch.cat.
+ * The context never changes over a sequence, so its rows of that layer's W_x are applied once
+ * per sequence (context · W_c, the kernels' per-row input term `rowBias`) and the layer reads
+ * the embeddings alone: the same sums, without T copies of the context nor T products with it.
+ * Its gradient comes back summed over time, from which dW_c = contextᵀ·d and d context = d·W_cᵀ.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { bufferPool } from '../../kernels/buffer-pool';
 import { currentKernel } from '../../kernels/select';
 import { dropoutMask } from '../../kernels/dropout-mask';
 import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
+import { tsDense, tsDenseBackward, tsEmbeddingGather, tsEmbeddingScatter } from '../../kernels/reference';
 import type { BackwardResult, CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
 import { AdamState, fusedAdamClip } from '../../kernels/adam';
 import type { NmtBatch } from '../nmt-data';
@@ -139,6 +143,12 @@ export class Seq2SeqFusedStep {
     bufferPool.give(r.dwx, r.dwh, r.db);
   }
 
+  /** An embedding table's gradient from the kernel's scatter-add into the step's gradient array. */
+  private keepEmbeddingGrad(i: number, d: Float32Array): void {
+    this.grads[i].set(d);
+    bufferPool.give(d);
+  }
+
   /**
    * One step on a batch: forward, backward, clip, Adam. `nextSeed` gives each dropout mask's
    * seed in the per-op path's order (encoder layers 1…L−1, then decoder layers 1…L−1).
@@ -146,14 +156,14 @@ export class Seq2SeqFusedStep {
   step(batch: NmtBatch, bos: number, T: number, training: boolean, nextSeed: () => number): FusedStepResult {
     // the batch's own widths (num_steps, or less where batches are bucketed by length); the loss still divides by num_steps T
     const Ts = batch.X[0].length, Td = batch.Y[0].length;
-    const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, dropout } = this.model.config;
+    const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, srcVocabSize: Vs, dropout } = this.model.config;
     const k = this.kernel;
     const B = batch.X.length;
     const TBs = Ts * B, TB = Td * B;
     const P = this.params;
     const encEmb = P[0], decEmb = P[1 + 3 * L], dW = P[P.length - 2], dB = P[P.length - 1];
     const useDropout = training && dropout > 0;
-    const runStack = (x0: Float32Array, I0: number, h0s: Float32Array[], enc: boolean): LayerRun[] => {
+    const runStack = (x0: Float32Array, I0: number, h0s: Float32Array[], enc: boolean, rowBias?: Float32Array): LayerRun[] => {
       const side = enc ? 'enc' : 'dec';
       const Tn = enc ? Ts : Td, n = Tn * B * H;
       const runs: LayerRun[] = [];
@@ -169,33 +179,39 @@ export class Seq2SeqFusedStep {
             input = x;
           } else input = prev;
         }
-        const r = k.forward('gru', { T: Tn, B, I: l === 0 ? I0 : H, H }, input, h0s[l], null, this.layer(l, enc));
+        const w = this.layer(l, enc);
+        // the decoder's first layer reads the embeddings only: its context rows went into rowBias
+        const first = l === 0 && rowBias;
+        const r = k.forward('gru', { T: Tn, B, I: l === 0 ? I0 : H, H }, input, h0s[l], null, first ? { ...w, wx: w.wx.subarray(0, E * 3 * H) } : w, first ? { rowBias } : {});
         runs.push({ cache: r.cache!, input, mask, hs: r.hs });
         bufferPool.give(r.hT); // = the last rows of hs
       }
       return runs;
     };
 
+    // the kernel's ops where it has them (methods: called on k), else the TypeScript references
+    const gather: typeof tsEmbeddingGather = (...a) => (k.embeddingGather ? k.embeddingGather(...a) : tsEmbeddingGather(...a));
+    const scatter: typeof tsEmbeddingScatter = (...a) => (k.embeddingScatter ? k.embeddingScatter(...a) : tsEmbeddingScatter(...a));
+    const dense: typeof tsDense = (...a) => (k.dense ? k.dense(...a) : tsDense(...a));
+    const denseBackward: typeof tsDenseBackward = (...a) => (k.denseBackward ? k.denseBackward(...a) : tsDenseBackward(...a));
     // ---- encoder: [T, B, E] embeddings of the source (time-major, d2l's permute(1, 0, 2))
-    const xe = this.buf('xe', TBs * E);
-    for (let t = 0; t < Ts; t++) for (let b = 0; b < B; b++) copyRow(xe, (t * B + b) * E, encEmb, batch.X[b][t] * E, E);
+    const srcTok = new Int32Array(TBs);
+    for (let t = 0; t < Ts; t++) for (let b = 0; b < B; b++) srcTok[t * B + b] = batch.X[b][t];
+    const xe = gather(Vs, E, encEmb, srcTok);
     const zeros = this.buf('zeros', B * H).fill(0);
     const enc = runStack(xe, E, new Array<Float32Array>(L).fill(zeros), true);
     const encState = enc.map((r) => r.hs.subarray((Ts - 1) * B * H));
     const context = encState[L - 1];
 
-    // ---- decoder: [<bos>, Y without its last token], input [embedding, context] per step
+    // ---- decoder: [<bos>, Y without its last token]; its input [embedding, context] per step is the
+    // embedding through W_x's first E rows plus the context through the other H, once per sequence
     const decTok = new Int32Array(TB);
-    const xd = this.buf('xd', TB * (E + H));
-    for (let t = 0; t < Td; t++)
-      for (let b = 0; b < B; b++) {
-        const tok = t === 0 ? bos : batch.Y[b][t - 1];
-        decTok[t * B + b] = tok;
-        const o = (t * B + b) * (E + H);
-        copyRow(xd, o, decEmb, tok * E, E);
-        copyRow(xd, o + E, context, b * H, H);
-      }
-    const dec = runStack(xd, E + H, encState.map((s, l) => copyInto(this.buf(`dec-h0-${l}`, B * H), s)), false);
+    for (let t = 0; t < Td; t++) for (let b = 0; b < B; b++) decTok[t * B + b] = t === 0 ? bos : batch.Y[b][t - 1];
+    const xd = gather(V, E, decEmb, decTok);
+    const N = 3 * H, wxC = this.layer(0, false).wx.subarray(E * N);
+    const ctxDims = { N: B, D: H, V: N };
+    const ctxProj = dense(ctxDims, context, wxC, this.buf('zerosN', N).fill(0));
+    const dec = runStack(xd, E, encState.map((s, l) => copyInto(this.buf(`dec-h0-${l}`, B * H), s)), false, ctxProj);
     const top = dec[L - 1].hs;
 
     // ---- output layer + masked loss (mean over all T steps per sequence, summed over the batch)
@@ -208,27 +224,26 @@ export class Seq2SeqFusedStep {
 
     // ---- backward through the decoder stack, then the encoder's
     const dEncState: Float32Array[] = [];
-    const dContext = this.buf('dcontext', B * H).fill(0);
     let dhs = g.da;
     for (let l = L - 1; l >= 0; l--) {
       const r = k.backward(dec[l].cache, dhs, null, null);
       bufferPool.give(dhs);
-      this.keepLayerGrads(l, false, r);
+      const drow = r.drowBias;
+      this.keepLayerGrads(l, false, r); // the first layer's: W_x's embedding rows
       dEncState[l] = r.dh0;
       const dx = r.dx!;
       if (l > 0) dhs = throughDropout(dx, dec[l].mask);
       else {
-        // embedding rows (scatter-add) and the context's share of every step
-        const dEmb = G[1 + 3 * L].fill(0);
-        for (let n = 0; n < TB; n++) {
-          const o = n * (E + H), e = decTok[n] * E, c = (n % B) * H;
-          for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
-          for (let j = 0; j < H; j++) dContext[c + j] += dx[o + E + j];
-        }
+        // the context's rows of W_x and the context itself, from the row term's gradient
+        const gc = denseBackward(ctxDims, context, wxC, drow!);
+        G[1 + 3 * L + 1].set(gc.dw, E * N);
+        const dCtx = dEncState[L - 1];
+        for (let j = 0; j < B * H; j++) dCtx[j] += gc.da[j];
+        bufferPool.give(gc.da, gc.dw, gc.db, drow, ctxProj);
+        this.keepEmbeddingGrad(1 + 3 * L, scatter(V, E, decTok, dx));
         bufferPool.give(dx);
       }
     }
-    for (let j = 0; j < B * H; j++) dEncState[L - 1][j] += dContext[j];
     dhs = this.buf('enc-dhs', TBs * H).fill(0); // the encoder's outputs feed nothing but its final state
     for (let l = L - 1; l >= 0; l--) {
       const r = k.backward(enc[l].cache, dhs, dEncState[l], null);
@@ -237,18 +252,14 @@ export class Seq2SeqFusedStep {
       const dx = r.dx!;
       if (l > 0) dhs = throughDropout(dx, enc[l].mask);
       else {
-        const dEmb = G[0].fill(0);
-        for (let n = 0; n < TBs; n++) {
-          const t = Math.floor(n / B), b = n - t * B;
-          const o = n * E, e = batch.X[b][t] * E;
-          for (let j = 0; j < E; j++) dEmb[e + j] += dx[o + j];
-        }
+        this.keepEmbeddingGrad(0, scatter(Vs, E, srcTok, dx));
         bufferPool.give(dx);
       }
     }
 
     // ---- free what the forward kept
     for (const r of [...enc, ...dec]) bufferPool.give(r.hs);
+    bufferPool.give(xe, xd);
 
     const norm = fusedAdamClip(this.params, this.grads, this.adam, this.opts.lr, this.opts.clip, this.opts.epsilon ?? 1e-8);
     return { loss: g.loss, norm };
