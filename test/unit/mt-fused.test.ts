@@ -146,7 +146,7 @@ function pairsText(n: number, seed: number): string {
 
 const SMALL: Partial<MtConfig> = { numExamples: null, numSteps: 6, embedSize: 6, numHiddens: 10, numLayers: 2, dropout: 0.2, batchSize: 7, lr: 0.01, minFreq: 1, seed: 2, validFraction: 0, evalEvery: 0 };
 
-test('the fused seq2seq step: every parameter gradient equals the per-op path (dropout on, batch 1, an all-padding row)', async () => {
+test('the fused seq2seq step: every parameter gradient equals the per-op path (dropout on, batch 1, an all-padding row, targets shorter than num_steps)', async () => {
   const data = loadDataNmt(pairsText(30, 1), { numSteps: 6, minFreq: 1 });
   assert.ok(data.tgtVocab.size % 8 !== 0 && data.srcVocab.size % 8 !== 0);
   const T = 6;
@@ -156,6 +156,8 @@ test('the fused seq2seq step: every parameter gradient equals the per-op path (d
     { X: data.src.array.slice(4, 5), XValidLen: data.src.validLen.slice(4, 5), Y: data.tgt.array.slice(4, 5), YValidLen: data.tgt.validLen.slice(4, 5) },
   ];
   const cfg = { srcVocabSize: data.srcVocab.size, tgtVocabSize: data.tgtVocab.size, embedSize: 6, numHiddens: 10, numLayers: 3, dropout: 0.3 };
+  // the fused decoder stops at a batch's longest target; the per-op path runs all T steps
+  assert.ok(batches.some((b) => Math.max(...b.YValidLen) < T), 'a batch whose longest target is shorter than num_steps');
   for (const k of kernels) {
     assert.ok(await useKernelPath(k.path));
     const model = new Seq2Seq(cfg, 4);

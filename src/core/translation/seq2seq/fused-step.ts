@@ -155,7 +155,12 @@ export class Seq2SeqFusedStep {
    */
   step(batch: NmtBatch, bos: number, T: number, training: boolean, nextSeed: () => number): FusedStepResult {
     // the batch's own widths (num_steps, or less where batches are bucketed by length); the loss still divides by num_steps T
-    const Ts = batch.X[0].length, Td = batch.Y[0].length;
+    const Ts = batch.X[0].length;
+    // The decoder stops at the batch's longest target: with teacher forcing, step t only feeds the
+    // loss at steps ≥ t, and every loss beyond a sequence's valid length is masked to exactly 0, so
+    // the steps after the longest one change no loss and no gradient (d2l computes them; the sums
+    // are the same). The encoder runs over all its padding, as in the book: its state depends on it.
+    const Td = Math.max(1, Math.min(batch.Y[0].length, Math.max(...batch.YValidLen)));
     const { embedSize: E, numHiddens: H, numLayers: L, tgtVocabSize: V, srcVocabSize: Vs, dropout } = this.model.config;
     const k = this.kernel;
     const B = batch.X.length;
