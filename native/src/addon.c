@@ -705,30 +705,34 @@ static napi_value embedding(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* head_xent(ints: Int32Array(4) [N, D, V, grads (2: on both threads)], bufs: [a, w, b, lab, stat,
- * picked, dA, dW, db, wp, wtp, yb, gp, dW2, db2, yb2, gp2]) -> undefined or a dead helper's notice
- * (lm_head_core.h, on the widest instruction set). dA, dW, db, wtp, gp may be null when grads = 0;
- * dW2 … gp2 (the second thread's sums and scratch) when it runs on one. A label outside [0, V) is
- * a RangeError. */
+/* head_xent(ints: Int32Array(4) [N, D, V, flags (1: gradients, 2: on both threads)], bufs: [a, w, b, lab, stat,
+ * picked, dA, dW, db, wp, wtp, L, gp, ps, dA2, gp2, ps2]) -> undefined or a dead helper's notice
+ * (lm_head_core.h head_cols_*, by vocabulary chunks, on the widest instruction set). dA, dW, db,
+ * wtp, gp may be null when grads = 0; dA2, gp2, ps2 (the second piece's partial dA, scratch and
+ * stats) when it runs on two threads. A label outside [0, V) is a RangeError. */
 static int hx_is_i32(int i) { return i == 3; }
 static const char *hx_name(int i) {
-  static const char *names[17] = {"a", "w", "b", "lab", "stat", "picked", "dA", "dW", "db", "wp", "wtp", "yb", "gp", "dW2", "db2", "yb2", "gp2"};
+  static const char *names[17] = {"a", "w", "b", "lab", "stat", "picked", "dA", "dW", "db", "wp", "wtp", "L", "gp", "ps", "dA2", "gp2", "ps2"};
   return names[i];
 }
 typedef void (*head_prep_fn)(int, int, int, const float *, float *, float *);
-typedef void (*head_rows_fn)(int, int, int, int, int, int, const float *, const float *, const int *, float *, float *, float *, float *, float *, const float *, const float *, float *, float *);
-/* Two pieces of rows for run_chunks: piece c has its own dW / db / yb / gp (the caller adds piece 1's dW and db). */
+typedef void (*head_fwd_fn)(int, int, int, int, int, const float *, const float *, const float *, const int *, float *, float *, float *);
+typedef void (*head_merge_fn)(int, int, float *const *, float *);
+typedef void (*head_bwd_fn)(int, int, int, int, int, const float *, const float *, const int *, const float *, float *, float *, float *, float *, float *);
+/* Fixed pieces of vocabulary chunks for run_chunks: piece c takes chunks [cut[c], cut[c + 1]) with its own stats, dA and scratch. */
 typedef struct {
-  head_rows_fn rows;
-  int N, D, V, grads, split;
+  head_fwd_fn fwd;
+  head_bwd_fn bwd;
+  int N, D, V, pass;
+  int cut[3];
   void **p;
-  float *dW[2], *db[2], *yb[2], *gp[2];
+  float *ps[2], *dA[2], *gp[2];
 } head_job_t;
 static void head_piece(args_t *arg, int lo, int hi) {
   head_job_t *j = (head_job_t *)(void *)arg;
   for (int c = lo; c < hi; c++) {
-    int r0 = c ? j->split : 0, r1 = c ? j->N : j->split;
-    j->rows(j->N, j->D, j->V, j->grads, r0, r1, j->p[0], j->p[2], j->p[3], j->p[4], j->p[5], j->p[6], j->dW[c], j->db[c], j->p[9], j->p[10], j->yb[c], j->gp[c]);
+    if (j->pass == 1) j->fwd(j->N, j->D, j->V, j->cut[c], j->cut[c + 1], j->p[0], j->p[9], j->p[2], j->p[3], j->p[11], j->p[5], j->ps[c]);
+    else j->bwd(j->N, j->D, j->V, j->cut[c], j->cut[c + 1], j->p[0], j->p[10], j->p[3], j->p[4], j->p[11], j->gp[c], j->dA[c], j->p[7], j->p[8]);
   }
 }
 static napi_value head_xent(napi_env env, napi_callback_info info) {
@@ -738,15 +742,15 @@ static napi_value head_xent(napi_env env, napi_callback_info info) {
   if (argc < 2) { napi_throw_type_error(env, 0, "seqlab-native head_xent: expected (ints, bufs)."); return 0; }
   int *ints = int_args(env, argv[0], 4, "head_xent");
   if (!ints) return 0;
-  const int N = ints[0], D = ints[1], V = ints[2], grads = ints[3] != 0;
+  const int N = ints[0], D = ints[1], V = ints[2], grads = ints[3] & 1;
   if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native head_xent: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
   void *p[17];
   size_t len[17];
   if (!read_bufs(env, argv[1], 17, "head_xent", hx_is_i32, hx_name, p, len)) return 0;
-  const long want[17] = {(long)N * D, (long)D * V, V, N, 2L * N, N, (long)N * D, (long)D * V, V, PANEL_PAD(V) * D, V * PANEL_PAD(D), (long)HB_ROWS * V, PANEL_PAD(V) * HB_ROWS,
-                         (long)D * V, V, (long)HB_ROWS * V, PANEL_PAD(V) * HB_ROWS};
+  const long want[17] = {(long)N * D, (long)D * V, V, N, 2L * N, N, (long)N * D, (long)D * V, V, PANEL_PAD(V) * D, V * PANEL_PAD(D), (long)N * V, (long)N * HC_COLS, 2L * N,
+                         (long)N * D, (long)N * HC_COLS, 2L * N};
   for (int i = 0; i < 17; i++) {
-    const int optional = (!grads && (i == 6 || i == 7 || i == 8 || i == 10 || i == 12)) || i >= 13;
+    const int optional = (!grads && (i == 6 || i == 7 || i == 8 || i == 10 || i == 12)) || i >= 14;
     if (optional && !p[i]) continue;
     if (!p[i] || (long)len[i] < want[i]) { throw_msg(env, "seqlab-native head_xent: buffer %s needs %ld elements (N=%d D=%d V=%d), got %zu.", hx_name(i), want[i], N, D, V, p[i] ? len[i] : 0); return 0; }
   }
@@ -759,24 +763,29 @@ static napi_value head_xent(napi_env env, napi_callback_info info) {
       return 0;
     }
   head_prep_fn prep = head_xent_prep_p;
-  head_rows_fn rows = head_xent_rows_p;
+  head_fwd_fn fwd = head_cols_fwd_p;
+  head_merge_fn merge = head_cols_merge_p;
+  head_bwd_fn bwd = head_cols_bwd_p;
 #ifdef HAVE_X86
-  if (!strcmp(K.isa, "avx512")) { prep = head_xent_prep_a5; rows = head_xent_rows_a5; }
-  else if (!strcmp(K.isa, "avx2+fma")) { prep = head_xent_prep_a2; rows = head_xent_rows_a2; }
+  if (!strcmp(K.isa, "avx512")) { prep = head_xent_prep_a5; fwd = head_cols_fwd_a5; merge = head_cols_merge_a5; bwd = head_cols_bwd_a5; }
+  else if (!strcmp(K.isa, "avx2+fma")) { prep = head_xent_prep_a2; fwd = head_cols_fwd_a2; merge = head_cols_merge_a2; bwd = head_cols_bwd_a2; }
 #endif
   prep(D, V, grads, p[1], p[9], p[10]);
-  /* threads: the rows in two pieces (split on a block boundary, so logits and dA are summed as on
-   * one thread; dW and db add the two pieces' sums) when the caller passes two scratch sets */
-  head_job_t j = {rows, N, D, V, grads, N, p, {p[7], (float *)p[13]}, {p[8], (float *)p[14]}, {p[11], (float *)p[15]}, {p[12], (float *)p[16]}};
-  const int two = ints[3] > 1 && grads && p[13] && p[14] && p[15] && p[16] && N >= 2 * HB_ROWS;
-  if (two) j.split = ((N / 2 + HB_ROWS - 1) / HB_ROWS) * HB_ROWS;
+  /* threads: the vocabulary's chunks in two fixed pieces when the caller passes the second piece's buffers */
+  const int chunks = (V + HC_COLS - 1) / HC_COLS;
+  const int two = (ints[3] & 2) && p[16] && (!grads || (p[14] && p[15])) && chunks >= 2;
+  head_job_t j = {fwd, bwd, N, D, V, 1, {0, two ? chunks / 2 : chunks, chunks}, p, {p[13], p[16]}, {p[6], p[14]}, {p[12], p[15]}};
   helper_t *W = env_helper(env);
   run_chunks(W, head_piece, (args_t *)(void *)&j, two ? 2 : 1, 1, two ? 2 : 1);
-  if (two) {
-    float *dW = p[7], *db = p[8];
-    const float *dW1 = p[13], *db1 = p[14];
-    for (long i = 0; i < (long)D * V; i++) dW[i] += dW1[i];
-    for (int v = 0; v < V; v++) db[v] += db1[v];
+  merge(N, two ? 2 : 1, j.ps, p[4]);
+  if (grads) {
+    j.pass = 2;
+    run_chunks(W, head_piece, (args_t *)(void *)&j, two ? 2 : 1, 1, two ? 2 : 1);
+    if (two) {
+      float *dA = p[6];
+      const float *dA1 = p[14];
+      for (long i = 0; i < (long)N * D; i++) dA[i] += dA1[i];
+    }
   }
   return take_notice(env, W);
 }

@@ -77,3 +77,111 @@ static int FN(head_xent)(int N, int D, int V, int grads, const float *A, const f
   FN(head_xent_rows)(N, D, V, grads, 0, N, A, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
   return -1;
 }
+
+/*
+ * The same op by vocabulary chunks (the native kernel's; head_xent above stays the WASM one).
+ * At a translator's target vocabulary (V = 17,851, D = 256, ~600 kept rows) the row blocks
+ * above stream all of W, W^T and dW (3 x 18 MB, dW read and written) once per 64 rows: ~1 GB
+ * per call on a machine whose memory moves ~6 GB/s, so the call ran at ~30 GFLOP/s on two
+ * threads. Here the loop goes over chunks of HC_COLS vocabulary columns instead, every row at
+ * once, in two passes:
+ *   1. logits of the chunk (the same packed GEMM and K order as above, so the same logits) into
+ *      L, chunk after chunk (chunk c's [N, w] block at L + N*c*HC_COLS), the label's logit, and
+ *      per row a running max and sum of exp(logit - max) (rescaled when the max grows);
+ *   (the pieces' running stats merge into stat: head_cols_merge)
+ *   2. per chunk, G = softmax - onehot, scaled, in place; dA += G_c . W_c^T; dW's columns of the
+ *      chunk = A^T . G_c, written once; db's = column sums.
+ * W is read twice (as W and as W^T panels), dW written once, L written and read once: ~5x less
+ * traffic at that size. Threads take fixed pieces of chunks (the vocabulary's two halves), each
+ * with its own stats, dA (added in piece order after the pass) and panel scratch; dW and db
+ * columns are disjoint, so results do not depend on which thread ran which piece.
+ */
+#define HC_COLS 256
+
+static inline FN(vf) FN(vmaxv)(FN(vf) a, FN(vf) b) {
+  FN(vi) m = (FN(vi))(a > b);
+  return (FN(vf))((m & (FN(vi))a) | (~m & (FN(vi))b));
+}
+/* exp of one float (lane 0 of the vector exp: freestanding wasm has no libm) */
+static inline float FN(expf1)(float x) { return FN(vexp)(FN(vsplat)(x))[0]; }
+
+static inline int FN(hc_width)(int V, int c) { return V - c * HC_COLS < HC_COLS ? V - c * HC_COLS : HC_COLS; }
+
+/* Pass 1 over chunks [c0, c1): L, picked (rows whose label is in these chunks) and ps [N, 2], this piece's (max, sum). */
+static void FN(head_cols_fwd)(int N, int D, int V, int c0, int c1, const float *A, const float *wp, const float *b, const int *lab,
+                              float *L, float *picked, float *ps) {
+  for (int r = 0; r < N; r++) { ps[2 * r] = -3.0e38f; ps[2 * r + 1] = 0.0f; }
+  for (int c = c0; c < c1; c++) {
+    const int v0 = c * HC_COLS, w = FN(hc_width)(V, c);
+    float *Lc = L + (long)N * v0;
+    for (int r = 0; r < N; r++)
+      for (int j = 0; j < w; j += VW) { int n = w - j; FN(vstore_n)(Lc + (long)r * w + j, FN(vload_n)(b + v0 + j, n), n); }
+    FN(gemm)(N, w, D, A, D, wp + (long)(v0 / 16) * D * 16, Lc, w, 1);
+    for (int r = 0; r < N; r++) {
+      const float *l = Lc + (long)r * w;
+      const int y = lab[r] - v0;
+      if (y >= 0 && y < w) picked[r] = l[y];
+      FN(vf) mv = FN(vsplat)(-3.0e38f);
+      for (int j = 0; j < w; j += VW) {
+        int n = w - j;
+        FN(vf) x = FN(vload_n)(l + j, n);
+        if (n < VW) for (int i = n; i < VW; i++) x[i] = -3.0e38f;
+        mv = FN(vmaxv)(mv, x);
+      }
+      float mx = mv[0];
+      for (int i = 1; i < VW; i++) mx = mv[i] > mx ? mv[i] : mx;
+      float m = ps[2 * r], s = ps[2 * r + 1];
+      if (mx > m) { s *= FN(expf1)(m - mx); m = mx; }
+      const FN(vf) mm = FN(vsplat)(m);
+      FN(vf) acc = (FN(vf)){0};
+      for (int j = 0; j < w; j += VW) {
+        int n = w - j;
+        FN(vf) e = FN(vexp)(FN(vload_n)(l + j, n) - mm);
+        if (n < VW) for (int i = n; i < VW; i++) e[i] = 0.0f;
+        acc += e;
+      }
+      for (int i = 0; i < VW; i++) s += acc[i];
+      ps[2 * r] = m;
+      ps[2 * r + 1] = s;
+    }
+  }
+}
+
+/* stat [N, 2] = the pieces' (max, sum) merged in piece order. */
+static void FN(head_cols_merge)(int N, int pieces, float *const *ps, float *stat) {
+  for (int r = 0; r < N; r++) {
+    float m = ps[0][2 * r];
+    for (int p = 1; p < pieces; p++) m = ps[p][2 * r] > m ? ps[p][2 * r] : m;
+    float s = 0.0f;
+    for (int p = 0; p < pieces; p++) s += ps[p][2 * r + 1] * FN(expf1)(ps[p][2 * r] - m);
+    stat[2 * r] = m;
+    stat[2 * r + 1] = s;
+  }
+}
+
+/* Pass 2 over chunks [c0, c1): G in place in L, dA (this piece's, written), dW's and db's columns of the chunks. gp: N*HC_COLS scratch. */
+static void FN(head_cols_bwd)(int N, int D, int V, int c0, int c1, const float *A, const float *wtp, const int *lab, const float *stat,
+                              float *L, float *gp, float *dA, float *dW, float *db) {
+  const float scale = 1.0f / (float)N;
+  for (int c = c0; c < c1; c++) {
+    const int v0 = c * HC_COLS, w = FN(hc_width)(V, c);
+    float *Lc = L + (long)N * v0;
+    for (int r = 0; r < N; r++) {
+      float *l = Lc + (long)r * w;
+      const FN(vf) m = FN(vsplat)(stat[2 * r]), k = FN(vsplat)((float)(1.0 / ((double)stat[2 * r + 1] * N)));
+      for (int j = 0; j < w; j += VW) { int n = w - j; FN(vstore_n)(l + j, FN(vexp)(FN(vload_n)(l + j, n) - m) * k, n); }
+      const int y = lab[r] - v0;
+      if (y >= 0 && y < w) l[y] -= scale;
+    }
+    /* dA += G_c . W_c^T: W^T's panels (K = V rows each, panel stride V*16) from row v0 on */
+    FN(gemm_impl)(0 /* A_ROW */, N, D, w, Lc, w, wtp + (long)v0 * 16, (long)V * 16, dA, D, c > c0);
+    FN(pack_cols)(N, w, Lc, w, gp);
+    FN(gemm_t)(D, w, N, A, D, gp, (long)N * 16, dW + v0, V, 0);
+    for (int j = 0; j < w; j += VW) {
+      int n = w - j;
+      FN(vf) s = (FN(vf)){0};
+      for (int r = 0; r < N; r++) s += FN(vload_n)(Lc + (long)r * w + j, n);
+      FN(vstore_n)(db + v0 + j, s, n);
+    }
+  }
+}

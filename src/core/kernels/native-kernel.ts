@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -127,15 +127,15 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   /**
-   * N·D·V from which the fused head + loss with gradients runs its rows on both threads (each
-   * its own dW, added at the end). At a word vocabulary (1120×256×4580: ~100 ms on one thread)
-   * a late helper costs little beside the op; at the char model's head (1120×256×28, ~1 ms) the
-   * wake-up would dominate, so that one stays on one thread (as denseSplitMinWork).
+   * N·D·V from which the fused head + loss runs the two halves of the vocabulary on both threads
+   * (each its own dA, added at the end). At a word vocabulary (1120×256×4580) a late helper costs
+   * little beside the op; at the char model's head (1120×256×28, ~1 ms, one chunk) there is
+   * nothing to split and the wake-up would dominate (as denseSplitMinWork).
    */
   headSplitMinWork = 5e7;
   readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
 
-  /** lm_head_core.h head_xent: its rows on both threads from headSplitMinWork, else one. */
+  /** lm_head_core.h head_cols_*: by vocabulary chunks, on both threads from headSplitMinWork, else one. */
   private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
     checkHeadLoss(d, a, w, b, labels);
     const { N, D, V } = d;
@@ -144,11 +144,11 @@ export class NativeKernel implements RecurrentKernel {
     const bufs = [
       a, w, b, labels, stat, picked, g?.da ?? null, g?.dw ?? null, g?.db ?? null,
       this.scratch('wp', panelPad(V) * D), grads ? this.scratch('wtp', V * panelPad(D)) : null,
-      this.scratch('hyb', HEAD_ROWS * V), grads ? this.scratch('hgp', panelPad(V) * HEAD_ROWS) : null,
+      this.scratch('hL', N * V), grads ? this.scratch('hgp', N * HEAD_COLS) : null, this.scratch('hps', 2 * N),
     ];
-    const split = grads && this.threads > 1 && N >= 2 * HEAD_ROWS && N * D * V >= this.headSplitMinWork;
-    if (split) bufs.push(this.scratch('hdw2', D * V), this.scratch('hdb2', V), this.scratch('hyb2', HEAD_ROWS * V), this.scratch('hgp2', panelPad(V) * HEAD_ROWS));
-    this.note(this.addon.head_xent!(new Int32Array([N, D, V, split ? 2 : grads ? 1 : 0]), bufs));
+    const split = this.threads > 1 && V > HEAD_COLS && N * D * V >= this.headSplitMinWork;
+    if (split) bufs.push(grads ? this.scratch('hda2', N * D) : null, grads ? this.scratch('hgp2', N * HEAD_COLS) : null, this.scratch('hps2', 2 * N));
+    this.note(this.addon.head_xent!(new Int32Array([N, D, V, (grads ? 1 : 0) | (split ? 2 : 0)]), bufs));
     return { stat, picked, grads: g };
   }
 
