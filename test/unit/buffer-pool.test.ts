@@ -9,7 +9,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
-import { BufferPool, bufferPool } from '../../src/core/kernels/buffer-pool';
+import { BufferPool, bufferPool, sizeClass } from '../../src/core/kernels/buffer-pool';
 import { readValues, release, tensorFrom } from '../../src/core/kernels/tensor-io';
 import { fusedRecurrent } from '../../src/core/kernels/tfjs-op';
 import { fusedDense } from '../../src/core/kernels/dense-op';
@@ -19,6 +19,31 @@ import { crossEntropy } from '../../src/core/training/lm-trainer';
 import { availableKernelsForTest } from './kernels-helpers';
 
 describe('BufferPool', () => {
+  test('sizes that change every step share class-sized arrays: n-float views of one array, no new allocation', () => {
+    const pool = new BufferPool();
+    assert.equal(sizeClass(60), 60, 'small sizes are exact');
+    for (const n of [1025, 5000, 123457, 4_570_000]) {
+      const c = sizeClass(n);
+      assert.ok(c >= n && c <= n * 1.125 + 1, `class of ${n}: ${c}`);
+    }
+    const first = pool.take(150_000);
+    assert.equal(first.length, 150_000);
+    pool.give(first);
+    const before = pool.allocations;
+    // a translator's kept rows × hidden size: a different count every batch, within one class
+    for (const n of [150_001, 149_000, 151_234, 150_000]) {
+      const a = pool.take(n);
+      assert.equal(a.length, n, 'the view has the asked length');
+      assert.equal(a.buffer, first.buffer, 'over the same memory');
+      a.fill(1);
+      pool.give(a);
+      pool.give(a); // twice: still once in the pool
+    }
+    assert.equal(pool.allocations, before, 'no fresh allocation');
+    const x = pool.take(150_500), y = pool.take(150_500);
+    assert.notEqual(x.buffer, y.buffer, 'a given array is handed out once');
+  });
+
   test('gives back what it handed out, once, and ignores foreign arrays', () => {
     const pool = new BufferPool();
     const a = pool.take(10);

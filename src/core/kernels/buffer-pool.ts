@@ -8,7 +8,21 @@
  * Rules: whoever holds a taken array gives it back once nothing reads it any more; give()
  * ignores arrays the pool did not hand out (and ones already given), so callers can give
  * whatever they hold. A taken array's contents are unspecified.
+ *
+ * Sizes above SMALL go by size classes (12.5% apart): a taken array is then the first n floats
+ * of a class-sized one. A translator's step has sizes that change with every batch (the kept
+ * target rows, the longest target); by exact size each new one was a fresh allocation, and the
+ * pool filled with one-off sizes until it dropped arrays.
  */
+const SMALL = 64;
+
+/** The length of the array behind a request for n floats. */
+export function sizeClass(n: number): number {
+  if (n <= SMALL) return n;
+  const step = 2 ** (Math.floor(Math.log2(n)) - 3);
+  return Math.ceil(n / step) * step;
+}
+
 const MAX_PER_SIZE = 8;
 /** Arrays kept for reuse, in bytes: beyond this, given arrays are left to the GC. */
 const MAX_BYTES = 64 * 2 ** 20;
@@ -17,6 +31,8 @@ export class BufferPool {
   private free = new Map<number, Float32Array[]>();
   private mine = new WeakSet<Float32Array>();
   private idle = new WeakSet<Float32Array>();
+  /** a taken view of n floats → the class-sized array behind it */
+  private parentOf = new WeakMap<Float32Array, Float32Array>();
   private bytes = 0;
   private fresh = 0;
   /** Tests: given and taken arrays are filled with NaN, so any read of a given array, or of a
@@ -27,16 +43,19 @@ export class BufferPool {
   maxBytes = MAX_BYTES;
 
   take(n: number): Float32Array {
-    let a = this.free.get(n)?.pop();
+    const c = sizeClass(n);
+    let a = this.free.get(c)?.pop();
     if (a) {
       this.idle.delete(a);
       this.bytes -= a.byteLength;
     } else {
-      a = new Float32Array(n);
+      a = new Float32Array(c);
       this.mine.add(a);
       this.fresh++;
     }
-    return this.poison ? a.fill(NaN) : a;
+    let out = a;
+    if (c !== n) this.parentOf.set((out = a.subarray(0, n)), a);
+    return this.poison ? out.fill(NaN) : out;
   }
 
   /** A taken array holding a copy of `src`. */
@@ -47,8 +66,10 @@ export class BufferPool {
   }
 
   give(...arrays: (Float32Array | Int32Array | null | undefined)[]): void {
-    for (const a of arrays) {
-      if (!(a instanceof Float32Array) || !this.mine.has(a) || this.idle.has(a)) continue;
+    for (const given of arrays) {
+      if (!(given instanceof Float32Array)) continue;
+      const a = this.parentOf.get(given) ?? given;
+      if (!this.mine.has(a) || this.idle.has(a)) continue;
       if (this.poison) a.fill(NaN);
       let list = this.free.get(a.length);
       if (!list) this.free.set(a.length, (list = []));
