@@ -1,101 +1,38 @@
 /*
- * The language model's output layer and its loss as one pass (src/core/kernels/head-loss-op.ts):
- * logits = A[N, D] . W[D, V] + b, the mean softmax cross-entropy against labels, and — when
- * asked — its gradients dA = G . W^T, dW = A^T . G, db = column sums of G, where
- * G = (softmax(logits) - onehot) / N. Included after rnn_core.h and dense_core.h, once per
- * instruction set (FN macro), and built on their packed GEMM, pack_* and xent_rows.
+ * The language model's (and the translator's) output layer and its loss as one op
+ * (src/core/kernels/head-loss-op.ts): logits = A[N, D] . W[D, V] + b, the mean softmax
+ * cross-entropy against labels, and — when asked — its gradients dA = G . W^T, dW = A^T . G,
+ * db = column sums of G, where G = (softmax(logits) - onehot) / N. Included after rnn_core.h and
+ * dense_core.h, once per instruction set (FN macro), and built on their packed GEMM and pack_*.
  *
- * Why one pass: at a word vocabulary (V = 4,580, N = T*B = 1,120) the logits and their gradient
- * are 20 MB each. Separately (fusedDense, then fusedCrossEntropy, then the dense backward) they
- * crossed into tfjs tensors and back four times and the dense backward transposed all of G;
- * the GEMMs then streamed 20 MB operands once per 16-column panel (memory-bound: 280 ms of a
- * 390 ms step). Here rows go in blocks of HB_ROWS: a block's logits are computed, turned into
- * its gradient in place and consumed by dA and dW while they are in cache; nothing of size
- * N x V leaves the kernel.
+ * Why one op: at a word vocabulary (V = 4,580, N = T*B = 1,120) the logits and their gradient
+ * are 20 MB each; as separate tfjs-facing ops they crossed into tensors and back four times.
  *
- * Numbers: logits, the per-row softmax and dA are summed exactly as dense_forward_rows,
- * xent_rows and dense_backward_parts sum them (same GEMM, same K blocks: row blocks do not
- * change a row's sums); dW and db are summed block by block (float), so they differ from the
- * separate ops' by rounding (~1e-7 relative).
+ * Why by vocabulary chunks: at a translator's target vocabulary (V = 17,851, D = 256, ~600 kept
+ * rows) blocks of 64 rows (this file's first version) streamed all of W, W^T and dW (3 x 18 MB,
+ * dW read and written) once per block: ~1 GB per call on a machine whose memory moves ~6 GB/s,
+ * ~30 GFLOP/s on two threads. Here the loop goes over chunks of HC_COLS vocabulary columns,
+ * every row at once, in two passes:
+ *   1. logits of the chunk (the packed GEMM) into L, chunk after chunk (chunk c's [N, w] block at
+ *      L + N*c*HC_COLS), the label's logit (picked), and per row a running max and sum of
+ *      exp(logit - max), rescaled when the max grows (ps);
+ *   (the pieces' running stats merge into stat [N, 2]: head_cols_merge)
+ *   2. per chunk, G = softmax - onehot, scaled, in place; dA += G_c . W_c^T; dW's columns of the
+ *      chunk = A^T . G_c, written once; db's = column sums.
+ * W is read twice (as W and as W^T panels), dW written once, L written and read once: ~5x less
+ * traffic at that size, and the scratch L is N x V. The addon's threads take fixed pieces of
+ * chunks (the vocabulary's two halves), each with its own stats, dA (added in piece order after
+ * the pass) and panel scratch; dW and db columns are disjoint, so results do not depend on which
+ * thread ran which piece. The loss is sum(max + log(sum) - picked) / N (the caller takes the
+ * log: freestanding wasm has none).
  */
-#define HB_ROWS 64
 
-/*
- * stat [N, 2] (row max, sum of exp(logit - max)) and picked [N] (the label's logit): the loss
- * is sum(max + log(sum) - picked) / N (the caller takes the log: freestanding wasm has none).
- * grads = 0: loss only (dA, dW, db, wtp, gp unused). Scratch: wp (ceil(V/16)*16*D, packed W),
- * wtp (V*ceil(D/16)*16, packed W^T), yb (HB_ROWS*V, a block's logits / gradient), gp
- * (ceil(V/16)*16*HB_ROWS, the block's gradient in panels). Returns the position of the first
- * label outside [0, V) (nothing computed), else -1.
- */
-/* Packs W (and W^T for the gradients) into wp / wtp: once per call, before the rows. */
+/* Packs W (and W^T for the gradients) into wp (ceil(V/16)*16*D) / wtp (V*ceil(D/16)*16): once per call. */
 static void FN(head_xent_prep)(int D, int V, int grads, const float *W, float *wp, float *wtp) {
   FN(pack_cols)(D, V, W, V, wp);
   if (grads) FN(pack_trans)(V, D, W, V, wtp);
 }
 
-/* Rows [r0, r1) (r0 a multiple of HB_ROWS) of N: their stat, picked and dA; their share of dW and
- * db written (not added) into dW / db. yb and gp are this caller's scratch. Labels checked. */
-static void FN(head_xent_rows)(int N, int D, int V, int grads, int r0, int r1, const float *A, const float *b, const int *lab,
-                               float *stat, float *picked, float *dA, float *dW, float *db, const float *wp, const float *wtp, float *yb, float *gp) {
-  if (grads)
-    for (int v = 0; v < V; v++) db[v] = 0.0f;
-  for (int q0 = r0; q0 < r1; q0 += HB_ROWS) {
-    const int mb = r1 - q0 < HB_ROWS ? r1 - q0 : HB_ROWS;
-    const float *Ab = A + (long)q0 * D;
-    for (int r = 0; r < mb; r++) {
-      float *y = yb + (long)r * V;
-      for (int j = 0; j < V; j += VW) { int n = V - j; FN(vstore_n)(y + j, FN(vload_n)(b + j, n), n); }
-    }
-    FN(gemm)(mb, V, D, Ab, D, wp, yb, V, 1);
-    for (int r = 0; r < mb; r++) picked[q0 + r] = yb[(long)r * V + lab[q0 + r]];
-    /* softmax - onehot, / N, in place (xent_rows reads each logit before it writes its slot) */
-    FN(dargs) g;
-    g.N = N;
-    g.V = V;
-    g.logits = yb;
-    g.grad = yb;
-    g.lab = lab + q0;
-    g.stat = stat + 2L * q0;
-    FN(xent_rows)(&g, 0, mb);
-    if (!grads) continue;
-    FN(gemm)(mb, D, V, yb, V, wtp, dA + (long)q0 * D, D, 0);
-    FN(pack_cols)(mb, V, yb, V, gp);
-    FN(gemm_t)(D, V, mb, Ab, D, gp, (long)mb * 16 /* rnn_core.h NR */, dW, V, q0 > r0);
-    for (int r = 0; r < mb; r++) {
-      const float *s = yb + (long)r * V;
-      for (int v = 0; v < V; v++) db[v] += s[v];
-    }
-  }
-}
-
-static int FN(head_xent)(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab,
-                         float *stat, float *picked, float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
-  for (int r = 0; r < N; r++)
-    if (lab[r] < 0 || lab[r] >= V) return r;
-  FN(head_xent_prep)(D, V, grads, W, wp, wtp);
-  FN(head_xent_rows)(N, D, V, grads, 0, N, A, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
-  return -1;
-}
-
-/*
- * The same op by vocabulary chunks (the native kernel's; head_xent above stays the WASM one).
- * At a translator's target vocabulary (V = 17,851, D = 256, ~600 kept rows) the row blocks
- * above stream all of W, W^T and dW (3 x 18 MB, dW read and written) once per 64 rows: ~1 GB
- * per call on a machine whose memory moves ~6 GB/s, so the call ran at ~30 GFLOP/s on two
- * threads. Here the loop goes over chunks of HC_COLS vocabulary columns instead, every row at
- * once, in two passes:
- *   1. logits of the chunk (the same packed GEMM and K order as above, so the same logits) into
- *      L, chunk after chunk (chunk c's [N, w] block at L + N*c*HC_COLS), the label's logit, and
- *      per row a running max and sum of exp(logit - max) (rescaled when the max grows);
- *   (the pieces' running stats merge into stat: head_cols_merge)
- *   2. per chunk, G = softmax - onehot, scaled, in place; dA += G_c . W_c^T; dW's columns of the
- *      chunk = A^T . G_c, written once; db's = column sums.
- * W is read twice (as W and as W^T panels), dW written once, L written and read once: ~5x less
- * traffic at that size. Threads take fixed pieces of chunks (the vocabulary's two halves), each
- * with its own stats, dA (added in piece order after the pass) and panel scratch; dW and db
- * columns are disjoint, so results do not depend on which thread ran which piece.
- */
 #define HC_COLS 256
 
 static inline FN(vf) FN(vmaxv)(FN(vf) a, FN(vf) b) {
@@ -184,4 +121,18 @@ static void FN(head_cols_bwd)(int N, int D, int V, int c0, int c1, const float *
       FN(vstore_n)(db + v0 + j, s, n);
     }
   }
+}
+
+/* The whole op on one thread (the WASM module's; the addon runs the pieces on both threads).
+ * ps: [N, 2] scratch. Returns the position of the first label outside [0, V) (nothing computed), else -1. */
+static int FN(head_xent)(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab,
+                         float *stat, float *picked, float *dA, float *dW, float *db, float *wp, float *wtp, float *L, float *gp, float *ps) {
+  for (int r = 0; r < N; r++)
+    if (lab[r] < 0 || lab[r] >= V) return r;
+  const int chunks = (V + HC_COLS - 1) / HC_COLS;
+  FN(head_xent_prep)(D, V, grads, W, wp, wtp);
+  FN(head_cols_fwd)(N, D, V, 0, chunks, A, wp, b, lab, L, picked, ps);
+  FN(head_cols_merge)(N, 1, &ps, stat);
+  if (grads) FN(head_cols_bwd)(N, D, V, 0, chunks, A, wtp, lab, stat, L, gp, dA, dW, db);
+  return -1;
 }

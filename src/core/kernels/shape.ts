@@ -120,9 +120,7 @@ export function checkEmbedding(V: number, E: number, tableLength: number, ids: I
   }
 }
 
-/** Rows per block of the fused head and loss (native/src/lm_head_core.h HB_ROWS): its scratch sizes. */
-export const HEAD_ROWS = 64;
-/** lm_head_core.h HC_COLS: vocabulary columns per chunk of the native head + loss */
+/** Vocabulary columns per chunk of the fused head and loss (native/src/lm_head_core.h HC_COLS): its scratch sizes. */
 export const HEAD_COLS = 256;
 
 /** The fused head + loss's arguments: the dense layer's, and one label in [0, V) per row. */

@@ -16,7 +16,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
-import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
@@ -50,7 +50,7 @@ interface Exports {
   embedding_scatter?(n: number, E: number, V: number, ids: number, dy: number, dtable: number): number;
   /** the LM head and its loss in one pass (native/src/lm_head_core.h): -1, or the row of a label outside [0, V) */
   head_xent?(N: number, D: number, V: number, grads: number, a: number, w: number, b: number, lab: number, stat: number, picked: number,
-    dA: number, dW: number, db: number, wp: number, wtp: number, yb: number, gp: number): number;
+    dA: number, dW: number, db: number, wp: number, wtp: number, L: number, gp: number, ps: number): number;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -384,7 +384,7 @@ export class WasmKernel implements RecurrentKernel {
 
   readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
 
-  /** lm_head_core.h head_xent on the wasm heap, one thread (its row blocks accumulate into one dW). */
+  /** lm_head_core.h head_xent on the wasm heap, one thread (its vocabulary chunks one after the other). */
   private headLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult {
     checkHeadLoss(d, a, w, b, labels);
     const { N, D, V } = d;
@@ -393,12 +393,12 @@ export class WasmKernel implements RecurrentKernel {
     const tmp = new Block(e.heap, [
       ['a', N * D * 4], ['w', D * V * 4], ['b', V * 4], ['lab', N * 4], ['stat', 2 * N * 4], ['picked', N * 4],
       ['da', g * N * D], ['dw', g * D * V], ['db', g * V], ['wp', panelPad(V) * D * 4], ['wtp', g * V * panelPad(D)],
-      ['yb', HEAD_ROWS * V * 4], ['gp', g * panelPad(V) * HEAD_ROWS],
+      ['L', N * V * 4], ['gp', g * N * HEAD_COLS], ['ps', 2 * N * 4],
     ]);
     try {
       const m = tmp.at;
       e.put([m.a, a], [m.w, w], [m.b, b], [m.lab, labels]);
-      const bad = e.ex.head_xent!(N, D, V, grads ? 1 : 0, m.a, m.w, m.b, m.lab, m.stat, m.picked, m.da ?? 0, m.dw ?? 0, m.db ?? 0, m.wp, m.wtp ?? 0, m.yb, m.gp ?? 0);
+      const bad = e.ex.head_xent!(N, D, V, grads ? 1 : 0, m.a, m.w, m.b, m.lab, m.stat, m.picked, m.da ?? 0, m.dw ?? 0, m.db ?? 0, m.wp, m.wtp ?? 0, m.L, m.gp ?? 0, m.ps);
       if (bad >= 0) throw new RangeError(`Label ${labels[bad]} (row ${bad}) is outside the vocabulary of size ${V}, so the cross-entropy loss is undefined.`);
       return {
         stat: e.copyOut(m.stat, 2 * N),

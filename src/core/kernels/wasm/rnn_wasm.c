@@ -48,6 +48,6 @@ EXPORT(attn_wts) long attn_wts_x(const attn_args *g) { return attn_wts_floats(g)
 EXPORT(embedding_gather) int embedding_gather(int n, int E, int V, const float *table, const int *ids, float *out) { return embedding_gather_w(n, E, V, table, ids, out); }
 EXPORT(embedding_scatter) int embedding_scatter(int n, int E, int V, const int *ids, const float *dy, float *dtable) { return embedding_scatter_w(n, E, V, ids, dy, dtable); }
 EXPORT(head_xent) int head_xent(int N, int D, int V, int grads, const float *A, const float *W, const float *b, const int *lab, float *stat, float *picked,
-                                float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
-  return head_xent_w(N, D, V, grads, A, W, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
+                                float *dA, float *dW, float *db, float *wp, float *wtp, float *L, float *gp, float *ps) {
+  return head_xent_w(N, D, V, grads, A, W, b, lab, stat, picked, dA, dW, db, wp, wtp, L, gp, ps);
 }
