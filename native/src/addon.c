@@ -93,7 +93,7 @@ typedef void (*dprep_fn)(dargs_t *);
 
 static struct {
   const char *isa;
-  phase_fn fwd, bwd, wgr;
+  phase_fn fwd, bwd, wgr, xproj, dx;
   packf_fn packf;
   packb_fn packb;
   panels_fn panels;
@@ -106,6 +106,8 @@ static struct {
     K.isa = name;                                   \
     K.fwd = (phase_fn)forward_rows_##sfx;           \
     K.bwd = (phase_fn)backward_rows_##sfx;          \
+    K.xproj = (phase_fn)xproj_rows_##sfx;           \
+    K.dx = (phase_fn)dx_rows_##sfx;                 \
     K.wgr = (phase_fn)wgrad_panels_##sfx;           \
     K.packf = (packf_fn)pack_forward_##sfx;         \
     K.packb = (packb_fn)pack_backward_##sfx;        \
@@ -318,6 +320,12 @@ static void run_chunks(helper_t *W, phase_fn fn, args_t *a, int n, int chunk, in
 
 /* Rows per piece of the recurrent phases (both threads stream all of W_hh per piece, so
  * pieces stay large: two per thread at most), panels per piece of the weight gradients. */
+/* Rows of all T*B per piece of xproj_rows / dx_rows: about four pieces, at least 128 rows (each
+ * piece streams the packed W_x once per 128 rows, rnn_core.h MBLK). */
+static int seq_row_chunk(int TB) {
+  int c = ((TB + 3) / 4 + 7) / 8 * 8;
+  return c < 128 ? 128 : c;
+}
 static int row_chunk(int B) {
   int c = B <= 32 ? (B + 1) / 2 : (B + 3) / 4;
   return c < 8 ? 8 : c;
@@ -485,8 +493,18 @@ static napi_value run(napi_env env, napi_callback_info info) {
   float *wh = (float *)p[SEQLAB_ARGS_NBUFS - 1];
   helper_t *W = env_helper(env);
   switch (op) {
-    case 1: run_chunks(W, K.fwd, &a, a.B, row_chunk(a.B), threads); break;
-    case 2: run_chunks(W, K.bwd, &a, a.B, row_chunk(a.B), threads); break;
+    /* the input's products over every step at once (xproj_rows before the recurrence, dx_rows
+     * after it), in pieces of whole-sequence rows both threads claim */
+    case 1:
+      a.xproj = a.acts != 0;
+      if (a.xproj) run_chunks(W, K.xproj, &a, a.T * a.B, seq_row_chunk(a.T * a.B), threads);
+      run_chunks(W, K.fwd, &a, a.B, row_chunk(a.B), threads);
+      break;
+    case 2:
+      a.xproj = 1;
+      run_chunks(W, K.bwd, &a, a.B, row_chunk(a.B), threads);
+      if (!a.ids) run_chunks(W, K.dx, &a, a.T * a.B, seq_row_chunk(a.T * a.B), threads);
+      break;
     case 3: run_chunks(W, K.wgr, &a, (int)P, 4, threads); break;
     case 4: K.packf(&a, wh, (float *)a.whp, (float *)a.wxp); break;
     case 5: K.packb(&a, wh, (float *)a.whtp, (float *)a.whtp2, (float *)a.wxtp); break;

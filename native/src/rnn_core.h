@@ -340,16 +340,46 @@ AI void FN(lstm_vec)(const float *ar, float *acr, const float *cp, float *co, fl
   FN(vstore_n)(ho + j, o * tc, n);
 }
 
+/*
+ * Every step's bias and input projection at once, rows [m0, m1) of the T*B (the addon's forward
+ * with xproj set, before the recurrence): acts = b (+ xb of the row's sequence) + x . W_x (or
+ * W_x's row of the token). One GEMM over hundreds of rows reuses each packed panel of W_x for
+ * all of them; inside the recurrence a piece's 16-32 rows streamed all of W_x at every step
+ * (at 2 x 512 hidden units W_x and W_h are 3 MB each: the time went to moving them). The
+ * recurrence then adds H . W_h to these pre-activations in acts and turns them into the
+ * activations in place. The same sums in the same order as the per-step form.
+ */
+static void FN(xproj_rows)(ARGS *g, int m0, int m1) {
+  const int B = g->B, I = g->I, H = g->H, N = FN(gates)(g->kind) * H;
+  if (m1 <= m0) return;
+  for (int m = m0; m < m1; m++) {
+    float *ar = g->acts + (long)m * N;
+    if (g->ids) {
+      const float *wr = g->wx + (long)g->tok[m] * N;
+      EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(g->b + j, n) + FN(vload_n)(wr + j, n), n));
+    } else {
+      for (int j = 0; j < N; j++) ar[j] = g->b[j];
+    }
+    if (g->xb) {
+      const float *xr = g->xb + (long)(m % B) * N;
+      EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(ar + j, n) + FN(vload_n)(xr + j, n), n));
+    }
+  }
+  if (!g->ids) FN(gemm)(m1 - m0, N, I, g->x + (long)m0 * I, I, g->wxp, g->acts + (long)m0 * N, N, 1);
+}
+
 static void FN(forward_rows)(ARGS *g, int b0, int b1) {
   const int T = g->T, B = g->B, I = g->I, H = g->H, G = FN(gates)(g->kind), N = G * H;
   const int rows = b1 - b0;
   if (rows <= 0) return;
   const long BH = (long)B * H, BN = (long)B * N;
-  float *a = g->scratch + (long)b0 * N;
+  const int pre = g->xproj && g->acts; /* acts already hold bias + input projection (xproj_rows) */
+  float *a = g->scratch ? g->scratch + (long)b0 * N : 0;
   const int Pg1 = IS_GRU(g->kind) ? (2 * H + NR - 1) / NR : 0;
   for (int t = 0; t < T; t++) {
+    if (pre) a = g->acts + t * BN + (long)b0 * N;
     /* bias + input projection */
-    for (int r = 0; r < rows; r++) {
+    for (int r = 0; r < rows && !pre; r++) {
       float *ar = a + (long)r * N;
       if (g->ids) {
         const float *wr = g->wx + (long)g->tok[(long)t * B + b0 + r] * N;
@@ -362,7 +392,7 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
         EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(ar + j, n) + FN(vload_n)(xr + j, n), n));
       }
     }
-    if (!g->ids) FN(gemm)(rows, N, I, g->x + ((long)t * B + b0) * I, I, g->wxp, a, N, 1);
+    if (!g->ids && !pre) FN(gemm)(rows, N, I, g->x + ((long)t * B + b0) * I, I, g->wxp, a, N, 1);
     const float *hp = t == 0 ? g->h0 + (long)b0 * H : g->hs + (t - 1) * BH + (long)b0 * H;
     float *ho = g->hs + t * BH + (long)b0 * H;
     float *act = g->acts ? g->acts + t * BN + (long)b0 * N : 0;
@@ -521,7 +551,7 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
       FN(gemm_p)(rows, H, N, dA, PS, g->whtp, (long)N * NR, dhn, H, 0);
       float *s = dc; dc = dcn; dcn = s;
     }
-    if (!g->ids) {
+    if (!g->ids && !g->xproj) {
       float *dx = g->dx + m0 * I;
       if (IS_GRU(g->kind)) {
         FN(gemm_p)(rows, I, 2 * H, dA, PS, g->wxtp, (long)N * NR, dx, I, 0);
@@ -537,6 +567,26 @@ static void FN(backward_rows)(ARGS *g, int b0, int b1) {
     for (long i = 0; i < (long)rows * H; i++) dhn[i] = dh[i];
   if (dc && dc != g->dc + (long)b0 * H)
     for (long i = 0; i < (long)rows * H; i++) dcn[i] = dc[i];
+}
+
+/*
+ * dx = dA . W_x^T for rows [m0, m1) of the T*B at once (the addon's backward with xproj set,
+ * after the recurrence: dA is complete then). Per step, as above, a piece's rows streamed all of
+ * W_x^T at every step; the same sums in the same order.
+ */
+static void FN(dx_rows)(ARGS *g, int m0, int m1) {
+  const int T = g->T, B = g->B, I = g->I, H = g->H, N = FN(gates)(g->kind) * H;
+  if (m1 <= m0 || g->ids) return;
+  const long PS = (long)T * B * NR;
+  const float *dA = g->dApk + (long)m0 * NR;
+  float *dx = g->dx + (long)m0 * I;
+  if (IS_GRU(g->kind)) {
+    const int P1 = (2 * H + NR - 1) / NR;
+    FN(gemm_p)(m1 - m0, I, 2 * H, dA, PS, g->wxtp, (long)N * NR, dx, I, 0);
+    FN(gemm_p)(m1 - m0, I, H, dA + P1 * PS, PS, g->wxtp + 2 * H * NR, (long)N * NR, dx, I, 1);
+  } else {
+    FN(gemm_p)(m1 - m0, I, N, dA, PS, g->wxtp, (long)N * NR, dx, I, 0);
+  }
 }
 
 /* Total column panels of the grouped layout. */

@@ -92,6 +92,8 @@ function run(op, a, lo, hi) {
   else if (op === 3) ex.wgrad(a, lo, hi);
   else if (op === 4) ex.dense_forward(a, lo, hi);
   else if (op === 5) ex.dense_backward(a, lo, hi);
+  else if (op === 7) ex.xproj(a, lo, hi);
+  else if (op === 8) ex.dx(a, lo, hi);
   else if (op === 9) testOp(new Int32Array(memory.buffer), a, lo, hi);
   else throw new Error('unknown op ' + op);
 }

@@ -36,6 +36,8 @@ interface Exports {
   forward(args: number, b0: number, b1: number): void;
   backward(args: number, b0: number, b1: number): void;
   wgrad(args: number, p0: number, p1: number): void;
+  xproj(args: number, m0: number, m1: number): void;
+  dx(args: number, m0: number, m1: number): void;
   pack_forward(args: number, wh: number, whp: number, wxp: number): void;
   pack_backward(args: number, wh: number, whtp: number, whtp2: number, wxtp: number): void;
   dense_pack(args: number): void;
@@ -274,12 +276,12 @@ export class WasmEngine {
 
   /**
    * Runs op (1 forward rows, 2 backward rows, 3 weight-gradient panels, 4 dense rows, 5 dense
-   * backward parts) over [0, n) in pieces of `chunk` that both threads claim when `split` and
-   * the helper is up (./wasm-helper.ts).
+   * backward parts, 7 every step's input projection, 8 every step's dx) over [0, n) in pieces
+   * of `chunk` that both threads claim when `split` and the helper is up (./wasm-helper.ts).
    */
-  runPieces(op: 1 | 2 | 3 | 4 | 5, args: number, n: number, chunk: number, split: boolean): void {
+  runPieces(op: 1 | 2 | 3 | 4 | 5 | 7 | 8, args: number, n: number, chunk: number, split: boolean): void {
     const ex = this.ex;
-    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : ex.dense_backward;
+    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : op === 5 ? ex.dense_backward : op === 7 ? ex.xproj : ex.dx;
     chunk = Math.max(chunk, Math.ceil(n / MAX_PIECES));
     if (split && n > chunk && this.helper?.usable) this.helper.runPieces(op, args, n, chunk, (lo, hi) => fn(args, lo, hi));
     else fn(args, 0, n);
@@ -347,6 +349,8 @@ interface WasmCache extends ForwardCache {
  * stay large (two per thread at most); the weight gradients go in pieces of 4 panels.
  */
 const rowChunk = (B: number): number => Math.max(8, B <= 32 ? Math.ceil(B / 2) : Math.ceil(B / 4));
+/** Rows of all T·B per piece of the whole-sequence input products (native/src/addon.c seq_row_chunk). */
+const seqRowChunk = (TB: number): number => Math.max(128, Math.ceil(Math.ceil(TB / 4) / 8) * 8);
 
 /** Minimum multiply-adds per call before the second thread is worth waking. */
 const SPLIT_MIN_WORK = 2e5;
@@ -499,13 +503,16 @@ export class WasmKernel implements RecurrentKernel {
     try {
       e.put([ids ? k.tok : k.x, input], [k.h0, h0], [k.c0, lstm ? c0 : null], [m.xb, rowBias ?? null]);
       if (fresh) e.put([m.wx, w.wx], [m.wh, w.wh], [m.b, w.b], [m.bhn, w.bhn ?? null]);
+      // xproj: every step's bias and input projection as one pass before the recurrence (rnn_core.h xproj_rows)
+      const xproj = kind === 'rnn' ? 0 : 1;
       const args = e.writeArgs(0, {
-        kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
+        kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1, xproj,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: m.b, wxp: m.wxp ?? 0, whp: m.whp,
         hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: m.scratch, bhn: m.bhn ?? 0, xb: m.xb ?? 0,
       });
       if (fresh) e.ex.pack_forward(args, m.wh, m.whp, m.wxp ?? 0);
       const split = this.useThreads && B >= 2 && T * B * H * N >= SPLIT_MIN_WORK;
+      if (xproj) e.runPieces(7, args, T * B, seqRowChunk(T * B), split);
       e.runPieces(1, args, B, rowChunk(B), split);
       const hs = e.copyOut(k.hs, TBH);
       const hT = bufferPool.copyOf(hs.subarray((T - 1) * B * H));
@@ -564,7 +571,7 @@ export class WasmKernel implements RecurrentKernel {
     try {
       e.put([m.wx, w.wx], [m.wh, w.wh], [m.dhs, dhs], [m.dhT, dhT], [m.dcT, lstm ? dcT : null]);
       const args = e.writeArgs(1, {
-        kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1,
+        kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1, xproj: 1,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: 0, wxp: 0, whp: 0,
         hs: k.hs, acts: k.acts ?? 0, rh: k.rh ?? 0, cs: k.cs ?? 0, tcs: k.tcs ?? 0, scratch: 0,
         dhs: m.dhs, dhT: m.dhT ?? 0, dcT: lstm ? (m.dcT ?? 0) : 0, dh: m.dh, dc: m.dc ?? 0, dhp: m.dhp, dcp: m.dcp ?? 0, drh: m.drh ?? 0,
@@ -574,6 +581,7 @@ export class WasmKernel implements RecurrentKernel {
       e.ex.pack_backward(args, m.wh, m.whtp, m.whtp2 ?? 0, m.wxtp ?? 0);
       const split = this.useThreads && T * B * H * N >= SPLIT_MIN_WORK;
       e.runPieces(2, args, B, rowChunk(B), split);
+      if (!ids) e.runPieces(8, args, T * B, seqRowChunk(T * B), split);
       e.runPieces(3, args, P, 4, split);
       return {
         dx: ids ? null : e.copyOut(m.dx, TB * I),

@@ -29,6 +29,8 @@ EXPORT(panels) int panels(int kind, int H) { return panels_w(kind, H); }
 EXPORT(forward) void forward(args_w *g, int b0, int b1) { forward_rows_w(g, b0, b1); }
 EXPORT(backward) void backward(args_w *g, int b0, int b1) { backward_rows_w(g, b0, b1); }
 EXPORT(wgrad) void wgrad(args_w *g, int p0, int p1) { wgrad_panels_w(g, p0, p1); }
+EXPORT(xproj) void xproj(args_w *g, int m0, int m1) { xproj_rows_w(g, m0, m1); }
+EXPORT(dx) void dx(args_w *g, int m0, int m1) { dx_rows_w(g, m0, m1); }
 EXPORT(pack_forward) void pack_forward(args_w *g, const float *wh, float *whp, float *wxp) { pack_forward_w(g, wh, whp, wxp); }
 EXPORT(pack_backward) void pack_backward(args_w *g, const float *wh, float *whtp, float *whtp2, float *wxtp) {
   pack_backward_w(g, wh, whtp, whtp2, wxtp);
