@@ -45,11 +45,6 @@ export interface FusedStepResult {
   norm: number;
 }
 
-/** n floats from src[s…] to dst[d…] (a loop: a subarray per row costs more than the copy at these widths) */
-export function copyRow(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
-  for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
-}
-
 /** The gradient through inverted dropout: times the same mask (in place). */
 function throughDropout(dx: Float32Array, mask: Float32Array | null): Float32Array {
   if (mask) for (let j = 0; j < dx.length; j++) dx[j] *= mask[j];
