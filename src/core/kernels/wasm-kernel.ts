@@ -17,7 +17,7 @@ import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
+import type { AdamStepArgs, BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
@@ -51,6 +51,13 @@ interface Exports {
   /** the LM head and its loss in one pass (native/src/lm_head_core.h): -1, or the row of a label outside [0, V) */
   head_xent?(N: number, D: number, V: number, grads: number, a: number, w: number, b: number, lab: number, stat: number, picked: number,
     dA: number, dW: number, db: number, wp: number, wtp: number, yb: number, gp: number): number;
+  /** global-norm clipping and Adam (native/src/adam_core.h); absent in modules built before it */
+  adam_sizes?(out: number): void;
+  adam_set_array?(arr: number, k: number, p: number, g: number, m: number, v: number, n: number): void;
+  adam_chunks?(arr: number, narrays: number): number;
+  adam_init?(job: number, arr: number, narrays: number, chunks: number, partial: number, b1: number, b2: number, a: number, ib2: number, eps: number): number;
+  adam_pieces?(job: number, lo: number, hi: number): void;
+  adam_norm?(job: number, theta: number): number;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -274,12 +281,12 @@ export class WasmEngine {
 
   /**
    * Runs op (1 forward rows, 2 backward rows, 3 weight-gradient panels, 4 dense rows, 5 dense
-   * backward parts) over [0, n) in pieces of `chunk` that both threads claim when `split` and
+   * backward parts, 6 Adam's chunks) over [0, n) in pieces of `chunk` that both threads claim when `split` and
    * the helper is up (./wasm-helper.ts).
    */
-  runPieces(op: 1 | 2 | 3 | 4 | 5, args: number, n: number, chunk: number, split: boolean): void {
+  runPieces(op: 1 | 2 | 3 | 4 | 5 | 6, args: number, n: number, chunk: number, split: boolean): void {
     const ex = this.ex;
-    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : ex.dense_backward;
+    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : op === 5 ? ex.dense_backward : ex.adam_pieces!;
     chunk = Math.max(chunk, Math.ceil(n / MAX_PIECES));
     if (split && n > chunk && this.helper?.usable) this.helper.runPieces(op, args, n, chunk, (lo, hi) => fn(args, lo, hi));
     else fn(args, 0, n);
@@ -378,6 +385,69 @@ export class WasmKernel implements RecurrentKernel {
       this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids);
     }
     if (typeof engine.ex.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+    if (typeof engine.ex.adam_pieces === 'function') this.adamClip = (p, g, m, v, step) => this.adam(p, g, m, v, step);
+  }
+
+  readonly adamClip?: (params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs) => number;
+  /** Parameters from which adamClip's chunks run on both threads (as the native kernel's). */
+  adamSplitMinParams = 1e5;
+
+  /**
+   * adam_core.h on the wasm heap: params, grads and both moments copied in, params and moments
+   * copied back (the copies cost about as much as the update itself); the chunks of both passes
+   * on both threads from adamSplitMinParams.
+   */
+  private adam(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], s: AdamStepArgs): number {
+    const e = this.engine, ex = e.ex, K = params.length;
+    const [jobBytes, arrBytes] = this.adamSizes();
+    const data = new Block(e.heap, params.flatMap((p, k) => ['p', 'g', 'm', 'v'].map((x) => [`${x}${k}`, p.length * 4] as [string, number])));
+    const meta = new Block(e.heap, [['arr', K * arrBytes], ['job', jobBytes]]);
+    let chunks: Block | null = null;
+    try {
+      const d = data.at, t = meta.at;
+      let total = 0;
+      for (let k = 0; k < K; k++) {
+        const n = params[k].length;
+        if (grads[k].length !== n || m[k].length !== n || v[k].length !== n) throw new Error(`adamClip: array ${k} has ${n} parameters but ${grads[k].length} gradients and ${m[k].length} / ${v[k].length} moments`);
+        e.put([d[`p${k}`], params[k]], [d[`g${k}`], grads[k]], [d[`m${k}`], m[k]], [d[`v${k}`], v[k]]);
+        ex.adam_set_array!(t.arr, k, d[`p${k}`] ?? 0, d[`g${k}`] ?? 0, d[`m${k}`] ?? 0, d[`v${k}`] ?? 0, n);
+        total += n;
+      }
+      const nchunks = ex.adam_chunks!(t.arr, K);
+      chunks = new Block(e.heap, [['chunks', 8 * nchunks], ['partial', 8 * nchunks]]);
+      ex.adam_init!(t.job, t.arr, K, chunks.at.chunks ?? 0, chunks.at.partial ?? 0, s.beta1, s.beta2, s.a, s.ib2, s.epsilon);
+      const split = this.useThreads && total >= this.adamSplitMinParams;
+      e.runPieces(6, t.job, nchunks, 1, split);
+      const norm = ex.adam_norm!(t.job, s.theta);
+      e.runPieces(6, t.job, nchunks, 1, split);
+      const f = e.f32();
+      for (let k = 0; k < K; k++) {
+        const n = params[k].length;
+        if (!n) continue;
+        for (const [x, into] of [['p', params[k]], ['m', m[k]], ['v', v[k]]] as const) into.set(f.subarray(d[`${x}${k}`] >> 2, (d[`${x}${k}`] >> 2) + n));
+      }
+      return norm;
+    } finally {
+      chunks?.release();
+      meta.release();
+      data.release();
+    }
+  }
+
+  private adamStructs: [number, number] | null = null;
+  /** sizeof adam_job and adam_array in the module (asked once) */
+  private adamSizes(): [number, number] {
+    if (!this.adamStructs) {
+      const e = this.engine, tmp = new Block(e.heap, [['out', 8]]);
+      try {
+        e.ex.adam_sizes!(tmp.at.out);
+        const i = e.i32();
+        this.adamStructs = [i[tmp.at.out >> 2], i[(tmp.at.out >> 2) + 1]];
+      } finally {
+        tmp.release();
+      }
+    }
+    return this.adamStructs;
   }
 
   readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;
