@@ -146,3 +146,29 @@ test('native adam_clip: lists of different lengths or a wrong-length moment are 
   assert.throws(() => k.addon.adam_clip!(p, g, [new Float32Array(4)], [new Int32Array(4) as unknown as Float32Array], hyper, 1), /v\[0\] must be a Float32Array/);
   assert.deepEqual([...p[0]], [1, 1, 1, 1]);
 });
+
+test('adamClip keeping p, m and v between calls (wasm: views of its heap): state written between calls, as a resume writes it, is what the next call reads', async (t) => {
+  const runs: { params: Float32Array[]; s: AdamState }[] = [];
+  for (const path of ['ts', 'wasm-simd'] as const) {
+    const k = await kernelOrReason(path);
+    if (typeof k === 'string') return t.skip(k);
+    const r = lcg(3);
+    const sizes = [5, 40000];
+    const params = sizes.map((n) => Float32Array.from({ length: n }, r));
+    const grads = sizes.map((n) => Float32Array.from({ length: n }, r));
+    const s = new AdamState(sizes);
+    for (let i = 0; i < 3; i++) fusedAdamClip(params, grads, s, 0.01, 1, 1e-8, k);
+    // what a resume does (Seq2SeqFusedStep.syncIn, adamStateFrom): write into the lists' arrays
+    s.reset();
+    params.forEach((p, i) => p.set(Float32Array.from({ length: p.length }, (_, j) => (i + j) * 1e-3)));
+    s.m[1].fill(0.5);
+    for (let i = 0; i < 3; i++) fusedAdamClip(params, grads, s, 0.01, 1, 1e-8, k);
+    runs.push({ params, s });
+  }
+  const [want, got] = runs;
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(got.params[i], want.params[i]);
+    assert.deepEqual(got.s.m[i], want.s.m[i]);
+    assert.deepEqual(got.s.v[i], want.s.v[i]);
+  }
+});

@@ -154,7 +154,9 @@ export interface RecurrentKernel {
   headXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult;
   /** Global-norm clipping and one Adam step over every parameter (native/src/adam_core.h), in
    * place on params, m and v; returns the norm before clipping. The same bits as adam.ts's
-   * TypeScript loops. Optional: ./adam.ts fusedAdamClip then runs those loops. */
+   * TypeScript loops. Optional: ./adam.ts fusedAdamClip then runs those loops. A kernel may
+   * replace params[k], m[k] and v[k] by arrays of the same contents that it keeps between calls
+   * (the wasm path: views of its memory), so callers index the lists again after a call. */
   adamClip?(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs): number;
 }
 

@@ -297,6 +297,22 @@ export class WasmEngine {
     this.runPieces(op, args, n, Math.ceil(n / 2), split && n >= 2);
   }
 
+  /** Views of the heap handed out by resident() (a shared memory's views stay valid when it grows). */
+  private readonly residentViews = new WeakSet<Float32Array>();
+  /**
+   * `a` itself when it is a view of this heap that resident() made, else such a view holding a
+   * copy of it, freed when the view is collected (adamClip's parameters and moments).
+   */
+  resident(a: Float32Array): Float32Array {
+    if (this.residentViews.has(a)) return a;
+    const block = new Block(this.heap, [['x', a.length * 4]]);
+    const view = new Float32Array(this.memory.buffer, block.at.x, a.length);
+    view.set(a);
+    this.residentViews.add(view);
+    this.track(view, block);
+    return view;
+  }
+
   /** Allocates heap bytes for good (tests). */
   alloc(bytes: number): number {
     return this.heap.alloc(bytes);
@@ -393,14 +409,20 @@ export class WasmKernel implements RecurrentKernel {
   adamSplitMinParams = 1e5;
 
   /**
-   * adam_core.h on the wasm heap: params, grads and both moments copied in, params and moments
-   * copied back (the copies cost about as much as the update itself); the chunks of both passes
-   * on both threads from adamSplitMinParams.
+   * adam_core.h on the wasm heap, the chunks of both passes on both threads from
+   * adamSplitMinParams. Parameters and moments stay in the heap between calls: the first call
+   * replaces params[k], m[k] and v[k] by views of the heap with the same contents (the
+   * RecurrentKernel.adamClip contract), so later calls copy only the gradients in (copying
+   * p, m and v in and out cost more than the update itself).
    */
   private adam(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], s: AdamStepArgs): number {
     const e = this.engine, ex = e.ex, K = params.length;
     const [jobBytes, arrBytes] = this.adamSizes();
-    const data = new Block(e.heap, params.flatMap((p, k) => ['p', 'g', 'm', 'v'].map((x) => [`${x}${k}`, p.length * 4] as [string, number])));
+    for (let k = 0; k < K; k++) {
+      const n = params[k].length;
+      if (grads[k].length !== n || m[k].length !== n || v[k].length !== n) throw new Error(`adamClip: array ${k} has ${n} parameters but ${grads[k].length} gradients and ${m[k].length} / ${v[k].length} moments`);
+    }
+    const data = new Block(e.heap, grads.map((g, k) => [`g${k}`, g.length * 4] as [string, number]));
     const meta = new Block(e.heap, [['arr', K * arrBytes], ['job', jobBytes]]);
     let chunks: Block | null = null;
     try {
@@ -408,9 +430,14 @@ export class WasmKernel implements RecurrentKernel {
       let total = 0;
       for (let k = 0; k < K; k++) {
         const n = params[k].length;
-        if (grads[k].length !== n || m[k].length !== n || v[k].length !== n) throw new Error(`adamClip: array ${k} has ${n} parameters but ${grads[k].length} gradients and ${m[k].length} / ${v[k].length} moments`);
-        e.put([d[`p${k}`], params[k]], [d[`g${k}`], grads[k]], [d[`m${k}`], m[k]], [d[`v${k}`], v[k]]);
-        ex.adam_set_array!(t.arr, k, d[`p${k}`] ?? 0, d[`g${k}`] ?? 0, d[`m${k}`] ?? 0, d[`v${k}`] ?? 0, n);
+        if (n) {
+          params[k] = e.resident(params[k]);
+          m[k] = e.resident(m[k]);
+          v[k] = e.resident(v[k]);
+          e.put([d[`g${k}`], grads[k]]);
+        }
+        const at = (x: Float32Array) => (n ? x.byteOffset : 0);
+        ex.adam_set_array!(t.arr, k, at(params[k]), d[`g${k}`] ?? 0, at(m[k]), at(v[k]), n);
         total += n;
       }
       const nchunks = ex.adam_chunks!(t.arr, K);
@@ -420,12 +447,6 @@ export class WasmKernel implements RecurrentKernel {
       e.runPieces(6, t.job, nchunks, 1, split);
       const norm = ex.adam_norm!(t.job, s.theta);
       e.runPieces(6, t.job, nchunks, 1, split);
-      const f = e.f32();
-      for (let k = 0; k < K; k++) {
-        const n = params[k].length;
-        if (!n) continue;
-        for (const [x, into] of [['p', params[k]], ['m', m[k]], ['v', v[k]]] as const) into.set(f.subarray(d[`${x}${k}`] >> 2, (d[`${x}${k}`] >> 2) + n));
-      }
       return norm;
     } finally {
       chunks?.release();
