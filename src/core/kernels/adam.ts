@@ -117,6 +117,6 @@ export function fusedAdamClip(params: Float32Array[], grads: readonly Float32Arr
 }
 
 /** d2l's grad_clipping factor θ / ‖g‖ (float32) when the norm is finite and above θ > 0, else 1 (adam_core.h adam_norm_scale). */
-export function clipScale(norm: number, theta: number): number {
+function clipScale(norm: number, theta: number): number {
   return theta > 0 && norm > theta && Number.isFinite(norm) ? Math.fround(theta / norm) : 1;
 }
