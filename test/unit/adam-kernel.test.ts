@@ -16,6 +16,7 @@ import { tsKernel } from '../../src/core/kernels/reference';
 import { getKernel, kernelInfo, PATH_ORDER } from '../../src/core/kernels/select';
 import type { KernelPath, RecurrentKernel } from '../../src/core/kernels/types';
 import { WasmEngine, WasmKernel } from '../../src/core/kernels/wasm-kernel';
+import { kernelNotices } from '../../src/core/kernels/notices';
 
 /** A kernel that runs adamClip on both threads for any size, or why this path cannot be tested here. */
 async function kernelOrReason(path: KernelPath): Promise<RecurrentKernel | string> {
@@ -171,4 +172,15 @@ test('adamClip keeping p, m and v between calls (wasm: views of its heap): state
     assert.deepEqual(got.s.m[i], want.s.m[i]);
     assert.deepEqual(got.s.v[i], want.s.v[i]);
   }
+});
+
+test('a native or wasm kernel without adamClip (an older build): the TypeScript loops run, and a notice says so once', () => {
+  const old = { ...tsKernel, path: 'wasm-simd' } as RecurrentKernel;
+  const before = kernelNotices().length;
+  const want = train(tsKernel, [3, 9], 2, () => 1, () => 1);
+  const got = train(old, [3, 9], 2, () => 1, () => 1);
+  assert.equal(firstDifference(want, got), null);
+  const added = kernelNotices().slice(before);
+  assert.equal(added.length, 1, added.join('; '));
+  assert.match(added[0], /wasm-simd kernel predates adamClip .*clipping and Adam run in TypeScript/);
 });

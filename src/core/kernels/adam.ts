@@ -11,6 +11,7 @@
  * version (native/src/adam_core.h) computes the same expressions in double, so its results
  * have the same bits.
  */
+import { kernelNotice } from './notices';
 import { currentKernel } from './select';
 import type { RecurrentKernel } from './types';
 
@@ -99,13 +100,20 @@ function adamArray(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32
  * are (the caller reports the diverged loss). Gradient arrays are read, never written.
  *
  * On the kernel's adamClip when it has one (native/src/adam_core.h on the native and wasm
- * paths: both threads, the same bits as the loops here), else these loops (the ts path).
+ * paths: both threads, the same bits as the loops here), else these loops (the ts path; a
+ * native or wasm build from before adamClip says so once in the kernel notices). The kernel may
+ * replace params[k], s.m[k] and s.v[k] by arrays of the same contents it keeps (the wasm path:
+ * views of its heap), so index the lists again after a call rather than keep their arrays.
  */
 export function fusedAdamClip(params: Float32Array[], grads: readonly Float32Array[], s: AdamState, lr: number, theta: number, epsilon = 1e-8, kernel: RecurrentKernel = currentKernel()): number {
   const a = lr / Math.fround(1 - s.accBeta1), ib2 = 1 / Math.fround(1 - s.accBeta2);
   let norm: number;
   if (kernel.adamClip) norm = kernel.adamClip(params, grads, s.m, s.v, { theta, beta1: s.beta1, beta2: s.beta2, a, ib2, epsilon });
   else {
+    if (kernel.path !== 'ts' && !noticed.has(kernel.path)) {
+      noticed.add(kernel.path);
+      kernelNotice(`the ${kernel.path} kernel predates adamClip (rebuild it: npm run build:native / build:kernels); clipping and Adam run in TypeScript (the same numbers, slower)`);
+    }
     norm = globalNorm(grads);
     const scale = clipScale(norm, theta);
     for (let k = 0; k < params.length; k++) adamArray(params[k], grads[k], s.m[k], s.v[k], scale, s.beta1, s.beta2, a, ib2, epsilon);
@@ -115,6 +123,9 @@ export function fusedAdamClip(params: Float32Array[], grads: readonly Float32Arr
   s.accBeta2 = Math.fround(s.accBeta2 * s.beta2);
   return norm;
 }
+
+/** kernel paths whose missing adamClip was reported */
+const noticed = new Set<string>();
 
 /** d2l's grad_clipping factor θ / ‖g‖ (float32) when the norm is finite and above θ > 0, else 1 (adam_core.h adam_norm_scale). */
 function clipScale(norm: number, theta: number): number {
