@@ -958,11 +958,11 @@ static napi_value adam_clip_fn(napi_env env, napi_callback_info info) {
   run_chunks(W, fn, (args_t *)(void *)&j, nchunks, 1, threads);
   const double norm = adam_norm_scale(&j, h[0]);
   run_chunks(W, fn, (args_t *)(void *)&j, nchunks, 1, threads);
-  CHECK(napi_create_array_with_length(env, 2, &out));
-  CHECK(napi_create_double(env, norm, &v));
-  CHECK(napi_set_element(env, out, 0, v));
-  CHECK(napi_set_element(env, out, 1, take_notice(env, W)));
-  result = out;
+  /* the result; a failed N-API call throws, after the frees below */
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok || napi_create_double(env, norm, &v) != napi_ok || napi_set_element(env, out, 0, v) != napi_ok ||
+      napi_set_element(env, out, 1, take_notice(env, W)) != napi_ok)
+    napi_throw_error(env, 0, "seqlab-native adam_clip: N-API call failed while returning the norm.");
+  else result = out;
 done:
   free(ptr);
   free(len);
