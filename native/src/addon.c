@@ -40,6 +40,7 @@
 #include "embedding_core.h" /* row copies and sums: the portable build vectorises them well enough */
 #include "lm_head_core.h"
 #include "attention_core.h"
+#include "adam_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -60,6 +61,7 @@
 #include "dense_core.h"
 #include "lm_head_core.h"
 #include "attention_core.h"
+#include "adam_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -76,6 +78,7 @@
 #include "dense_core.h"
 #include "lm_head_core.h"
 #include "attention_core.h"
+#include "adam_core.h"
 #undef VW
 #undef MR
 #undef FN
@@ -688,6 +691,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
 }
 
 static napi_value attention_fn(napi_env env, napi_callback_info info); /* below: attention_core.h */
+static napi_value adam_clip_fn(napi_env env, napi_callback_info info); /* below: adam_core.h */
 /* embedding(op, ints: Int32Array(3) [n, E, V], bufs: [src, ids, dst]) -> undefined
  * (embedding_core.h): op 1 gather (src = table [V, E], dst = out [n, E]), op 2 scatter-add
  * (src = dy [n, E], dst = dtable [V, E], zeroed first). An id outside [0, V) is a RangeError
@@ -820,6 +824,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"attention", 0, attention_fn, 0, 0, 0, napi_default, 0},
     {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
     {"head_xent", 0, head_xent, 0, 0, 0, napi_default, 0},
+    {"adam_clip", 0, adam_clip_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);
@@ -897,4 +902,99 @@ static napi_value attention_fn(napi_env env, napi_callback_info info) {
   (void)isa;
   if (op == 1) attn_forward_p(&a); else attn_backward_p(&a);
   return 0;
+}
+
+/* ---- global-norm clipping and Adam over every parameter (adam_core.h) ---- */
+
+/* One Float32Array list of bufs: element k of `list` (n of them) into out[k], its length into len[k]. */
+static int adam_list(napi_env env, napi_value list, uint32_t n, const char *name, float **out, size_t *len) {
+  for (uint32_t k = 0; k < n; k++) {
+    napi_value e;
+    bool is_ta = false;
+    napi_typedarray_type tt;
+    size_t off;
+    void *data = 0;
+    napi_value ab;
+    if (napi_get_element(env, list, k, &e) != napi_ok || napi_is_typedarray(env, e, &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, e, &tt, &len[k], &data, &ab, &off) != napi_ok || tt != napi_float32_array)
+      return throw_msg(env, "seqlab-native adam_clip: %s[%u] must be a Float32Array.", name, k);
+    out[k] = data ? (float *)data : (float *)(void *)"";
+  }
+  return 1;
+}
+
+/* adam_clip(params, grads, m, v: Float32Array[] (the same count, array k of one length in all
+ * four), hyper: Float64Array(6) [θ, β₁, β₂, a, ib2, ε], threads) -> [norm, notice?]: ‖g‖ over
+ * every gradient, then p, m, v updated in place (adam_core.h; adam.ts computes a and ib2). Chunks
+ * of both passes are claimed by both threads when threads > 1. */
+static napi_value adam_clip_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6], out, v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 6) { napi_throw_type_error(env, 0, "seqlab-native adam_clip: expected (params, grads, m, v, hyper, threads)."); return 0; }
+  static const char *names[4] = {"params", "grads", "m", "v"};
+  uint32_t n = 0;
+  for (int i = 0; i < 4; i++) {
+    bool is_arr = false;
+    uint32_t len = 0;
+    if (napi_is_array(env, argv[i], &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, argv[i], &len) != napi_ok) { throw_msg(env, "seqlab-native adam_clip: %s must be an array of Float32Arrays.", names[i]); return 0; }
+    if (i == 0) n = len;
+    else if (len != n) { throw_msg(env, "seqlab-native adam_clip: %s has %u arrays but params has %u.", names[i], len, n); return 0; }
+  }
+  bool is_ta = false;
+  napi_typedarray_type tt;
+  size_t hlen = 0, off;
+  void *hdata = 0;
+  napi_value ab;
+  if (napi_is_typedarray(env, argv[4], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[4], &tt, &hlen, &hdata, &ab, &off) != napi_ok || tt != napi_float64_array || hlen != 6) {
+    throw_msg(env, "seqlab-native adam_clip: hyper must be a Float64Array of 6 elements [theta, beta1, beta2, a, ib2, eps].");
+    return 0;
+  }
+  const double *h = (const double *)hdata;
+  int threads = 1;
+  napi_get_value_int32(env, argv[5], &threads);
+  float **ptr = calloc(4 * (size_t)n + 1, sizeof *ptr);
+  size_t *len = calloc(4 * (size_t)n + 1, sizeof *len);
+  adam_array *arr = calloc((size_t)n + 1, sizeof *arr);
+  int *chunks = 0;
+  double *partial = 0;
+  napi_value result = 0;
+  if (!ptr || !len || !arr) { throw_msg(env, "seqlab-native adam_clip: out of memory."); goto done; }
+  for (int i = 0; i < 4; i++)
+    if (!adam_list(env, argv[i], n, names[i], ptr + (size_t)i * n, len + (size_t)i * n)) goto done;
+  for (uint32_t k = 0; k < n; k++) {
+    for (int i = 1; i < 4; i++)
+      if (len[(size_t)i * n + k] != len[k]) { throw_msg(env, "seqlab-native adam_clip: %s[%u] has %zu elements but params[%u] has %zu.", names[i], k, len[(size_t)i * n + k], k, len[k]); goto done; }
+    if (len[k] > (size_t)DIM_MAX * 64) { throw_msg(env, "seqlab-native adam_clip: params[%u] has %zu elements (at most %d).", k, len[k], DIM_MAX * 64); goto done; }
+    arr[k] = (adam_array){ptr[k], ptr[n + k], ptr[2 * (size_t)n + k], ptr[3 * (size_t)n + k], (int)len[k]};
+  }
+  const int nchunks = adam_chunk_count(arr, (int)n);
+  chunks = malloc(sizeof *chunks * (2 * (size_t)nchunks + 2));
+  partial = malloc(sizeof *partial * ((size_t)nchunks + 1));
+  if (!chunks || !partial) { throw_msg(env, "seqlab-native adam_clip: out of memory."); goto done; }
+  adam_job j;
+  memset(&j, 0, sizeof j);
+  adam_job_init(&j, arr, (int)n, chunks, partial);
+  j.b1 = h[1]; j.b2 = h[2]; j.a = h[3]; j.ib2 = h[4]; j.eps = h[5];
+  phase_fn fn = (phase_fn)adam_pieces_p;
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) fn = (phase_fn)adam_pieces_a5;
+  else if (!strcmp(K.isa, "avx2+fma")) fn = (phase_fn)adam_pieces_a2;
+#endif
+  helper_t *W = env_helper(env);
+  run_chunks(W, fn, (args_t *)(void *)&j, nchunks, 1, threads);
+  const double norm = adam_norm_scale(&j, h[0]);
+  run_chunks(W, fn, (args_t *)(void *)&j, nchunks, 1, threads);
+  /* the result; a failed N-API call throws, after the frees below */
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok || napi_create_double(env, norm, &v) != napi_ok || napi_set_element(env, out, 0, v) != napi_ok ||
+      napi_set_element(env, out, 1, take_notice(env, W)) != napi_ok)
+    napi_throw_error(env, 0, "seqlab-native adam_clip: N-API call failed while returning the norm.");
+  else result = out;
+done:
+  free(ptr);
+  free(len);
+  free(arr);
+  free(chunks);
+  free(partial);
+  return result;
 }

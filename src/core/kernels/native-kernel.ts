@@ -13,7 +13,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
+import type { AdamStepArgs, BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
 export interface Addon {
@@ -30,6 +30,8 @@ export interface Addon {
   embedding?(op: 1 | 2, ints: Int32Array, bufs: [Float32Array, Int32Array, Float32Array]): void;
   /** the LM head and its loss in one pass (native/src/lm_head_core.h); absent in addons built before it */
   head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
+  /** global-norm clipping and Adam (native/src/adam_core.h): [norm, a dead helper's notice]; absent in addons built before it */
+  adam_clip?(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], hyper: Float64Array, threads: number): [number, string | undefined];
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -124,6 +126,7 @@ export class NativeKernel implements RecurrentKernel {
       this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids, V * E);
     }
     if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+    if (typeof addon.adam_clip === 'function') this.adamClip = (p, g, m, v, step) => this.adam(p, g, m, v, step);
   }
 
   /**
@@ -328,6 +331,18 @@ export class NativeKernel implements RecurrentKernel {
   /** Gives a cache's internal arrays back once nothing can read them any more (hs is the caller's). */
   private give(bufs: Bufs): void {
     bufferPool.give(bufs.acts, bufs.rh, bufs.cs, bufs.tcs);
+  }
+
+  /** Parameters from which adamClip runs its chunks on both threads (below, one thread's ~0.1 ms beats a helper's wake-up). */
+  adamSplitMinParams = 1e5;
+  readonly adamClip?: (params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs) => number;
+
+  private adam(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], s: AdamStepArgs): number {
+    const total = params.reduce((n, p) => n + p.length, 0);
+    const threads = this.threads > 1 && total >= this.adamSplitMinParams ? 2 : 1;
+    const [norm, notice] = this.addon.adam_clip!(params, grads, m, v, Float64Array.of(s.theta, s.beta1, s.beta2, s.a, s.ib2, s.epsilon), threads);
+    this.note(notice);
+    return norm;
   }
 
   dispose(): void {

@@ -161,6 +161,12 @@ export interface RecurrentKernel {
    * with the gradients of A, W and b when `grads`. Optional: ./head-loss-op.ts then runs
    * dense + softmaxXent + denseBackward, with a notice. */
   headXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult;
+  /** Global-norm clipping and one Adam step over every parameter (native/src/adam_core.h), in
+   * place on params, m and v; returns the norm before clipping. The same bits as adam.ts's
+   * TypeScript loops. Optional: ./adam.ts fusedAdamClip then runs those loops. A kernel may
+   * replace params[k], m[k] and v[k] by arrays of the same contents that it keeps between calls
+   * (the wasm path: views of its memory), so callers index the lists again after a call. */
+  adamClip?(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs): number;
 }
 
 export interface HeadXentResult {
@@ -176,4 +182,15 @@ export interface HeadXentResult {
 export interface DenseOptions {
   /** `w` never changes while it is referenced (an f32Weights array): a kernel may keep its packed copy between calls */
   fixedWeights?: boolean;
+}
+
+/** One Adam step's numbers as ./adam.ts derives them (a = lr / (1 − β₁ᵗ), ib2 = 1 / (1 − β₂ᵗ)). */
+export interface AdamStepArgs {
+  /** clipping threshold θ (≤ 0: no clipping) */
+  theta: number;
+  beta1: number;
+  beta2: number;
+  a: number;
+  ib2: number;
+  epsilon: number;
 }

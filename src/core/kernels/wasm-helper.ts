@@ -92,6 +92,7 @@ function run(op, a, lo, hi) {
   else if (op === 3) ex.wgrad(a, lo, hi);
   else if (op === 4) ex.dense_forward(a, lo, hi);
   else if (op === 5) ex.dense_backward(a, lo, hi);
+  else if (op === 6) ex.adam_pieces(a, lo, hi);
   else if (op === 7) ex.xproj(a, lo, hi);
   else if (op === 8) ex.dx(a, lo, hi);
   else if (op === 9) testOp(new Int32Array(memory.buffer), a, lo, hi);

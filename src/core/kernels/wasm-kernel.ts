@@ -17,7 +17,7 @@ import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, kindCode, NR, panelPad } from './shape';
-import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
+import type { AdamStepArgs, BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
@@ -53,6 +53,13 @@ interface Exports {
   /** the LM head and its loss in one pass (native/src/lm_head_core.h): -1, or the row of a label outside [0, V) */
   head_xent?(N: number, D: number, V: number, grads: number, a: number, w: number, b: number, lab: number, stat: number, picked: number,
     dA: number, dW: number, db: number, wp: number, wtp: number, L: number, gp: number, ps: number): number;
+  /** global-norm clipping and Adam (native/src/adam_core.h); absent in modules built before it */
+  adam_sizes?(out: number): void;
+  adam_set_array?(arr: number, k: number, p: number, g: number, m: number, v: number, n: number): void;
+  adam_chunks?(arr: number, narrays: number): number;
+  adam_init?(job: number, arr: number, narrays: number, chunks: number, partial: number, b1: number, b2: number, a: number, ib2: number, eps: number): number;
+  adam_pieces?(job: number, lo: number, hi: number): void;
+  adam_norm?(job: number, theta: number): number;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -276,12 +283,12 @@ export class WasmEngine {
 
   /**
    * Runs op (1 forward rows, 2 backward rows, 3 weight-gradient panels, 4 dense rows, 5 dense
-   * backward parts, 7 every step's input projection, 8 every step's dx) over [0, n) in pieces
-   * of `chunk` that both threads claim when `split` and the helper is up (./wasm-helper.ts).
+   * backward parts, 6 Adam's chunks, 7 every step's input projection, 8 every step's dx) over
+   * [0, n) in pieces of `chunk` that both threads claim when `split` and the helper is up (./wasm-helper.ts).
    */
-  runPieces(op: 1 | 2 | 3 | 4 | 5 | 7 | 8, args: number, n: number, chunk: number, split: boolean): void {
+  runPieces(op: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8, args: number, n: number, chunk: number, split: boolean): void {
     const ex = this.ex;
-    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : op === 5 ? ex.dense_backward : op === 7 ? ex.xproj : ex.dx;
+    const fn = op === 1 ? ex.forward : op === 2 ? ex.backward : op === 3 ? ex.wgrad : op === 4 ? ex.dense_forward : op === 5 ? ex.dense_backward : op === 6 ? ex.adam_pieces! : op === 7 ? ex.xproj : ex.dx;
     chunk = Math.max(chunk, Math.ceil(n / MAX_PIECES));
     if (split && n > chunk && this.helper?.usable) this.helper.runPieces(op, args, n, chunk, (lo, hi) => fn(args, lo, hi));
     else fn(args, 0, n);
@@ -290,6 +297,22 @@ export class WasmEngine {
   /** Runs op over [0, n) as two pieces (the dense layer) when `split` and the helper is up. */
   run(op: 4 | 5, args: number, n: number, split: boolean): void {
     this.runPieces(op, args, n, Math.ceil(n / 2), split && n >= 2);
+  }
+
+  /** Views of the heap handed out by resident() (a shared memory's views stay valid when it grows). */
+  private readonly residentViews = new WeakSet<Float32Array>();
+  /**
+   * `a` itself when it is a view of this heap that resident() made, else such a view holding a
+   * copy of it, freed when the view is collected (adamClip's parameters and moments).
+   */
+  resident(a: Float32Array): Float32Array {
+    if (this.residentViews.has(a)) return a;
+    const block = new Block(this.heap, [['x', a.length * 4]]);
+    const view = new Float32Array(this.memory.buffer, block.at.x, a.length);
+    view.set(a);
+    this.residentViews.add(view);
+    this.track(view, block);
+    return view;
   }
 
   /** Allocates heap bytes for good (tests). */
@@ -384,6 +407,74 @@ export class WasmKernel implements RecurrentKernel {
       this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids);
     }
     if (typeof engine.ex.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+    if (typeof engine.ex.adam_pieces === 'function') this.adamClip = (p, g, m, v, step) => this.adam(p, g, m, v, step);
+  }
+
+  readonly adamClip?: (params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs) => number;
+  /** Parameters from which adamClip's chunks run on both threads (as the native kernel's). */
+  adamSplitMinParams = 1e5;
+
+  /**
+   * adam_core.h on the wasm heap, the chunks of both passes on both threads from
+   * adamSplitMinParams. Parameters and moments stay in the heap between calls: the first call
+   * replaces params[k], m[k] and v[k] by views of the heap with the same contents (the
+   * RecurrentKernel.adamClip contract), so later calls copy only the gradients in (copying
+   * p, m and v in and out cost more than the update itself).
+   */
+  private adam(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], s: AdamStepArgs): number {
+    const e = this.engine, ex = e.ex, K = params.length;
+    const [jobBytes, arrBytes] = this.adamSizes();
+    for (let k = 0; k < K; k++) {
+      const n = params[k].length;
+      if (grads[k].length !== n || m[k].length !== n || v[k].length !== n) throw new Error(`adamClip: array ${k} has ${n} parameters but ${grads[k].length} gradients and ${m[k].length} / ${v[k].length} moments`);
+    }
+    const data = new Block(e.heap, grads.map((g, k) => [`g${k}`, g.length * 4] as [string, number]));
+    const meta = new Block(e.heap, [['arr', K * arrBytes], ['job', jobBytes]]);
+    let chunks: Block | null = null;
+    try {
+      const d = data.at, t = meta.at;
+      let total = 0;
+      for (let k = 0; k < K; k++) {
+        const n = params[k].length;
+        if (n) {
+          params[k] = e.resident(params[k]);
+          m[k] = e.resident(m[k]);
+          v[k] = e.resident(v[k]);
+          e.put([d[`g${k}`], grads[k]]);
+        }
+        const at = (x: Float32Array) => (n ? x.byteOffset : 0);
+        ex.adam_set_array!(t.arr, k, at(params[k]), d[`g${k}`] ?? 0, at(m[k]), at(v[k]), n);
+        total += n;
+      }
+      const nchunks = ex.adam_chunks!(t.arr, K);
+      chunks = new Block(e.heap, [['chunks', 8 * nchunks], ['partial', 8 * nchunks]]);
+      ex.adam_init!(t.job, t.arr, K, chunks.at.chunks ?? 0, chunks.at.partial ?? 0, s.beta1, s.beta2, s.a, s.ib2, s.epsilon);
+      const split = this.useThreads && total >= this.adamSplitMinParams;
+      e.runPieces(6, t.job, nchunks, 1, split);
+      const norm = ex.adam_norm!(t.job, s.theta);
+      e.runPieces(6, t.job, nchunks, 1, split);
+      return norm;
+    } finally {
+      chunks?.release();
+      meta.release();
+      data.release();
+    }
+  }
+
+  private adamStructs: [number, number] | null = null;
+  /** sizeof adam_job and adam_array in the module (asked once) */
+  private adamSizes(): [number, number] {
+    if (!this.adamStructs) {
+      const e = this.engine, tmp = new Block(e.heap, [['out', 8]]);
+      try {
+        e.ex.adam_sizes!(tmp.at.out);
+        const i = e.i32();
+        this.adamStructs = [i[tmp.at.out >> 2], i[(tmp.at.out >> 2) + 1]];
+      } finally {
+        tmp.release();
+      }
+    }
+    return this.adamStructs;
   }
 
   readonly headXent?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean) => HeadXentResult;

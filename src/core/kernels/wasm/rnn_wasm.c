@@ -53,3 +53,19 @@ EXPORT(head_xent) int head_xent(int N, int D, int V, int grads, const float *A, 
                                 float *dA, float *dW, float *db, float *wp, float *wtp, float *L, float *gp, float *ps) {
   return head_xent_w(N, D, V, grads, A, W, b, lab, stat, picked, dA, dW, db, wp, wtp, L, gp, ps);
 }
+
+/* Global-norm clipping and Adam over every parameter (native/src/adam_core.h): wasm-kernel.ts
+ * fills the array table (adam_set_array), adam_init numbers the chunks, then pass 1 (pieces on
+ * both threads), adam_norm, pass 2. The structs' sizes come from here, never from the JS side. */
+#include "../../../../native/src/adam_core.h"
+EXPORT(adam_sizes) void adam_sizes(int *out) { out[0] = (int)sizeof(adam_job); out[1] = (int)sizeof(adam_array); }
+EXPORT(adam_set_array) void adam_set_array(adam_array *arr, int k, float *p, const float *g, float *m, float *v, int n) {
+  arr[k] = (adam_array){p, g, m, v, n};
+}
+EXPORT(adam_chunks) int adam_chunks(const adam_array *arr, int narrays) { return adam_chunk_count(arr, narrays); }
+EXPORT(adam_init) int adam_init(adam_job *j, const adam_array *arr, int narrays, int *chunks, double *partial, double b1, double b2, double a, double ib2, double eps) {
+  j->b1 = b1; j->b2 = b2; j->a = a; j->ib2 = ib2; j->eps = eps;
+  return adam_job_init(j, arr, narrays, chunks, partial);
+}
+EXPORT(adam_pieces) void adam_pieces(adam_job *j, int lo, int hi) { adam_pieces_w(j, lo, hi); }
+EXPORT(adam_norm) double adam_norm(adam_job *j, double theta) { return adam_norm_scale(j, theta); }
