@@ -261,7 +261,7 @@ export class Seq2SeqFusedStep {
     for (const r of [...enc, ...dec]) bufferPool.give(r.hs);
     bufferPool.give(xe, xd);
 
-    const norm = fusedAdamClip(this.params, this.grads, this.adam, this.opts.lr, this.opts.clip, this.opts.epsilon ?? 1e-8);
+    const norm = fusedAdamClip(this.params, this.grads, this.adam, this.opts.lr, this.opts.clip, this.opts.epsilon ?? 1e-8, this.kernel);
     return { loss: g.loss, norm };
   }
 }
