@@ -252,7 +252,7 @@ static inline __attribute__((always_inline)) void FN(gemm_impl)(const int mode, 
       const float *bp = Bp + (long)p * bps + (long)k0 * NR;
       const int me = M - mb < MBLK ? M : mb + MBLK;
       for (int m0 = mb; m0 < me; m0 += MR) {
-        const int mr = M - m0 < MR ? M - m0 : MR;
+        const int mr = me - m0 < MR ? me - m0 : MR; /* a block's last tile stops at the block's end */
         const float *Am = mode == A_ROW ? Ak + (long)m0 * lda : mode == A_TRANS ? Ak + m0 : Ak + (long)m0 * NR;
         float *Cm = C + (long)m0 * ldc + c0;
         if (mr == MR) FN(tile)(mode, 1, mr, kn, Am, lda, bp, Cm, ldc, nc, acc_in);
