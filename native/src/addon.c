@@ -728,27 +728,31 @@ static napi_value embedding(napi_env env, napi_callback_info info) {
 }
 
 /* head_xent(ints: Int32Array(4) [N, D, V, flags (1: gradients, 2: on both threads)], bufs: [a, w, b, lab, stat,
- * picked, dA, dW, db, wp, wtp, L, gp, ps, dA2, gp2, ps2]) -> undefined or a dead helper's notice
+ * picked, dA, dW, db, wp, wtp, L, gp, ps, dAp]) -> undefined or a dead helper's notice
  * (lm_head_core.h head_cols_*, by vocabulary chunks, on the widest instruction set). dA, dW, db,
- * wtp, gp may be null when grads = 0; dA2, gp2, ps2 (the second piece's partial dA, scratch and
- * stats) when it runs on two threads. A label outside [0, V) is a RangeError. */
+ * wtp, gp, dAp may be null when grads = 0. On one thread the vocabulary is one piece; on two it is
+ * HEAD_PIECES fixed pieces both threads claim (a helper that starts late, or shares its core,
+ * costs a piece, not half the op), piece c with its own stats ps + 2N*c, panel scratch
+ * gp + N*HC_COLS*c and partial dA (piece 0: dA, piece c > 0: dAp + N*D*(c - 1)), merged in piece
+ * order. A label outside [0, V) is a RangeError. */
+#define HEAD_PIECES 4
 static int hx_is_i32(int i) { return i == 3; }
 static const char *hx_name(int i) {
-  static const char *names[17] = {"a", "w", "b", "lab", "stat", "picked", "dA", "dW", "db", "wp", "wtp", "L", "gp", "ps", "dA2", "gp2", "ps2"};
+  static const char *names[15] = {"a", "w", "b", "lab", "stat", "picked", "dA", "dW", "db", "wp", "wtp", "L", "gp", "ps", "dAp"};
   return names[i];
 }
 typedef void (*head_prep_fn)(int, int, int, const float *, float *, float *);
 typedef void (*head_fwd_fn)(int, int, int, int, int, const float *, const float *, const float *, const int *, float *, float *, float *);
 typedef void (*head_merge_fn)(int, int, float *const *, float *);
 typedef void (*head_bwd_fn)(int, int, int, int, int, const float *, const float *, const int *, const float *, float *, float *, float *, float *, float *);
-/* Fixed pieces of vocabulary chunks for run_chunks: piece c takes chunks [cut[c], cut[c + 1]) with its own stats, dA and scratch. */
+/* Fixed pieces of vocabulary chunks for run_chunks: piece c takes chunks [cut[c], cut[c + 1]). */
 typedef struct {
   head_fwd_fn fwd;
   head_bwd_fn bwd;
   int N, D, V, pass;
-  int cut[3];
+  int cut[HEAD_PIECES + 1];
   void **p;
-  float *ps[2], *dA[2], *gp[2];
+  float *ps[HEAD_PIECES], *dA[HEAD_PIECES], *gp[HEAD_PIECES];
 } head_job_t;
 static void head_piece(args_t *arg, int lo, int hi) {
   head_job_t *j = (head_job_t *)(void *)arg;
@@ -766,13 +770,15 @@ static napi_value head_xent(napi_env env, napi_callback_info info) {
   if (!ints) return 0;
   const int N = ints[0], D = ints[1], V = ints[2], grads = ints[3] & 1;
   if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native head_xent: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
-  void *p[17];
-  size_t len[17];
-  if (!read_bufs(env, argv[1], 17, "head_xent", hx_is_i32, hx_name, p, len)) return 0;
-  const long want[17] = {(long)N * D, (long)D * V, V, N, 2L * N, N, (long)N * D, (long)D * V, V, PANEL_PAD(V) * D, V * PANEL_PAD(D), (long)N * V, (long)N * HC_COLS, 2L * N,
-                         (long)N * D, (long)N * HC_COLS, 2L * N};
-  for (int i = 0; i < 17; i++) {
-    const int optional = (!grads && (i == 6 || i == 7 || i == 8 || i == 10 || i == 12)) || i >= 14;
+  const int chunks = (V + HC_COLS - 1) / HC_COLS;
+  const int pieces = (ints[3] & 2) && chunks >= 2 ? (chunks < HEAD_PIECES ? chunks : HEAD_PIECES) : 1;
+  void *p[15];
+  size_t len[15];
+  if (!read_bufs(env, argv[1], 15, "head_xent", hx_is_i32, hx_name, p, len)) return 0;
+  const long want[15] = {(long)N * D, (long)D * V, V, N, 2L * N, N, (long)N * D, (long)D * V, V, PANEL_PAD(V) * D, V * PANEL_PAD(D), (long)N * V,
+                         (long)N * HC_COLS * pieces, 2L * N * pieces, (long)N * D * (pieces - 1)};
+  for (int i = 0; i < 15; i++) {
+    const int optional = (!grads && (i == 6 || i == 7 || i == 8 || i == 10 || i == 12)) || (i == 14 && (!grads || pieces == 1));
     if (optional && !p[i]) continue;
     if (!p[i] || (long)len[i] < want[i]) { throw_msg(env, "seqlab-native head_xent: buffer %s needs %ld elements (N=%d D=%d V=%d), got %zu.", hx_name(i), want[i], N, D, V, p[i] ? len[i] : 0); return 0; }
   }
@@ -793,20 +799,26 @@ static napi_value head_xent(napi_env env, napi_callback_info info) {
   else if (!strcmp(K.isa, "avx2+fma")) { prep = head_xent_prep_a2; fwd = head_cols_fwd_a2; merge = head_cols_merge_a2; bwd = head_cols_bwd_a2; }
 #endif
   prep(D, V, grads, p[1], p[9], p[10]);
-  /* threads: the vocabulary's chunks in two fixed pieces when the caller passes the second piece's buffers */
-  const int chunks = (V + HC_COLS - 1) / HC_COLS;
-  const int two = (ints[3] & 2) && p[16] && (!grads || (p[14] && p[15])) && chunks >= 2;
-  head_job_t j = {fwd, bwd, N, D, V, 1, {0, two ? chunks / 2 : chunks, chunks}, p, {p[13], p[16]}, {p[6], p[14]}, {p[12], p[15]}};
+  head_job_t j;
+  memset(&j, 0, sizeof j);
+  j.fwd = fwd; j.bwd = bwd; j.N = N; j.D = D; j.V = V; j.pass = 1; j.p = p;
+  for (int c = 0; c <= pieces; c++) j.cut[c] = (int)((long)chunks * c / pieces);
+  for (int c = 0; c < pieces; c++) {
+    j.ps[c] = (float *)p[13] + 2L * N * c;
+    j.gp[c] = p[12] ? (float *)p[12] + (long)N * HC_COLS * c : 0;
+    j.dA[c] = c == 0 ? (float *)p[6] : (float *)p[14] + (long)N * D * (c - 1);
+  }
   helper_t *W = env_helper(env);
-  run_chunks(W, head_piece, (args_t *)(void *)&j, two ? 2 : 1, 1, two ? 2 : 1);
-  merge(N, two ? 2 : 1, j.ps, p[4]);
+  const int threads = pieces > 1 ? 2 : 1;
+  run_chunks(W, head_piece, (args_t *)(void *)&j, pieces, 1, threads);
+  merge(N, pieces, j.ps, p[4]);
   if (grads) {
     j.pass = 2;
-    run_chunks(W, head_piece, (args_t *)(void *)&j, two ? 2 : 1, 1, two ? 2 : 1);
-    if (two) {
-      float *dA = p[6];
-      const float *dA1 = p[14];
-      for (long i = 0; i < (long)N * D; i++) dA[i] += dA1[i];
+    run_chunks(W, head_piece, (args_t *)(void *)&j, pieces, 1, threads);
+    float *dA = p[6];
+    for (int c = 1; c < pieces; c++) {
+      const float *d = j.dA[c];
+      for (long i = 0; i < (long)N * D; i++) dA[i] += d[i];
     }
   }
   return take_notice(env, W);

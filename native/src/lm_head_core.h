@@ -21,7 +21,7 @@
  *      chunk = A^T . G_c, written once; db's = column sums.
  * W is read twice (as W and as W^T panels), dW written once, L written and read once: ~5x less
  * traffic at that size, and the scratch L is N x V. The addon's threads take fixed pieces of
- * chunks (the vocabulary's two halves), each with its own stats, dA (added in piece order after
+ * chunks (addon.c HEAD_PIECES of them), each with its own stats, dA (added in piece order after
  * the pass) and panel scratch; dW and db columns are disjoint, so results do not depend on which
  * thread ran which piece. The loss is sum(max + log(sum) - picked) / N (the caller takes the
  * log: freestanding wasm has none).

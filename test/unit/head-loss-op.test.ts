@@ -78,12 +78,12 @@ for (const path of PATH_ORDER) {
   });
 }
 
-test('native: the vocabulary\'s halves on both threads equal one thread within rounding, and bit for bit on every repetition', async (t) => {
+test('native: the vocabulary\'s pieces on both threads equal one thread within rounding, and bit for bit on every repetition', async (t) => {
   const k = await getKernel('native');
   if (!k) return t.skip(kernelInfo().notes.find((n) => n.startsWith('native:')) ?? 'native: did not load');
   const split = k as RecurrentKernel & { headSplitMinWork: number; threads: number };
   if (split.threads < 2) return t.skip('native: loaded with one thread');
-  // V over three chunks of lm_head_core.h HC_COLS (256): halves of 1 and 2 chunks, the last one partial
+  // V over three chunks of lm_head_core.h HC_COLS (256): three pieces (addon.c HEAD_PIECES caps them at 4), the last one partial
   const N = 200, D = 24, V = 601;
   const rng = new Rng(4);
   const r = (n: number) => Float32Array.from({ length: n }, () => rng.normal(0, 1));
@@ -101,7 +101,7 @@ test('native: the vocabulary\'s halves on both threads equal one thread within r
     for (const f of ['da', 'dw', 'db'] as const) near(first.grads![f], one.grads![f], f);
     const lossOnly = k.headXent!({ N, D, V }, a, w, b, y, false);
     assert.deepEqual(lossOnly.stat, first.stat, 'the loss without gradients: the same stats');
-    // the helper thread claims whichever half it reaches first: results must not depend on it
+    // the helper thread claims whichever pieces it reaches first: results must not depend on it
     for (let rep = 0; rep < 30; rep++) {
       const two: HeadXentResult = k.headXent!({ N, D, V }, a, w, b, y, true);
       assert.deepEqual(two.stat, first.stat);

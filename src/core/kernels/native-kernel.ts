@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
-import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, kindCode, NR, panelPad } from './shape';
+import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, HEAD_PIECES, kindCode, NR, panelPad } from './shape';
 import type { AdamStepArgs, BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
@@ -130,7 +130,7 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   /**
-   * N·D·V from which the fused head + loss runs the two halves of the vocabulary on both threads
+   * N·D·V from which the fused head + loss runs pieces of the vocabulary on both threads
    * (each its own dA, added at the end). At a word vocabulary (1120×256×4580) a late helper costs
    * little beside the op; at the char model's head (1120×256×28, ~1 ms, one chunk) there is
    * nothing to split and the wake-up would dominate (as denseSplitMinWork).
@@ -147,10 +147,11 @@ export class NativeKernel implements RecurrentKernel {
     const bufs = [
       a, w, b, labels, stat, picked, g?.da ?? null, g?.dw ?? null, g?.db ?? null,
       this.scratch('wp', panelPad(V) * D), grads ? this.scratch('wtp', V * panelPad(D)) : null,
-      this.scratch('hL', N * V), grads ? this.scratch('hgp', N * HEAD_COLS) : null, this.scratch('hps', 2 * N),
     ];
+    // pieces of the vocabulary (native/src/addon.c HEAD_PIECES), each with its own scratch and partial dA
     const split = this.threads > 1 && V > HEAD_COLS && N * D * V >= this.headSplitMinWork;
-    if (split) bufs.push(grads ? this.scratch('hda2', N * D) : null, grads ? this.scratch('hgp2', N * HEAD_COLS) : null, this.scratch('hps2', 2 * N));
+    const pieces = split ? Math.min(HEAD_PIECES, Math.ceil(V / HEAD_COLS)) : 1;
+    bufs.push(this.scratch('hL', N * V), grads ? this.scratch('hgp', N * HEAD_COLS * pieces) : null, this.scratch('hps', 2 * N * pieces), grads && pieces > 1 ? this.scratch('hdap', N * D * (pieces - 1)) : null);
     this.note(this.addon.head_xent!(new Int32Array([N, D, V, (grads ? 1 : 0) | (split ? 2 : 0)]), bufs));
     return { stat, picked, grads: g };
   }

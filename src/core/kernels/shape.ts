@@ -122,6 +122,8 @@ export function checkEmbedding(V: number, E: number, tableLength: number, ids: I
 
 /** Vocabulary columns per chunk of the fused head and loss (native/src/lm_head_core.h HC_COLS): its scratch sizes. */
 export const HEAD_COLS = 256;
+/** Pieces of the vocabulary both native threads claim in the head + loss (native/src/addon.c HEAD_PIECES). */
+export const HEAD_PIECES = 4;
 
 /** The fused head + loss's arguments: the dense layer's, and one label in [0, V) per row. */
 export function checkHeadLoss(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array): void {
