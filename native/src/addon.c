@@ -670,6 +670,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
 }
 
 static napi_value attention_fn(napi_env env, napi_callback_info info); /* below: attention_core.h */
+static napi_value beam_rows_fn(napi_env env, napi_callback_info info); /* at the end: beam_core.h */
 /* embedding(op, ints: Int32Array(3) [n, E, V], bufs: [src, ids, dst]) -> undefined
  * (embedding_core.h): op 1 gather (src = table [V, E], dst = out [n, E]), op 2 scatter-add
  * (src = dy [n, E], dst = dtable [V, E], zeroed first). An id outside [0, V) is a RangeError
@@ -793,6 +794,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"attention", 0, attention_fn, 0, 0, 0, napi_default, 0},
     {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
     {"head_xent", 0, head_xent, 0, 0, 0, napi_default, 0},
+    {"beam_rows", 0, beam_rows_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);
@@ -869,5 +871,64 @@ static napi_value attention_fn(napi_env env, napi_callback_info info) {
 #endif
   (void)isa;
   if (op == 1) attn_forward_p(&a); else attn_backward_p(&a);
+  return 0;
+}
+
+/* ---- a decoder step's log-softmax pieces and top-k per row (beam_core.h), per instruction set ---- */
+#define VW 4
+#define FN(name) name##_p
+#include "beam_core.h"
+#undef VW
+#undef FN
+#ifdef HAVE_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define VW 8
+#define FN(name) name##_a2
+#include "beam_core.h"
+#undef VW
+#undef FN
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#define VW 16
+#define FN(name) name##_a5
+#include "beam_core.h"
+#undef VW
+#undef FN
+#pragma GCC pop_options
+#endif
+
+/* beam_rows(ints: Int32Array(3) [n, V, K], logits: Float32Array [n*V], top: Int32Array [n*K],
+ *   mx: Float32Array [n], sum: Float64Array [n]) -> undefined; sizes and lengths checked. */
+static napi_value beam_rows_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 5) { napi_throw_type_error(env, 0, "seqlab-native beam_rows: expected (ints, logits, top, mx, sum)."); return 0; }
+  int *ints = int_args(env, argv[0], 3, "beam_rows");
+  if (!ints) return 0;
+  const int n = ints[0], V = ints[1], Kk = ints[2];
+  if (n < 1 || V < 1 || Kk < 1 || n > DIM_MAX || V > DIM_MAX || Kk > BEAM_K_MAX) { throw_msg(env, "seqlab-native beam_rows: sizes n=%d V=%d K=%d are out of range (K at most %d).", n, V, Kk, BEAM_K_MAX); return 0; }
+  const napi_typedarray_type types[4] = {napi_float32_array, napi_int32_array, napi_float32_array, napi_float64_array};
+  const long want[4] = {(long)n * V, (long)n * Kk, n, n};
+  static const char *names[4] = {"logits", "top", "mx", "sum"};
+  void *p[4];
+  for (int i = 0; i < 4; i++) {
+    bool is_ta = false;
+    napi_typedarray_type tt;
+    size_t len = 0, off;
+    napi_value ab;
+    if (napi_is_typedarray(env, argv[1 + i], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[1 + i], &tt, &len, &p[i], &ab, &off) != napi_ok || tt != types[i] || (long)len < want[i]) {
+      throw_msg(env, "seqlab-native beam_rows: %s must be a typed array of the right type with at least %ld elements.", names[i], want[i]);
+      return 0;
+    }
+  }
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) beam_rows_a5(n, V, Kk, p[0], p[1], p[2], p[3]);
+  else if (!strcmp(K.isa, "avx2+fma")) beam_rows_a2(n, V, Kk, p[0], p[1], p[2], p[3]);
+  else
+#endif
+    beam_rows_p(n, V, Kk, p[0], p[1], p[2], p[3]);
   return 0;
 }

@@ -14,7 +14,7 @@
  * in the book).
  */
 import { SeqlabError, assertPositiveInt } from '../util/errors';
-import { DEFAULT_ALPHA, compareHypotheses, finalScore, type DecodeOptions, type Hypothesis, type StepFn } from './types';
+import { DEFAULT_ALPHA, compareHypotheses, finalScore, type DecodeOptions, type Hypothesis, type StepFn, type StepOutput } from './types';
 import { checkSteering, steerRow, type LengthPenalty } from './steering';
 
 export interface BeamNode {
@@ -103,6 +103,11 @@ export function topIndices(row: ArrayLike<number>, n: number): number[] {
   return idx;
 }
 
+/** Row p's first n best tokens when the step computed at least n (an unsteered row only: a steered one has other best tokens). */
+export function bestOf(best: StepOutput<unknown>['best'], p: number, n: number): number[] | undefined {
+  return best && best.k >= n ? Array.from(best.ids.subarray(p * best.k, p * best.k + n)) : undefined;
+}
+
 export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): BeamResult {
   const k = opts.beam;
   assertPositiveInt(k, 'beam size');
@@ -113,6 +118,9 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
   const penalty = opts.lengthPenalty ?? 'textbook';
   const record = opts.tree !== false;
   const perNode = Math.max(k, opts.treeChildren ?? k);
+  // A globally kept candidate is always among its parent's own best k, so k per parent suffices.
+  const perRow = record ? perNode : k;
+  const want = Number.isFinite(perRow) ? { best: perRow } : {};
   const nodes: BeamNode[] = [];
   const addNode = (n: Omit<BeamNode, 'id'>): number => {
     if (!record) return -1;
@@ -127,8 +135,8 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
     const out = step(
       live.map((h) => h.state),
       live.map((h) => (h.tokens.length ? h.tokens[h.tokens.length - 1] : opts.bos)),
+      want,
     );
-    // A globally kept candidate is always among its parent's own best k, so k per parent suffices.
     const candidates: Candidate[] = [];
     const rows = out.attention?.map((a) => Array.from(a));
     live.forEach((h, p) => {
@@ -136,7 +144,8 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
       if (!raw || raw.length === 0) throw new SeqlabError('The model returned no probabilities to decode from.', 'internal');
       const row = steerRow(raw, h.tokens, opts.eos, opts);
       // Blocked tokens (−∞) are never candidates, so a hypothesis may offer fewer than k.
-      const top = topIndices(row, Math.min(row.length, record ? perNode : k)).filter((v) => row[v] > -Infinity);
+      const n = Math.min(row.length, perRow);
+      const top = (row === raw ? bestOf(out.best, p, n) ?? topIndices(row, n) : topIndices(row, n)).filter((v) => row[v] > -Infinity);
       top.forEach((v, rank) => {
         const c: Candidate = { parent: p, token: v, logProb: row[v], score: h.logProb + row[v] };
         if (record) {

@@ -14,6 +14,7 @@ import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkXent, forwardShape, HEAD_ROWS, kindCode, NR, panelPad } from './shape';
 import type { BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
+import type { BeamRows } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
 export interface Addon {
@@ -30,6 +31,8 @@ export interface Addon {
   embedding?(op: 1 | 2, ints: Int32Array, bufs: [Float32Array, Int32Array, Float32Array]): void;
   /** the LM head and its loss in one pass (native/src/lm_head_core.h); absent in addons built before it */
   head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
+  /** a decoder step's top-k and log-softmax pieces (native/src/beam_core.h); absent in addons built before it */
+  beam_rows?(ints: Int32Array, logits: Float32Array, top: Int32Array, mx: Float32Array, sum: Float64Array): void;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -124,6 +127,7 @@ export class NativeKernel implements RecurrentKernel {
       this.embeddingScatter = (V, E, ids, dy) => this.embed(2, V, E, dy, ids, V * E);
     }
     if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
+    if (typeof addon.beam_rows === 'function') this.beamRows = (n, V, K, logits) => this.beamScores(n, V, K, logits);
   }
 
   /**
@@ -330,6 +334,14 @@ export class NativeKernel implements RecurrentKernel {
     this.packed = [];
     this.rnnTmp.clear();
     this.denseScratch.clear();
+  }
+
+  readonly beamRows?: (n: number, V: number, K: number, logits: Float32Array) => BeamRows;
+
+  private beamScores(n: number, V: number, K: number, logits: Float32Array): BeamRows {
+    const out: BeamRows = { top: new Int32Array(n * K), max: new Float32Array(n), sum: new Float64Array(n) };
+    this.addon.beam_rows!(new Int32Array([n, V, K]), logits, out.top, out.max, out.sum);
+    return out;
   }
 
 }

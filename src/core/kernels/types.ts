@@ -152,6 +152,9 @@ export interface RecurrentKernel {
    * with the gradients of A, W and b when `grads`. Optional: ./head-loss-op.ts then runs
    * dense + softmaxXent + denseBackward, with a notice. */
   headXent?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, labels: Int32Array, grads: boolean): HeadXentResult;
+  /** A decoder step's scores (native/src/beam_core.h): each row's K largest logits and its
+   * log-softmax pieces. Optional: src/core/translation/decoder-step.ts then loops in TypeScript. */
+  beamRows?(n: number, V: number, K: number, logits: Float32Array): BeamRows;
 }
 
 export interface HeadXentResult {
@@ -168,3 +171,12 @@ export interface DenseOptions {
   /** `w` never changes while it is referenced (an f32Weights array): a kernel may keep its packed copy between calls */
   fixedWeights?: boolean;
 }
+
+/** RecurrentKernel.beamRows: top [n·K] (indices, largest first, lower index on ties, -1 past V), max [n], sum [n] = Σ exp(logit − max). */
+export interface BeamRows {
+  top: Int32Array;
+  max: Float32Array;
+  sum: Float64Array;
+}
+/** The most candidates beamRows returns per row (native/src/beam_core.h BEAM_K_MAX). */
+export const BEAM_K_MAX = 256;

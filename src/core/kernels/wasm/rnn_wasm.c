@@ -51,3 +51,7 @@ EXPORT(head_xent) int head_xent(int N, int D, int V, int grads, const float *A, 
                                 float *dA, float *dW, float *db, float *wp, float *wtp, float *yb, float *gp) {
   return head_xent_w(N, D, V, grads, A, W, b, lab, stat, picked, dA, dW, db, wp, wtp, yb, gp);
 }
+
+/* A decoder step's log-softmax pieces and top-k per row (native/src/beam_core.h). */
+#include "../../../../native/src/beam_core.h"
+EXPORT(beam_rows) void beam_rows(int n, int V, int K, const float *L, int *top, float *mx, double *sum) { beam_rows_w(n, V, K, L, top, mx, sum); }
