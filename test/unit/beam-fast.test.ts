@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/core/backend';
 import { currentKernel, getKernel, useKernelPath, PATH_ORDER } from '../../src/core/kernels/select';
 import type { KernelPath, RecurrentKernel } from '../../src/core/kernels/types';
-import { beamSearch, topIndices } from '../../src/core/decoding/beam';
+import { beamSearch, settled, topIndices } from '../../src/core/decoding/beam';
 import { greedySearch } from '../../src/core/decoding/greedy';
 import { exhaustiveSearch } from '../../src/core/decoding/exhaustive';
 import { outputScores, type DecoderArrays } from '../../src/core/translation/decoder-step';
@@ -161,5 +161,63 @@ describe('greedy and beam search at a 600-word vocabulary reproduce the previous
         model.dispose();
       }
     }
+  });
+});
+
+describe('beam search stops once the n-best list is settled (no tree recorded)', () => {
+  test('same n-best as the full search (with the tree, which runs every step), in fewer steps; every penalty, nBest, several models', async () => {
+    const cfg = { srcVocabSize: 11, tgtVocabSize: 40, embedSize: 6, numHiddens: 8, numLayers: 2, dropout: 0 };
+    let stoppedEarly = 0, searches = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const model = new Seq2Seq(cfg, seed);
+      // a decoder that favours <eos> (its bias raised), so hypotheses finish and the list settles
+      const dec = model.startDecoding([4, 7, 3, 1]);
+      for (const penalty of ['textbook', 'none', 'avg', 'wu'] as const) {
+        for (const eosBias of [0, 2, 4]) {
+          for (const nBest of [1, 4]) {
+            let calls = 0;
+            const step: typeof dec.step = (states, tokens, want) => {
+              calls++;
+              const out = dec.step(states, tokens, want);
+              // shift <eos> up and renormalise: still log-probabilities (≤ 0)
+              const logProbs = out.logProbs.map((row) => {
+                const r = Float64Array.from(row);
+                r[3] += eosBias;
+                let m = -Infinity, s = 0;
+                for (const x of r) m = Math.max(m, x);
+                for (const x of r) s += Math.exp(x - m);
+                const z = m + Math.log(s);
+                return r.map((x) => x - z);
+              });
+              return { logProbs, states: out.states };
+            };
+            const opts = { bos: 2, eos: 3, maxLen: 15, alpha: 0.75, lengthPenalty: penalty, beam: 4, nBest };
+            const full = beamSearch(step, dec.init, { ...opts, tree: true });
+            const fullCalls = calls;
+            calls = 0;
+            const fast = beamSearch(step, dec.init, { ...opts, tree: false });
+            assert.deepEqual(fast.hypotheses.map((h) => [h.tokens, h.score, h.finished]), full.hypotheses.map((h) => [h.tokens, h.score, h.finished]), `seed ${seed} ${penalty} eos+${eosBias} nBest ${nBest}`);
+            assert.ok(calls <= fullCalls);
+            if (calls < fullCalls) stoppedEarly++;
+            searches++;
+          }
+        }
+      }
+      dec.dispose();
+      model.dispose();
+    }
+    assert.ok(stoppedEarly >= searches / 4, `stopped early in ${stoppedEarly} of ${searches} searches`);
+  });
+
+  test('settled(): strict, NaN never settles, a positive log P never settles', () => {
+    const h = (score: number) => ({ tokens: [], logProb: score, length: 1, score, finished: true });
+    // norm(20) = 20^0.75 ≈ 9.46: a live Σ log P of −20 can reach −2.11 at best
+    assert.equal(settled([h(-2), h(-1)], [{ logProb: -20 }], 2, 20, 0.75, 'textbook'), true);
+    assert.equal(settled([h(-3), h(-1)], [{ logProb: -20 }], 2, 20, 0.75, 'textbook'), false);
+    assert.equal(settled([h(-1)], [{ logProb: -20 }], 2, 20, 0.75, 'textbook'), false, 'fewer finals than nBest');
+    assert.equal(settled([h(-1), h(-1)], [{ logProb: -1 }], 2, 20, 0, 'none'), false, 'a tie does not settle');
+    assert.equal(settled([h(NaN), h(-1)], [{ logProb: -20 }], 1, 20, 0.75, 'textbook'), false);
+    assert.equal(settled([h(-1)], [{ logProb: NaN }], 1, 20, 0.75, 'textbook'), false);
+    assert.equal(settled([h(-1)], [{ logProb: 0.5 }], 1, 20, 0.75, 'textbook'), false);
   });
 });

@@ -15,7 +15,7 @@
  */
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { DEFAULT_ALPHA, compareHypotheses, finalScore, type DecodeOptions, type Hypothesis, type StepFn, type StepOutput } from './types';
-import { checkSteering, steerRow, type LengthPenalty } from './steering';
+import { checkSteering, lengthNormaliser, steerRow, type LengthPenalty } from './steering';
 
 export interface BeamNode {
   id: number;
@@ -108,6 +108,24 @@ export function bestOf(best: StepOutput<unknown>['best'], p: number, n: number):
   return best && best.k >= n ? Array.from(best.ids.subarray(p * best.k, p * best.k + n)) : undefined;
 }
 
+/**
+ * Whether the n-best list can no longer change, so the search may stop before maxLen (only when
+ * no tree is recorded: the tree shows every step, as the book's search runs them). A live
+ * hypothesis with Σ log P = S only loses log-probability (every log P ≤ 0), and every length
+ * penalty grows with the length, so nothing it becomes scores above S / norm(maxLen); when the
+ * nb-th best final hypothesis scores strictly above that for every live one, the rest of the
+ * search only adds hypotheses ranked below the n-best. NaN never settles.
+ */
+export function settled(finals: readonly Hypothesis[], live: readonly { logProb: number }[], nb: number, maxLen: number, alpha: number, penalty: LengthPenalty): boolean {
+  if (finals.length < nb || live.length === 0) return false;
+  const scores = finals.map((h) => h.score);
+  if (scores.some(Number.isNaN)) return false;
+  scores.sort((a, b) => b - a);
+  const bar = scores[nb - 1];
+  const norm = lengthNormaliser(maxLen, alpha, penalty);
+  return live.every((h) => h.logProb <= 0 && bar > h.logProb / norm);
+}
+
 export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): BeamResult {
   const k = opts.beam;
   assertPositiveInt(k, 'beam size');
@@ -130,6 +148,9 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
   const root = addNode({ parent: null, step: 0, token: opts.bos, logProb: 0, score: 0, status: 'root', finished: false });
   let live: Live<S>[] = [{ tokens: [], logProb: 0, state: init, node: root }];
   const finals: Hypothesis[] = [];
+  const nb = opts.nBest ?? k;
+  // a model that ever gives a log P above 0 (no distribution) never stops early
+  let positive = false;
 
   for (let t = 1; t <= opts.maxLen && live.length > 0; t++) {
     const out = step(
@@ -146,6 +167,7 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
       // Blocked tokens (−∞) are never candidates, so a hypothesis may offer fewer than k.
       const n = Math.min(row.length, perRow);
       const top = (row === raw ? bestOf(out.best, p, n) ?? topIndices(row, n) : topIndices(row, n)).filter((v) => row[v] > -Infinity);
+      if (top.length && row[top[0]] > 0) positive = true;
       top.forEach((v, rank) => {
         const c: Candidate = { parent: p, token: v, logProb: row[v], score: h.logProb + row[v] };
         if (record) {
@@ -170,13 +192,17 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
       }
     }
     live = next;
+    if (!record && !positive && settled(finals, live, nb, opts.maxLen, alpha, penalty)) {
+      live = [];
+      break;
+    }
   }
   for (const h of live) {
     const length = h.tokens.length;
     finals.push({ tokens: h.tokens, logProb: h.logProb, length, score: finalScore(h.logProb, length, alpha, penalty), finished: false, node: record ? h.node : undefined, ...(h.attention ? { attention: h.attention } : {}) });
   }
   finals.sort(compareHypotheses);
-  const hypotheses = finals.slice(0, opts.nBest ?? k);
+  const hypotheses = finals.slice(0, nb);
   if (record) {
     finals.forEach((h, rank) => {
       const n = nodes[h.node!];
