@@ -671,6 +671,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
 
 static napi_value attention_fn(napi_env env, napi_callback_info info); /* below: attention_core.h */
 static napi_value beam_rows_fn(napi_env env, napi_callback_info info); /* at the end: beam_core.h */
+static napi_value beam_dense_fn(napi_env env, napi_callback_info info);
 /* embedding(op, ints: Int32Array(3) [n, E, V], bufs: [src, ids, dst]) -> undefined
  * (embedding_core.h): op 1 gather (src = table [V, E], dst = out [n, E]), op 2 scatter-add
  * (src = dy [n, E], dst = dtable [V, E], zeroed first). An id outside [0, V) is a RangeError
@@ -795,6 +796,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
     {"head_xent", 0, head_xent, 0, 0, 0, napi_default, 0},
     {"beam_rows", 0, beam_rows_fn, 0, 0, 0, napi_default, 0},
+    {"beam_dense", 0, beam_dense_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);
@@ -931,4 +933,50 @@ static napi_value beam_rows_fn(napi_env env, napi_callback_info info) {
 #endif
     beam_rows_p(n, V, Kk, p[0], p[1], p[2], p[3]);
   return 0;
+}
+
+/* beam_dense(ints: Int32Array(4) [N, D, V, threads], a [N*D], wp [panelPad(V)*D] (packed by
+ * dense op 1), b [V], y [N*V]) -> undefined or a dead helper's notice: beam_dense_cols over
+ * column panels both threads claim (pieces of 64 panels, ~1 MB of W each at D = 256). */
+typedef void (*bd_cols_fn)(int, int, int, const float *, const float *, const float *, float *, int, int);
+typedef struct {
+  bd_cols_fn cols;
+  int N, D, V;
+  const float *a, *wp, *b;
+  float *y;
+} bd_job_t;
+static void bd_piece(args_t *arg, int lo, int hi) {
+  bd_job_t *j = (bd_job_t *)(void *)arg;
+  j->cols(j->N, j->D, j->V, j->a, j->wp, j->b, j->y, lo, hi);
+}
+static napi_value beam_dense_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 5) { napi_throw_type_error(env, 0, "seqlab-native beam_dense: expected (ints, a, wp, b, y)."); return 0; }
+  int *ints = int_args(env, argv[0], 4, "beam_dense");
+  if (!ints) return 0;
+  const int N = ints[0], D = ints[1], V = ints[2], threads = ints[3];
+  if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native beam_dense: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
+  const long want[4] = {(long)N * D, PANEL_PAD(V) * D, V, (long)N * V};
+  static const char *names[4] = {"a", "wp", "b", "y"};
+  void *p[4];
+  for (int i = 0; i < 4; i++) {
+    bool is_ta = false;
+    napi_typedarray_type tt;
+    size_t len = 0, off;
+    napi_value ab;
+    if (napi_is_typedarray(env, argv[1 + i], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[1 + i], &tt, &len, &p[i], &ab, &off) != napi_ok || tt != napi_float32_array || (long)len < want[i]) {
+      throw_msg(env, "seqlab-native beam_dense: %s must be a Float32Array of at least %ld elements.", names[i], want[i]);
+      return 0;
+    }
+  }
+  bd_job_t j = {beam_dense_cols_p, N, D, V, p[0], p[1], p[2], p[3]};
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) j.cols = beam_dense_cols_a5;
+  else if (!strcmp(K.isa, "avx2+fma")) j.cols = beam_dense_cols_a2;
+#endif
+  helper_t *W = env_helper(env);
+  run_chunks(W, bd_piece, (args_t *)(void *)&j, (int)(PANEL_PAD(V) / 16), 64, threads);
+  return take_notice(env, W);
 }

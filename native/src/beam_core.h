@@ -65,3 +65,19 @@ static void FN(beam_rows)(int n, int V, int K, const float *L, int *top, float *
 
 #undef bvf
 #undef bvi
+
+/*
+ * A decoder step's output layer over column panels [p0, p1): Y[:, cols] = b + A . W for the N
+ * hypotheses (A [N, D]), W packed as dense_pack packs it (panels of 16 columns, D rows each).
+ * The rows-split dense_forward_rows makes both threads stream all of W for a few rows; by panels
+ * each streams its share (18 MB at 17,851 words and 256 hidden: the step's memory-bound cost).
+ * The same gemm over the same panels: every element is summed as in dense_forward_rows.
+ */
+/* (unused by the WASM build, whose decoders run the output layer through dense_forward) */
+__attribute__((unused)) static void FN(beam_dense_cols)(int N, int D, int V, const float *A, const float *wp, const float *b, float *Y, int p0, int p1) {
+  const int c0 = p0 * 16, c1 = p1 * 16 < V ? p1 * 16 : V;
+  if (c1 <= c0) return;
+  for (int r = 0; r < N; r++)
+    for (int j = c0; j < c1; j++) Y[(long)r * V + j] = b[j];
+  FN(gemm)(N, c1 - c0, D, A, D, wp + (long)p0 * D * 16, Y + c0, V, 1);
+}

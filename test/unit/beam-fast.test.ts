@@ -77,6 +77,27 @@ describe('a decoder step’s scores over a large vocabulary', () => {
     if (paths.some((p) => p !== 'ts')) assert.ok(checked > 0);
   });
 
+  test('decoderDense (column panels on both threads) equals dense with fixed weights bit for bit', async () => {
+    const rng = new Rng(4);
+    for (const k of await kernels()) {
+      if (!k.decoderDense) continue;
+      const nk = k as RecurrentKernel & { decoderSplitMinWork?: number };
+      const saved = nk.decoderSplitMinWork;
+      nk.decoderSplitMinWork = 0;
+      try {
+        for (const [N, D, V] of [[1, 256, 17851], [4, 37, 1003], [3, 5, 17], [4, 16, 16]]) {
+          const w = Float32Array.from({ length: D * V }, () => rng.normal(0, 1));
+          const b = Float32Array.from({ length: V }, () => rng.normal(0, 1));
+          const a = Float32Array.from({ length: N * D }, () => rng.normal(0, 1));
+          const want = k.dense!({ N, D, V }, a, w, b, { fixedWeights: true });
+          for (let rep = 0; rep < 3; rep++) assert.deepEqual(k.decoderDense({ N, D, V }, a, w, b), want, `${k.path} N=${N} D=${D} V=${V}`);
+        }
+      } finally {
+        nk.decoderSplitMinWork = saved;
+      }
+    }
+  });
+
   test('outputScores: the best tokens are topIndices of the log-probabilities, rounding ties included', async () => {
     const V = 20000, H = 4;
     // logits = the bias: tiny ones around −log V give log P that round equal though the logits differ

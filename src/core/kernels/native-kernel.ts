@@ -33,6 +33,8 @@ export interface Addon {
   head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
   /** a decoder step's top-k and log-softmax pieces (native/src/beam_core.h); absent in addons built before it */
   beam_rows?(ints: Int32Array, logits: Float32Array, top: Int32Array, mx: Float32Array, sum: Float64Array): void;
+  /** a decoder step's output layer by column panels on both threads (native/src/beam_core.h); absent in addons built before it */
+  beam_dense?(ints: Int32Array, a: Float32Array, wp: Float32Array, b: Float32Array, y: Float32Array): string | undefined;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -128,6 +130,7 @@ export class NativeKernel implements RecurrentKernel {
     }
     if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
     if (typeof addon.beam_rows === 'function') this.beamRows = (n, V, K, logits) => this.beamScores(n, V, K, logits);
+    if (typeof addon.beam_dense === 'function' && typeof addon.dense === 'function') this.decoderDense = (d, a, w, b) => this.decoderOutput(d, a, w, b);
   }
 
   /**
@@ -337,6 +340,25 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   readonly beamRows?: (n: number, V: number, K: number, logits: Float32Array) => BeamRows;
+
+  readonly decoderDense?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array) => Float32Array;
+
+  /**
+   * The fixed weight packed once (by dense, op 1, into packedWeights), then its column panels on
+   * both threads: a beam step's 4 rows over 17,851 words stream 18 MB of weights, split in two.
+   * Below decoderSplitMinWork multiply-adds one thread runs it (the helper's wake-up would cost more).
+   */
+  decoderSplitMinWork = 1e6;
+
+  private decoderOutput(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+    const wp = this.packedWeights.get(w);
+    const threads = this.threads > 1 && d.N * d.D * d.V >= this.decoderSplitMinWork ? 2 : 1;
+    if (threads < 2 || !wp || wp.length !== panelPad(d.V) * d.D) return this.denseForward(d, a, w, b, { fixedWeights: true });
+    checkDense(d, a, w, b);
+    const y = bufferPool.take(d.N * d.V);
+    this.note(this.addon.beam_dense!(new Int32Array([d.N, d.D, d.V, threads]), a, wp, b, y));
+    return y;
+  }
 
   private beamScores(n: number, V: number, K: number, logits: Float32Array): BeamRows {
     const out: BeamRows = { top: new Int32Array(n * K), max: new Float32Array(n), sum: new Float64Array(n) };

@@ -155,6 +155,10 @@ export interface RecurrentKernel {
   /** A decoder step's scores (native/src/beam_core.h): each row's K largest logits and its
    * log-softmax pieces. Optional: src/core/translation/decoder-step.ts then loops in TypeScript. */
   beamRows?(n: number, V: number, K: number, logits: Float32Array): BeamRows;
+  /** A decoder step's output layer: dense with fixed weights for a few rows, its columns split
+   * across both threads (native/src/beam_core.h beam_dense_cols); equal to dense bit for bit.
+   * Optional: callers use dense(…, { fixedWeights: true }). */
+  decoderDense?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array;
 }
 
 export interface HeadXentResult {

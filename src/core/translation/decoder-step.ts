@@ -75,6 +75,7 @@ export function gruStep(a: DecoderArrays, input: Float32Array, states: readonly 
 /** y [n, V] = x [n, D] · W [D, V] + b on the kernel (its dense op, else the TypeScript reference). */
 export function denseRows(kernel: RecurrentKernel, n: number, D: number, V: number, x: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
   const dims = { N: n, D, V };
+  if (kernel.decoderDense) return kernel.decoderDense(dims, x, w, b);
   return kernel.dense ? kernel.dense(dims, x, w, b, { fixedWeights: true }) : tsDense(dims, x, w, b);
 }
 
