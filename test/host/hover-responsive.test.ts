@@ -84,6 +84,9 @@ suite('Hover translation stays off the editor thread', function () {
       // thread leaves only scheduling noise (generous bound: CI shares 2 cores).
       assert.ok(worst < Math.max(250, elapsed / 2), `the host's timer stalled ${worst.toFixed(0)} ms during a ${elapsed.toFixed(0)} ms hover`);
       console.log(`    hover over a ${V}-word translator: ${elapsed.toFixed(0)} ms, longest host timer gap ${worst.toFixed(0)} ms`);
+      // the compute thread decoded on its WASM kernel (a TypeScript-kernel translation says so in its notes)
+      const view = await run<{ notes: string[] }>(a, 'seqlab.translateSelection', { text: "he 's calm .", beam: 4, alpha: 0.75, output: 'none' });
+      assert.deepEqual(view.notes.filter((n) => /TypeScript kernel/.test(n)), []);
     } finally {
       if (id) await a.services.manager.delete(id);
       rmSync(dir, { recursive: true, force: true });

@@ -346,9 +346,13 @@ export class NativeKernel implements RecurrentKernel {
   /**
    * The fixed weight packed once (by dense, op 1, into packedWeights), then its column panels on
    * both threads: a beam step's 4 rows over 17,851 words stream 18 MB of weights, split in two.
-   * Below decoderSplitMinWork multiply-adds one thread runs it (the helper's wake-up would cost more).
+   * From decoderSplitMinWork multiply-adds (N·D·V) both threads take panels. Default: never, as
+   * denseSplitMinWork: measured with the machine loaded (load 4–5 on 2 cores) beam 4 at 17,851
+   * words took as long on two threads as on one (a busy second core makes the helper late),
+   * and hover translation is most often asked while a training run holds the other core.
+   * Tests set 0 to exercise the split; 1e6 splits a full-small decoder step.
    */
-  decoderSplitMinWork = 1e6;
+  decoderSplitMinWork = Infinity;
 
   private decoderOutput(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
     const wp = this.packedWeights.get(w);
