@@ -901,6 +901,20 @@ static napi_value attention_fn(napi_env env, napi_callback_info info) {
 #pragma GCC pop_options
 #endif
 
+/* The typed arrays argv[0 .. n) of the beam functions: each of its type with at least want[i]
+ * elements, else a thrown error naming it (returns 0). */
+static int beam_arrays(napi_env env, napi_value *argv, int n, const napi_typedarray_type *types, const char **names, const long *want, const char *fn, void **p) {
+  for (int i = 0; i < n; i++) {
+    bool is_ta = false;
+    napi_typedarray_type tt;
+    size_t len = 0, off;
+    napi_value ab;
+    if (napi_is_typedarray(env, argv[i], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[i], &tt, &len, &p[i], &ab, &off) != napi_ok || tt != types[i] || (long)len < want[i])
+      return throw_msg(env, "seqlab-native %s: %s needs at least %ld elements.", fn, names[i], want[i]);
+  }
+  return 1;
+}
+
 /* beam_rows(ints: Int32Array(3) [n, V, K], logits: Float32Array [n*V], top: Int32Array [n*K],
  *   mx: Float32Array [n], sum: Float64Array [n]) -> undefined; sizes and lengths checked. */
 static napi_value beam_rows_fn(napi_env env, napi_callback_info info) {
@@ -912,20 +926,11 @@ static napi_value beam_rows_fn(napi_env env, napi_callback_info info) {
   if (!ints) return 0;
   const int n = ints[0], V = ints[1], Kk = ints[2];
   if (n < 1 || V < 1 || Kk < 1 || n > DIM_MAX || V > DIM_MAX || Kk > BEAM_K_MAX) { throw_msg(env, "seqlab-native beam_rows: sizes n=%d V=%d K=%d are out of range (K at most %d).", n, V, Kk, BEAM_K_MAX); return 0; }
-  const napi_typedarray_type types[4] = {napi_float32_array, napi_int32_array, napi_float32_array, napi_float64_array};
+  static const napi_typedarray_type types[4] = {napi_float32_array, napi_int32_array, napi_float32_array, napi_float64_array};
+  static const char *names[4] = {"logits (a Float32Array)", "top (an Int32Array)", "mx (a Float32Array)", "sum (a Float64Array)"};
   const long want[4] = {(long)n * V, (long)n * Kk, n, n};
-  static const char *names[4] = {"logits", "top", "mx", "sum"};
   void *p[4];
-  for (int i = 0; i < 4; i++) {
-    bool is_ta = false;
-    napi_typedarray_type tt;
-    size_t len = 0, off;
-    napi_value ab;
-    if (napi_is_typedarray(env, argv[1 + i], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[1 + i], &tt, &len, &p[i], &ab, &off) != napi_ok || tt != types[i] || (long)len < want[i]) {
-      throw_msg(env, "seqlab-native beam_rows: %s must be a typed array of the right type with at least %ld elements.", names[i], want[i]);
-      return 0;
-    }
-  }
+  if (!beam_arrays(env, argv + 1, 4, types, names, want, "beam_rows", p)) return 0;
 #ifdef HAVE_X86
   if (!strcmp(K.isa, "avx512")) beam_rows_a5(n, V, Kk, p[0], p[1], p[2], p[3]);
   else if (!strcmp(K.isa, "avx2+fma")) beam_rows_a2(n, V, Kk, p[0], p[1], p[2], p[3]);
@@ -958,19 +963,11 @@ static napi_value beam_dense_fn(napi_env env, napi_callback_info info) {
   if (!ints) return 0;
   const int N = ints[0], D = ints[1], V = ints[2], threads = ints[3];
   if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native beam_dense: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
+  static const napi_typedarray_type types[4] = {napi_float32_array, napi_float32_array, napi_float32_array, napi_float32_array};
+  static const char *names[4] = {"a (a Float32Array)", "wp (a Float32Array)", "b (a Float32Array)", "y (a Float32Array)"};
   const long want[4] = {(long)N * D, PANEL_PAD(V) * D, V, (long)N * V};
-  static const char *names[4] = {"a", "wp", "b", "y"};
   void *p[4];
-  for (int i = 0; i < 4; i++) {
-    bool is_ta = false;
-    napi_typedarray_type tt;
-    size_t len = 0, off;
-    napi_value ab;
-    if (napi_is_typedarray(env, argv[1 + i], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[1 + i], &tt, &len, &p[i], &ab, &off) != napi_ok || tt != napi_float32_array || (long)len < want[i]) {
-      throw_msg(env, "seqlab-native beam_dense: %s must be a Float32Array of at least %ld elements.", names[i], want[i]);
-      return 0;
-    }
-  }
+  if (!beam_arrays(env, argv + 1, 4, types, names, want, "beam_dense", p)) return 0;
   bd_job_t j = {beam_dense_cols_p, N, D, V, p[0], p[1], p[2], p[3]};
 #ifdef HAVE_X86
   if (!strcmp(K.isa, "avx512")) j.cols = beam_dense_cols_a5;
