@@ -16,6 +16,10 @@
  *   npm run bench:mt -- --presets textbook --reps 3            # ~1 minute
  *   npm run bench:mt -- --presets full-small-5k,attention-small-5k --paths native --batches 10
  *   npm run bench:mt -- --presets bahdanau --no-torch --json
+ *   npm run bench:mt -- --presets full-small,attention-small --latency-only --no-torch   # decoding latency per path, quick
+ *
+ * --latency-only trains 1 batch (no warm-up) and times decoding: the latency does not depend on
+ * how far the model trained, only on its sizes (and on how long its hypotheses run, ≤ 20 tokens).
  *
  * A benchmark, never a test: it prints figures and asserts nothing.
  */
@@ -63,6 +67,7 @@ const { values: opt } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     'no-torch': { type: 'boolean', default: false },
     'no-latency': { type: 'boolean', default: false },
+    'latency-only': { type: 'boolean', default: false },
     bucketing: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     seed: { type: 'string', default: '0' },
@@ -75,7 +80,8 @@ const { values: opt } = parseArgs({
 function presetConfig(name: string): { config: Record<string, unknown>; batches: number } {
   const p = PRESETS[name];
   if (!p) throw new Error(`Unknown bench preset "${name}"; use ${Object.keys(PRESETS).join(', ')}.`);
-  return { config: { preset: p.preset, ...p.over, validFraction: 0, seed: Number(opt.seed) }, batches: opt.batches ? Number(opt.batches) : p.batches };
+  const batches = opt['latency-only'] ? 1 : opt.batches ? Number(opt.batches) : p.batches;
+  return { config: { preset: p.preset, ...p.over, validFraction: 0, seed: Number(opt.seed) }, batches };
 }
 
 const median = (xs: number[]) => {
@@ -107,7 +113,7 @@ async function runChild(presetName: string): Promise<void> {
   await initBackend({ backend: 'wasm' });
   await selectKernelPath();
   const { config: raw, batches } = presetConfig(presetName);
-  const warmup = Number(opt.warmup);
+  const warmup = opt['latency-only'] ? 0 : Number(opt.warmup);
   const config = resolveMtConfig({ ...raw, ...(opt.bucketing ? { bucketing: true } : {}) });
   const tr = Seq2SeqTrainer.fromText(config, readTextFile((await resolveDataset('fra-eng')).path));
   // A random sample of the pairs, as d2l's shuffled DataLoader draws them (the file is sorted by length).
@@ -116,8 +122,10 @@ async function runChild(presetName: string): Promise<void> {
   const rows = tr.trainRows as number[];
   // n batches' rows from position `from` on, cycling like more epochs when the budget exceeds the pairs
   const use = (from: number, n: number) => rows.splice(0, rows.length, ...Array.from({ length: n * B }, (_, i) => sample[(from * B + i) % sample.length]));
-  use(0, Math.max(1, warmup));
-  await tr.trainEpoch(1);
+  if (!opt['latency-only']) {
+    use(0, Math.max(1, warmup));
+    await tr.trainEpoch(1);
+  }
   use(warmup, batches);
   const m = await tr.trainEpoch(2);
   const out: SideResult = {
@@ -152,6 +160,7 @@ function runSeqlab(presetName: string, path: string): SideResult {
   const args = [...process.execArgv, ...TRAINING_EXEC_ARGV, __filename, '--child', presetName, '--warmup', String(opt.warmup), '--seed', String(opt.seed)];
   if (opt.batches) args.push('--batches', String(opt.batches));
   if (opt['no-latency']) args.push('--no-latency');
+  if (opt['latency-only']) args.push('--latency-only');
   if (opt.bucketing) args.push('--bucketing');
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, SEQLAB_KERNEL: path }, maxBuffer: 64 << 20 });
   const j = lastJsonLine(r.stdout ?? '');
@@ -179,7 +188,7 @@ function runTorch(presetName: string, threads: number): SideResult {
     join(__dirname, 'reference_mt.py'), '--data', data, '--model', c.model, '--embed', String(c.embedSize), '--hidden', String(c.numHiddens),
     '--layers', String(c.numLayers), '--dropout', String(c.dropout), '--lr', String(c.lr), '--batch', String(c.batchSize), '--num-steps', String(c.numSteps),
     '--num-examples', c.numExamples === null ? 'all' : String(c.numExamples), '--threads', String(threads), '--batches', String(batches),
-    '--warmup', String(opt.warmup), '--seed', String(config.seed), ...(opt['no-latency'] ? [] : ['--latency']), '--sentence', SENTENCE,
+    '--warmup', opt['latency-only'] ? '0' : String(opt.warmup), '--seed', String(config.seed), ...(opt['no-latency'] ? [] : ['--latency']), '--sentence', SENTENCE,
   ];
   const env = { ...process.env };
   delete env.OPENBLAS_NUM_THREADS; // the script sets it from --threads
@@ -199,13 +208,15 @@ function main(): void {
   const paths = String(opt.paths).split(',').filter(Boolean);
   for (const p of paths) if (!(PATHS as readonly string[]).includes(p)) throw new Error(`Unknown path "${p}"; use ${PATHS.join(', ')}.`);
   const threads = String(opt.threads).split(',').map(Number);
+  if (opt['latency-only'] && opt['no-latency']) throw new Error('--latency-only and --no-latency contradict each other; pass one.');
   const missing = opt['no-torch'] ? 'PyTorch skipped (--no-torch).' : torchMissing();
   if (missing) console.log(missing);
   const reps = Number(opt.reps);
   const report: Record<string, SideResult[]> = {};
   for (const preset of presets) {
     const { batches } = presetConfig(preset);
-    console.log(`\n${preset}: ${PRESETS[preset].label}; ${opt.warmup} warm-up + ${batches} timed batches × ${reps}${opt.bucketing ? ', Seqlab with length bucketing' : ''}`);
+    const budget = opt['latency-only'] ? 'latency only: 1 batch trained, then decoding timed' : `${opt.warmup} warm-up + ${batches} timed batches`;
+    console.log(`\n${preset}: ${PRESETS[preset].label}; ${budget} × ${reps}${opt.bucketing ? ', Seqlab with length bucketing' : ''}`);
     const runs: SideResult[][] = [];
     for (let rep = 0; rep < reps; rep++) {
       const round: SideResult[] = [];

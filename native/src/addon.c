@@ -692,6 +692,8 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
 
 static napi_value attention_fn(napi_env env, napi_callback_info info); /* below: attention_core.h */
 static napi_value adam_clip_fn(napi_env env, napi_callback_info info); /* below: adam_core.h */
+static napi_value beam_rows_fn(napi_env env, napi_callback_info info); /* at the end: beam_core.h */
+static napi_value beam_dense_fn(napi_env env, napi_callback_info info);
 /* embedding(op, ints: Int32Array(3) [n, E, V], bufs: [src, ids, dst]) -> undefined
  * (embedding_core.h): op 1 gather (src = table [V, E], dst = out [n, E]), op 2 scatter-add
  * (src = dy [n, E], dst = dtable [V, E], zeroed first). An id outside [0, V) is a RangeError
@@ -837,6 +839,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"embedding", 0, embedding, 0, 0, 0, napi_default, 0},
     {"head_xent", 0, head_xent, 0, 0, 0, napi_default, 0},
     {"adam_clip", 0, adam_clip_fn, 0, 0, 0, napi_default, 0},
+    {"beam_rows", 0, beam_rows_fn, 0, 0, 0, napi_default, 0},
+    {"beam_dense", 0, beam_dense_fn, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   helper_t *W = (helper_t *)calloc(1, sizeof *W);
@@ -1009,4 +1013,106 @@ done:
   free(chunks);
   free(partial);
   return result;
+}
+
+/* ---- a decoder step's log-softmax pieces and top-k per row (beam_core.h), per instruction set ---- */
+#define VW 4
+#define FN(name) name##_p
+#include "beam_core.h"
+#undef VW
+#undef FN
+#ifdef HAVE_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define VW 8
+#define FN(name) name##_a2
+#include "beam_core.h"
+#undef VW
+#undef FN
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+#define VW 16
+#define FN(name) name##_a5
+#include "beam_core.h"
+#undef VW
+#undef FN
+#pragma GCC pop_options
+#endif
+
+/* The typed arrays argv[0 .. n) of the beam functions: each of its type with at least want[i]
+ * elements, else a thrown error naming it (returns 0). */
+static int beam_arrays(napi_env env, napi_value *argv, int n, const napi_typedarray_type *types, const char **names, const long *want, const char *fn, void **p) {
+  for (int i = 0; i < n; i++) {
+    bool is_ta = false;
+    napi_typedarray_type tt;
+    size_t len = 0, off;
+    napi_value ab;
+    if (napi_is_typedarray(env, argv[i], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[i], &tt, &len, &p[i], &ab, &off) != napi_ok || tt != types[i] || (long)len < want[i])
+      return throw_msg(env, "seqlab-native %s: %s needs at least %ld elements.", fn, names[i], want[i]);
+  }
+  return 1;
+}
+
+/* beam_rows(ints: Int32Array(3) [n, V, K], logits: Float32Array [n*V], top: Int32Array [n*K],
+ *   mx: Float32Array [n], sum: Float64Array [n]) -> undefined; sizes and lengths checked. */
+static napi_value beam_rows_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 5) { napi_throw_type_error(env, 0, "seqlab-native beam_rows: expected (ints, logits, top, mx, sum)."); return 0; }
+  int *ints = int_args(env, argv[0], 3, "beam_rows");
+  if (!ints) return 0;
+  const int n = ints[0], V = ints[1], Kk = ints[2];
+  if (n < 1 || V < 1 || Kk < 1 || n > DIM_MAX || V > DIM_MAX || Kk > BEAM_K_MAX) { throw_msg(env, "seqlab-native beam_rows: sizes n=%d V=%d K=%d are out of range (K at most %d).", n, V, Kk, BEAM_K_MAX); return 0; }
+  static const napi_typedarray_type types[4] = {napi_float32_array, napi_int32_array, napi_float32_array, napi_float64_array};
+  static const char *names[4] = {"logits (a Float32Array)", "top (an Int32Array)", "mx (a Float32Array)", "sum (a Float64Array)"};
+  const long want[4] = {(long)n * V, (long)n * Kk, n, n};
+  void *p[4];
+  if (!beam_arrays(env, argv + 1, 4, types, names, want, "beam_rows", p)) return 0;
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) beam_rows_a5(n, V, Kk, p[0], p[1], p[2], p[3]);
+  else if (!strcmp(K.isa, "avx2+fma")) beam_rows_a2(n, V, Kk, p[0], p[1], p[2], p[3]);
+  else
+#endif
+    beam_rows_p(n, V, Kk, p[0], p[1], p[2], p[3]);
+  return 0;
+}
+
+/* beam_dense(ints: Int32Array(4) [N, D, V, threads], a [N*D], wp [panelPad(V)*D] (packed by
+ * dense op 1), b [V], y [N*V]) -> undefined or a dead helper's notice: beam_dense_cols over
+ * column panels both threads claim (pieces of 64 panels, ~1 MB of W each at D = 256). */
+typedef void (*bd_cols_fn)(int, int, int, const float *, const float *, const float *, float *, int, int);
+typedef struct {
+  bd_cols_fn cols;
+  int N, D, V;
+  const float *a, *wp, *b;
+  float *y;
+} bd_job_t;
+static void bd_piece(args_t *arg, int lo, int hi) {
+  bd_job_t *j = (bd_job_t *)(void *)arg;
+  j->cols(j->N, j->D, j->V, j->a, j->wp, j->b, j->y, lo, hi);
+}
+static napi_value beam_dense_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 5) { napi_throw_type_error(env, 0, "seqlab-native beam_dense: expected (ints, a, wp, b, y)."); return 0; }
+  int *ints = int_args(env, argv[0], 4, "beam_dense");
+  if (!ints) return 0;
+  const int N = ints[0], D = ints[1], V = ints[2], threads = ints[3];
+  if (N < 1 || D < 1 || V < 1 || N > DIM_MAX || D > DIM_MAX || V > DIM_MAX) { throw_msg(env, "seqlab-native beam_dense: sizes N=%d D=%d V=%d are out of range.", N, D, V); return 0; }
+  static const napi_typedarray_type types[4] = {napi_float32_array, napi_float32_array, napi_float32_array, napi_float32_array};
+  static const char *names[4] = {"a (a Float32Array)", "wp (a Float32Array)", "b (a Float32Array)", "y (a Float32Array)"};
+  const long want[4] = {(long)N * D, PANEL_PAD(V) * D, V, (long)N * V};
+  void *p[4];
+  if (!beam_arrays(env, argv + 1, 4, types, names, want, "beam_dense", p)) return 0;
+  bd_job_t j = {beam_dense_cols_p, N, D, V, p[0], p[1], p[2], p[3]};
+#ifdef HAVE_X86
+  if (!strcmp(K.isa, "avx512")) j.cols = beam_dense_cols_a5;
+  else if (!strcmp(K.isa, "avx2+fma")) j.cols = beam_dense_cols_a2;
+#endif
+  helper_t *W = env_helper(env);
+  run_chunks(W, bd_piece, (args_t *)(void *)&j, (int)(PANEL_PAD(V) / 16), 64, threads);
+  return take_notice(env, W);
 }

@@ -14,8 +14,8 @@
  * in the book).
  */
 import { SeqlabError, assertPositiveInt } from '../util/errors';
-import { DEFAULT_ALPHA, compareHypotheses, finalScore, type DecodeOptions, type Hypothesis, type StepFn } from './types';
-import { checkSteering, steerRow, type LengthPenalty } from './steering';
+import { DEFAULT_ALPHA, compareHypotheses, finalScore, type DecodeOptions, type Hypothesis, type StepFn, type StepOutput } from './types';
+import { checkSteering, lengthNormaliser, steerRow, type LengthPenalty } from './steering';
 
 export interface BeamNode {
   id: number;
@@ -103,6 +103,29 @@ export function topIndices(row: ArrayLike<number>, n: number): number[] {
   return idx;
 }
 
+/** Row p's first n best tokens when the step computed at least n (an unsteered row only: a steered one has other best tokens). */
+export function bestOf(best: StepOutput<unknown>['best'], p: number, n: number): number[] | undefined {
+  return best && best.k >= n ? Array.from(best.ids.subarray(p * best.k, p * best.k + n)) : undefined;
+}
+
+/**
+ * Whether the n-best list can no longer change, so the search may stop before maxLen (only when
+ * no tree is recorded: the tree shows every step, as the book's search runs them). A live
+ * hypothesis with Σ log P = S only loses log-probability (every log P ≤ 0), and every length
+ * penalty grows with the length, so nothing it becomes scores above S / norm(maxLen); when the
+ * nb-th best final hypothesis scores strictly above that for every live one, the rest of the
+ * search only adds hypotheses ranked below the n-best. NaN never settles.
+ */
+export function settled(finals: readonly Hypothesis[], live: readonly { logProb: number }[], nb: number, maxLen: number, alpha: number, penalty: LengthPenalty): boolean {
+  if (finals.length < nb || live.length === 0) return false;
+  const scores = finals.map((h) => h.score);
+  if (scores.some(Number.isNaN)) return false;
+  scores.sort((a, b) => b - a);
+  const bar = scores[nb - 1];
+  const norm = lengthNormaliser(maxLen, alpha, penalty);
+  return live.every((h) => h.logProb <= 0 && bar > h.logProb / norm);
+}
+
 export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): BeamResult {
   const k = opts.beam;
   assertPositiveInt(k, 'beam size');
@@ -113,6 +136,9 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
   const penalty = opts.lengthPenalty ?? 'textbook';
   const record = opts.tree !== false;
   const perNode = Math.max(k, opts.treeChildren ?? k);
+  // A globally kept candidate is always among its parent's own best k, so k per parent suffices.
+  const perRow = record ? perNode : k;
+  const want = Number.isFinite(perRow) ? { best: perRow } : {};
   const nodes: BeamNode[] = [];
   const addNode = (n: Omit<BeamNode, 'id'>): number => {
     if (!record) return -1;
@@ -122,13 +148,16 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
   const root = addNode({ parent: null, step: 0, token: opts.bos, logProb: 0, score: 0, status: 'root', finished: false });
   let live: Live<S>[] = [{ tokens: [], logProb: 0, state: init, node: root }];
   const finals: Hypothesis[] = [];
+  const nb = opts.nBest ?? k;
+  // a model that ever gives a log P above 0 (no distribution) never stops early
+  let positive = false;
 
   for (let t = 1; t <= opts.maxLen && live.length > 0; t++) {
     const out = step(
       live.map((h) => h.state),
       live.map((h) => (h.tokens.length ? h.tokens[h.tokens.length - 1] : opts.bos)),
+      want,
     );
-    // A globally kept candidate is always among its parent's own best k, so k per parent suffices.
     const candidates: Candidate[] = [];
     const rows = out.attention?.map((a) => Array.from(a));
     live.forEach((h, p) => {
@@ -136,7 +165,9 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
       if (!raw || raw.length === 0) throw new SeqlabError('The model returned no probabilities to decode from.', 'internal');
       const row = steerRow(raw, h.tokens, opts.eos, opts);
       // Blocked tokens (−∞) are never candidates, so a hypothesis may offer fewer than k.
-      const top = topIndices(row, Math.min(row.length, record ? perNode : k)).filter((v) => row[v] > -Infinity);
+      const n = Math.min(row.length, perRow);
+      const top = (row === raw ? bestOf(out.best, p, n) ?? topIndices(row, n) : topIndices(row, n)).filter((v) => row[v] > -Infinity);
+      if (top.length && row[top[0]] > 0) positive = true;
       top.forEach((v, rank) => {
         const c: Candidate = { parent: p, token: v, logProb: row[v], score: h.logProb + row[v] };
         if (record) {
@@ -161,13 +192,17 @@ export function beamSearch<S>(step: StepFn<S>, init: S, opts: BeamOptions): Beam
       }
     }
     live = next;
+    if (!record && !positive && settled(finals, live, nb, opts.maxLen, alpha, penalty)) {
+      live = [];
+      break;
+    }
   }
   for (const h of live) {
     const length = h.tokens.length;
     finals.push({ tokens: h.tokens, logProb: h.logProb, length, score: finalScore(h.logProb, length, alpha, penalty), finished: false, node: record ? h.node : undefined, ...(h.attention ? { attention: h.attention } : {}) });
   }
   finals.sort(compareHypotheses);
-  const hypotheses = finals.slice(0, opts.nBest ?? k);
+  const hypotheses = finals.slice(0, nb);
   if (record) {
     finals.forEach((h, rank) => {
       const n = nodes[h.node!];

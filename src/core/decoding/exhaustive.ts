@@ -12,7 +12,8 @@ export function exhaustiveSearch<S>(step: StepFn<S>, init: S, opts: DecodeOption
   const out: Hypothesis[] = [];
   const visit = (tokens: number[], logProb: number, state: S, last: number): void => {
     const r = step([state], [last]);
-    const row = r.logProbs[0];
+    // a copy: the recursion below calls step again, which may reuse the row's buffer
+    const row = Float64Array.from(r.logProbs[0]);
     for (let v = 0; v < row.length; v++) {
       const lp = logProb + row[v];
       if (v === opts.eos) {

@@ -1,6 +1,7 @@
 import { SeqlabError, assertPositiveInt } from '../util/errors';
 import { DEFAULT_ALPHA, finalScore, type DecodeOptions, type Hypothesis, type StepFn } from './types';
 import { checkSteering, steerRow } from './steering';
+import { bestOf } from './beam';
 
 const out0 = (attention: number[][]) => (attention.length ? { attention } : {});
 
@@ -25,12 +26,12 @@ export function greedySearch<S>(step: StepFn<S>, init: S, opts: DecodeOptions): 
   let logProb = 0;
   let finished = false;
   for (let t = 0; t < opts.maxLen; t++) {
-    const out = step([state], [token]);
+    const out = step([state], [token], { best: 1 });
     const raw = out.logProbs[0];
     if (!raw || raw.length === 0) throw new SeqlabError('The model returned no probabilities to decode from.', 'internal');
     const row = steerRow(raw, tokens, opts.eos, opts);
     if (out.attention) attention.push(Array.from(out.attention[0]));
-    token = argmax(row);
+    token = row === raw ? bestOf(out.best, 0, 1)?.[0] ?? argmax(row) : argmax(row);
     logProb += row[token];
     state = out.states[0];
     if (token === opts.eos) {

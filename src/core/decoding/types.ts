@@ -5,7 +5,11 @@
  * seq2seq model and on toy models in tests alike.
  */
 export interface StepOutput<S> {
-  /** one row of vocabulary log-probabilities per hypothesis */
+  /**
+   * one row of vocabulary log-probabilities per hypothesis; valid until the next call of the
+   * same step function (the model's decoders recycle the buffers: a beam step over 17,851
+   * target words would otherwise allocate 285 KB), so a search copies what it keeps
+   */
   logProbs: ArrayLike<number>[];
   /** the state after consuming the token, one per hypothesis */
   states: S[];
@@ -14,9 +18,21 @@ export interface StepOutput<S> {
    * one per hypothesis (decoders keep them per tree node and per output token).
    */
   attention?: ArrayLike<number>[];
+  /**
+   * When the search asked for them (StepRequest.best) and the model computed them with its rows:
+   * each row's `k` most likely tokens, row i at ids[i·k …], most likely first and the lower id
+   * first on equal log P — exactly topIndices(logProbs[i], k) — so a search over a large
+   * vocabulary need not scan the rows again (src/core/translation/decoder-step.ts).
+   */
+  best?: { k: number; ids: Int32Array };
 }
 
-export type StepFn<S> = (states: readonly S[], tokens: readonly number[]) => StepOutput<S>;
+/** What a search will read of a step's rows: its `best` most likely tokens per row (the rest of a row only to steer). */
+export interface StepRequest {
+  best?: number;
+}
+
+export type StepFn<S> = (states: readonly S[], tokens: readonly number[], want?: StepRequest) => StepOutput<S>;
 
 import { lengthNormaliser, type LengthPenalty, type SteeringOptions } from './steering';
 

@@ -13,7 +13,7 @@ import { bufferPool } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, HEAD_PIECES, kindCode, NR, panelPad } from './shape';
-import type { AdamStepArgs, BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
+import type { AdamStepArgs, BackwardResult, BeamRows, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, DenseOptions, HeadXentResult, RecurrentKernel, SeqInput, XentResult } from './types';
 
 /** The addon's API (native/src/addon.c); run and dense return a notice when its helper thread died during the call. */
 export interface Addon {
@@ -32,6 +32,10 @@ export interface Addon {
   head_xent?(ints: Int32Array, bufs: (Float32Array | Int32Array | null)[]): string | undefined;
   /** global-norm clipping and Adam (native/src/adam_core.h): [norm, a dead helper's notice]; absent in addons built before it */
   adam_clip?(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], hyper: Float64Array, threads: number): [number, string | undefined];
+  /** a decoder step's top-k and log-softmax pieces (native/src/beam_core.h); absent in addons built before it */
+  beam_rows?(ints: Int32Array, logits: Float32Array, top: Int32Array, mx: Float32Array, sum: Float64Array): void;
+  /** a decoder step's output layer by column panels on both threads (native/src/beam_core.h); absent in addons built before it */
+  beam_dense?(ints: Int32Array, a: Float32Array, wp: Float32Array, b: Float32Array, y: Float32Array): string | undefined;
 }
 
 /** Buffers of the addon's run(), in order: the args struct's pointers, then wh (./layout.json). */
@@ -127,6 +131,8 @@ export class NativeKernel implements RecurrentKernel {
     }
     if (typeof addon.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
     if (typeof addon.adam_clip === 'function') this.adamClip = (p, g, m, v, step) => this.adam(p, g, m, v, step);
+    if (typeof addon.beam_rows === 'function') this.beamRows = (n, V, K, logits) => this.beamScores(n, V, K, logits);
+    if (typeof addon.beam_dense === 'function' && typeof addon.dense === 'function') this.decoderDense = (d, a, w, b) => this.decoderOutput(d, a, w, b);
   }
 
   /**
@@ -350,6 +356,37 @@ export class NativeKernel implements RecurrentKernel {
     this.packed = [];
     this.rnnTmp.clear();
     this.denseScratch.clear();
+  }
+
+  readonly beamRows?: (n: number, V: number, K: number, logits: Float32Array) => BeamRows;
+
+  readonly decoderDense?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array) => Float32Array;
+
+  /**
+   * The fixed weight packed once (by dense, op 1, into packedWeights), then its column panels on
+   * both threads: a beam step's 4 rows over 17,851 words stream 18 MB of weights, split in two.
+   * From decoderSplitMinWork multiply-adds (N·D·V) both threads take panels. Default: never, as
+   * denseSplitMinWork: measured with the machine loaded (load 4–5 on 2 cores) beam 4 at 17,851
+   * words took as long on two threads as on one (a busy second core makes the helper late),
+   * and hover translation is most often asked while a training run holds the other core.
+   * Tests set 0 to exercise the split; 1e6 splits a full-small decoder step.
+   */
+  decoderSplitMinWork = Infinity;
+
+  private decoderOutput(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+    const wp = this.packedWeights.get(w);
+    const threads = this.threads > 1 && d.N * d.D * d.V >= this.decoderSplitMinWork ? 2 : 1;
+    if (threads < 2 || !wp || wp.length !== panelPad(d.V) * d.D) return this.denseForward(d, a, w, b, { fixedWeights: true });
+    checkDense(d, a, w, b);
+    const y = bufferPool.take(d.N * d.V);
+    this.note(this.addon.beam_dense!(new Int32Array([d.N, d.D, d.V, threads]), a, wp, b, y));
+    return y;
+  }
+
+  private beamScores(n: number, V: number, K: number, logits: Float32Array): BeamRows {
+    const out: BeamRows = { top: new Int32Array(n * K), max: new Float32Array(n), sum: new Float64Array(n) };
+    this.addon.beam_rows!(new Int32Array([n, V, K]), logits, out.top, out.max, out.sum);
+    return out;
   }
 
 }

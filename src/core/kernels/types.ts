@@ -167,6 +167,13 @@ export interface RecurrentKernel {
    * replace params[k], m[k] and v[k] by arrays of the same contents that it keeps between calls
    * (the wasm path: views of its memory), so callers index the lists again after a call. */
   adamClip?(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs): number;
+  /** A decoder step's scores (native/src/beam_core.h): each row's K largest logits and its
+   * log-softmax pieces. Optional: src/core/translation/decoder-step.ts then loops in TypeScript. */
+  beamRows?(n: number, V: number, K: number, logits: Float32Array): BeamRows;
+  /** A decoder step's output layer: dense with fixed weights for a few rows, its columns split
+   * across both threads (native/src/beam_core.h beam_dense_cols); equal to dense bit for bit.
+   * Optional: callers use dense(…, { fixedWeights: true }). */
+  decoderDense?(dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array;
 }
 
 export interface HeadXentResult {
@@ -194,3 +201,11 @@ export interface AdamStepArgs {
   ib2: number;
   epsilon: number;
 }
+/** RecurrentKernel.beamRows: top [n·K] (indices, largest first, lower index on ties, -1 past V), max [n], sum [n] = Σ exp(logit − max). */
+export interface BeamRows {
+  top: Int32Array;
+  max: Float32Array;
+  sum: Float64Array;
+}
+/** The most candidates beamRows returns per row (native/src/beam_core.h BEAM_K_MAX). */
+export const BEAM_K_MAX = 256;

@@ -17,7 +17,7 @@ import { ARGS_SLOT, ARGS_SLOTS, DARGS_INTS, DARGS_PTRS } from './layout';
 import { CTL_INTS, Helper, MAX_PIECES, type HelperHooks } from './wasm-helper';
 import { pathDisagreement } from './path-check';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, kindCode, NR, panelPad } from './shape';
-import type { AdamStepArgs, BackwardResult, CellKind, CellWeights, DenseDims, DenseGrads, Dims, ForwardCache, ForwardOptions, ForwardResult, HeadXentResult, KernelPath, RecurrentKernel, SeqInput, XentResult } from './types';
+import { BEAM_K_MAX, type AdamStepArgs, type BackwardResult, type BeamRows, type CellKind, type CellWeights, type DenseDims, type DenseGrads, type DenseOptions, type Dims, type ForwardCache, type ForwardOptions, type ForwardResult, type HeadXentResult, type KernelPath, type RecurrentKernel, type SeqInput, type XentResult } from './types';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as linked (--max-memory)
@@ -60,6 +60,8 @@ interface Exports {
   adam_init?(job: number, arr: number, narrays: number, chunks: number, partial: number, b1: number, b2: number, a: number, ib2: number, eps: number): number;
   adam_pieces?(job: number, lo: number, hi: number): void;
   adam_norm?(job: number, theta: number): number;
+  /** a decoder step's top-k and log-softmax pieces (native/src/beam_core.h); absent in modules built before it */
+  beam_rows?(n: number, V: number, K: number, logits: number, top: number, mx: number, sum: number): void;
 }
 
 /** Directories searched for the .wasm files: beside the bundle (dist/wasm) or the source tree. */
@@ -408,6 +410,7 @@ export class WasmKernel implements RecurrentKernel {
     }
     if (typeof engine.ex.head_xent === 'function') this.headXent = (d, a, w, b, y, g) => this.headLoss(d, a, w, b, y, g);
     if (typeof engine.ex.adam_pieces === 'function') this.adamClip = (p, g, m, v, step) => this.adam(p, g, m, v, step);
+    if (typeof engine.ex.beam_rows === 'function') this.beamRows = (n, V, K, logits) => this.beamScores(n, V, K, logits);
   }
 
   readonly adamClip?: (params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], step: AdamStepArgs) => number;
@@ -698,7 +701,8 @@ export class WasmKernel implements RecurrentKernel {
   }
 
   /** Fused dense layer (dense_core.h): Y = A·W + b. */
-  dense(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+  dense(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, opts?: DenseOptions): Float32Array {
+    if (opts?.fixedWeights) return this.denseFixed(d, a, w, b);
     checkDense(d, a, w, b);
     const { N, D, V } = d;
     const e = this.engine;
@@ -745,13 +749,80 @@ export class WasmKernel implements RecurrentKernel {
   clearPacked(): void {
     for (const p of this.packed) p.block.release();
     this.packed = [];
+    this.clearFixedDense();
   }
 
   dispose(): void {
     this.clearPacked();
     this.engine.dispose();
   }
+
+  readonly beamRows?: (n: number, V: number, K: number, logits: Float32Array) => BeamRows;
+
+  private beamScores(n: number, V: number, K: number, logits: Float32Array): BeamRows {
+    if (!(n >= 1 && V >= 1 && K >= 1 && K <= BEAM_K_MAX && logits.length >= n * V)) throw new RangeError(`beamRows: sizes n=${n} V=${V} K=${K} (at most ${BEAM_K_MAX}) do not fit logits of ${logits.length}.`);
+    const e = this.engine;
+    const tmp = new Block(e.heap, [['l', n * V * 4], ['top', n * K * 4], ['mx', n * 4], ['sum', n * 8]]);
+    try {
+      const m = tmp.at;
+      e.put([m.l, logits]);
+      e.ex.beam_rows!(n, V, K, m.l, m.top, m.mx, m.sum);
+      const buf = e.memory.buffer;
+      return { top: new Int32Array(buf, m.top, n * K).slice(), max: new Float32Array(buf, m.mx, n).slice(), sum: new Float64Array(buf, m.sum, n).slice() };
+    } finally {
+      tmp.release();
+    }
+  }
+
+  /**
+   * Fixed weights (DenseOptions.fixedWeights: a decoder's output layer) packed into the heap once
+   * and reused, as the native dense op does: a beam step over 17,851 target words otherwise
+   * copies and re-packs 18 MB for 4 rows. The few most recent are kept (FIXED_DENSE of them).
+   */
+  private fixedDense: { w: Float32Array; b: Float32Array; block: Block; wpFloats: number }[] = [];
+
+  private denseFixed(d: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
+    checkDense(d, a, w, b);
+    const { N, D, V } = d;
+    const e = this.engine;
+    let hit = this.fixedDense.find((f) => f.w === w);
+    if (!hit || hit.wpFloats !== panelPad(V) * D) {
+      if (hit) this.dropFixedDense(hit);
+      const block = new Block(e.heap, [['w', D * V * 4], ['wp', panelPad(V) * D * 4], ['b', V * 4]]);
+      e.put([block.at.w, w], [block.at.b, b]);
+      e.ex.dense_pack(e.writeDenseArgs([N, D, V, 1], { w: block.at.w, wp: block.at.wp }));
+      hit = { w, b, block, wpFloats: panelPad(V) * D };
+      this.fixedDense.unshift(hit);
+      while (this.fixedDense.length > FIXED_DENSE) this.dropFixedDense(this.fixedDense[this.fixedDense.length - 1]);
+    } else if (hit.b !== b) {
+      e.put([hit.block.at.b, b]);
+      hit.b = b;
+    }
+    const tmp = new Block(e.heap, [['a', N * D * 4], ['y', N * V * 4]]);
+    try {
+      const m = tmp.at;
+      e.put([m.a, a]);
+      const args = e.writeDenseArgs([N, D, V, 1], { a: m.a, b: hit.block.at.b, wp: hit.block.at.wp, y: m.y });
+      e.run(4, args, N, this.denseSplit(d));
+      return e.copyOut(m.y, N * V);
+    } finally {
+      tmp.release();
+    }
+  }
+
+  private dropFixedDense(f: { block: Block }): void {
+    f.block.release();
+    this.fixedDense = this.fixedDense.filter((x) => x !== f);
+  }
+
+  private clearFixedDense(): void {
+    for (const f of this.fixedDense) f.block.release();
+    this.fixedDense = [];
+  }
 }
+
+/** Fixed dense weights a WasmKernel keeps packed (decoders: the output layer, attention's W_q). */
+const FIXED_DENSE = 4;
 
 let engine: WasmEngine | null = null;
 

@@ -9,10 +9,13 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { f32Weights } from '../kernels/tensor-io';
+import { bufferPool } from '../kernels/buffer-pool';
 import { currentKernel } from '../kernels/select';
 import { kernelFor } from '../kernels/tfjs-op';
 import { tsDense } from '../kernels/reference';
-import type { CellWeights, RecurrentKernel } from '../kernels/types';
+import { BEAM_K_MAX, type CellWeights, type RecurrentKernel } from '../kernels/types';
+import { topIndices } from '../decoding/beam';
+import type { StepOutput, StepRequest } from '../decoding/types';
 import type { GruWeights } from './gru';
 
 /** Decoder state of one hypothesis: one hidden vector [H] per layer, bottom first. */
@@ -62,6 +65,8 @@ export function gruStep(a: DecoderArrays, input: Float32Array, states: readonly 
     states.forEach((s, i) => h0.set(s[l], i * H));
     const r = kernel.forward('gru', { T: 1, B: n, I: x.length / n, H }, x, h0, null, layers[l], { cache: false });
     for (let i = 0; i < n; i++) next[i].push(r.hT.slice(i * H, (i + 1) * H));
+    // the kernel's pooled outputs go back once read: a beam step would otherwise allocate them
+    bufferPool.give(r.hT, l > 0 ? x : null);
     x = r.hs;
   }
   return { top: x, states: next };
@@ -70,6 +75,7 @@ export function gruStep(a: DecoderArrays, input: Float32Array, states: readonly 
 /** y [n, V] = x [n, D] · W [D, V] + b on the kernel (its dense op, else the TypeScript reference). */
 export function denseRows(kernel: RecurrentKernel, n: number, D: number, V: number, x: Float32Array, w: Float32Array, b: Float32Array): Float32Array {
   const dims = { N: n, D, V };
+  if (kernel.decoderDense) return kernel.decoderDense(dims, x, w, b);
   return kernel.dense ? kernel.dense(dims, x, w, b, { fixedWeights: true }) : tsDense(dims, x, w, b);
 }
 
@@ -89,7 +95,53 @@ export function logSoftmaxRows(logits: Float32Array, n: number, V: number): Floa
   return rows;
 }
 
-/** The output layer and its log-probabilities for the top layer's outputs [n, H]. */
-export function outputLogProbs(a: DecoderArrays, top: Float32Array, n: number): Float32Array[] {
-  return logSoftmaxRows(denseRows(a.kernel, n, a.H, a.V, top, a.denseW, a.denseB), n, a.V);
+/** Step results from the output layer: the log-probability rows and, when asked for, each row's best tokens. */
+export type OutputScores = Pick<StepOutput<HiddenState>, 'logProbs' | 'best'> & {
+  /** the pooled array the rows are views of: the step gives it back at its next call (StepFn's contract) */
+  logits: Float32Array;
+};
+
+/**
+ * The output layer and its log-probabilities for the top layer's outputs [n, H], and with
+ * `want.best` each row's best tokens. On a kernel with beamRows (native/src/beam_core.h) one
+ * C pass per row finds the top logits and the exponentials' sum, leaving JavaScript one
+ * subtraction per entry (same formula as logSoftmaxRows; the sum's exp is float, ~1e-7 relative,
+ * where Math.exp is double). Selecting by logit is selecting by log P, except where rounding
+ * x − logsumexp makes two log P equal: k + 1 are selected, the k re-ordered by (log P, id) as
+ * topIndices orders them, and a row whose k-th and (k+1)-th log P are equal is selected again
+ * by topIndices, so `best` is always exactly topIndices(row, k).
+ */
+export function outputScores(a: DecoderArrays, top: Float32Array, n: number, want: StepRequest = {}): OutputScores {
+  const { V, kernel } = a;
+  const logits = denseRows(kernel, n, a.H, V, top, a.denseW, a.denseB);
+  const k = Math.min(want.best ?? 0, V);
+  const K = Math.min(k + 1, V);
+  bufferPool.give(top);
+  if (!(k >= 1 && K <= BEAM_K_MAX) || !kernel.beamRows) return { logProbs: logSoftmaxRows(logits, n, V), logits };
+  const r = kernel.beamRows(n, V, K, logits);
+  const rows: Float32Array[] = [];
+  const ids = new Int32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * V, (i + 1) * V);
+    const shift = r.max[i] + Math.log(r.sum[i]);
+    for (let j = 0; j < V; j++) row[j] -= shift;
+    rows.push(row);
+    const t = r.top.subarray(i * K, i * K + K);
+    if (!Number.isFinite(shift) || (K > k && !(row[t[k - 1]] > row[t[k]]))) {
+      ids.set(topIndices(row, k), i * k);
+      continue;
+    }
+    // insertion sort of the k by log P (larger first), then id (lower first)
+    const o = i * k;
+    for (let q = 0; q < k; q++) {
+      const id = t[q], v = row[id];
+      let j = q;
+      while (j > 0 && (row[ids[o + j - 1]] < v || (row[ids[o + j - 1]] === v && ids[o + j - 1] > id))) {
+        ids[o + j] = ids[o + j - 1];
+        j--;
+      }
+      ids[o + j] = id;
+    }
+  }
+  return { logProbs: rows, best: { k, ids }, logits };
 }

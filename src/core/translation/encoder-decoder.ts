@@ -3,7 +3,7 @@
  * derives its initial state from them and then maps target inputs (+ state) to outputs.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { StepOutput } from '../decoding/types';
+import type { StepOutput, StepRequest } from '../decoding/types';
 
 /** What a forward pass needs besides the inputs: training switches dropout on. */
 export interface ForwardContext {
@@ -49,7 +49,7 @@ export interface IncrementalDecoder<S> {
   /** the state of the first hypothesis (before `<bos>`) */
   init: S;
   /** a StepFn (../decoding/types.ts); a method, so a model's own state type fits `IncrementalDecoder<unknown>` */
-  step(states: readonly S[], tokens: readonly number[]): StepOutput<S>;
+  step(states: readonly S[], tokens: readonly number[], want?: StepRequest): StepOutput<S>;
   /** frees what the encoding keeps (e.g. the context) */
   dispose(): void;
 }

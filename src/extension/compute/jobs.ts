@@ -10,6 +10,7 @@ import type { VocabJSON } from '../../core/text/vocab';
 import type { VocabStatsData } from '../../protocol/vocab-stats';
 import { computeVocabStats } from '../vocab/computeStats';
 import { initBackend, type BackendChoice } from '../../core/backend';
+import { currentKernel, kernelInfo, useKernelPath } from '../../core/kernels';
 import { archOf, loadTranslator, type TranslateResult } from '../../core/translation';
 import type { LengthPenalty } from '../../core/decoding/steering';
 import { sineExperiment, type SineResult } from '../../core/models/sine-mlp';
@@ -61,6 +62,20 @@ async function tf(choice: BackendChoice): Promise<void> {
   await backend;
 }
 
+let decoding: Promise<string | null> | undefined;
+/**
+ * Translation decodes on the one-thread WASM kernel (plain WebAssembly: no tfjs backend, no
+ * helper thread, no native addon inside the extension host): beam 4 over a 17,851-word target
+ * vocabulary takes ~80 ms there and ~2 s on the TypeScript reference kernel. Resolves to null
+ * when it runs, else the sentence saying why translation runs on the TypeScript kernel.
+ */
+function decodingKernel(): Promise<string | null> {
+  decoding ??= useKernelPath('wasm-simd').then((ok) =>
+    ok ? null : `Translated on the TypeScript kernel (slow at a large vocabulary): the WASM kernel did not load (${kernelInfo().notes.find((n) => n.startsWith('wasm-simd:')) ?? 'no reason given'}).`,
+  );
+  return decoding;
+}
+
 export const jobs: ComputeJobs = {
   vocabStats: (a) => computeVocabStats({ source: a.source, label: a.label, corpus: a.corpus }, a.token, { bpeMerges: a.bpeMerges }),
   ngramBaselines(a) {
@@ -75,13 +90,22 @@ export const jobs: ComputeJobs = {
   async translate(a) {
     // tfjs is loaded here, on the compute thread, never on the extension host's.
     await tf(a.backend);
-    const t = loadTranslator(a.checkpointDir);
-    // Attention models always return their weights: the heatmap, the hover's alignment and the tree need them.
-    return t.translate(a.sentence, {
-      beam: a.beam, alpha: a.alpha, tree: true, nBest: a.nBest ?? a.beam,
-      lengthPenalty: a.lengthPenalty, minLen: a.minLen, noRepeatNgram: a.noRepeatNgram, replaceUnk: a.replaceUnk,
-      attention: archOf(t.model) === 'attention',
-    });
+    // the other jobs keep the kernel they had (their figures do not depend on translations run before)
+    const before = currentKernel().path;
+    const why = await decodingKernel();
+    try {
+      const t = loadTranslator(a.checkpointDir);
+      // Attention models always return their weights: the heatmap, the hover's alignment and the tree need them.
+      const r = t.translate(a.sentence, {
+        beam: a.beam, alpha: a.alpha, tree: true, nBest: a.nBest ?? a.beam,
+        lengthPenalty: a.lengthPenalty, minLen: a.minLen, noRepeatNgram: a.noRepeatNgram, replaceUnk: a.replaceUnk,
+        attention: archOf(t.model) === 'attention',
+      });
+      if (why) r.notes.push(why);
+      return r;
+    } finally {
+      await useKernelPath(before);
+    }
   },
   async sine(a) {
     await tf(a.backend);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../../..');
-export const SOURCES = ['src/core/kernels/wasm/rnn_wasm.c', 'native/src/rnn_core.h', 'native/src/dense_core.h', 'native/src/layout.h', 'native/src/attention_core.h', 'native/src/embedding_core.h', 'native/src/lm_head_core.h', 'native/src/adam_core.h'];
+export const SOURCES = ['src/core/kernels/wasm/rnn_wasm.c', 'native/src/rnn_core.h', 'native/src/dense_core.h', 'native/src/layout.h', 'native/src/attention_core.h', 'native/src/embedding_core.h', 'native/src/lm_head_core.h', 'native/src/adam_core.h', 'native/src/beam_core.h'];
 const FLAGS = [
   '--target=wasm32', '-O3', '-msimd128', '-ffp-contract=off', '-fno-builtin', '-nostdlib',
   '-matomics', '-mbulk-memory', '-Wall', '-Werror',

@@ -69,3 +69,6 @@ EXPORT(adam_init) int adam_init(adam_job *j, const adam_array *arr, int narrays,
 }
 EXPORT(adam_pieces) void adam_pieces(adam_job *j, int lo, int hi) { adam_pieces_w(j, lo, hi); }
 EXPORT(adam_norm) double adam_norm(adam_job *j, double theta) { return adam_norm_scale(j, theta); }
+/* A decoder step's log-softmax pieces and top-k per row (native/src/beam_core.h). */
+#include "../../../../native/src/beam_core.h"
+EXPORT(beam_rows) void beam_rows(int n, int V, int K, const float *L, int *top, float *mx, double *sum) { beam_rows_w(n, V, K, L, top, mx, sum); }

@@ -10,8 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StepFn } from '../../decoding/types';
+import { bufferPool } from '../../kernels/buffer-pool';
 import { f32Weights } from '../../kernels/tensor-io';
-import { decoderArrays, denseRows, embedRows, gruStep, outputLogProbs, type HiddenState } from '../decoder-step';
+import { decoderArrays, denseRows, embedRows, gruStep, outputScores, type HiddenState } from '../decoder-step';
 import type { Seq2SeqAttention } from './model';
 
 export function attentionDecoderFor(model: Seq2SeqAttention, srcIds: number[], validLen: number): { init: HiddenState; step: StepFn<HiddenState>; dispose(): void } {
@@ -28,7 +29,9 @@ export function attentionDecoderFor(model: Seq2SeqAttention, srcIds: number[], v
   const wv = f32Weights(att.wv);
   const noBias = new Float32Array(H);
   const valid = Math.max(1, Math.min(validLen, Tk));
-  const step: StepFn<HiddenState> = (states, tokens) => {
+  let held: Float32Array | undefined;
+  const step: StepFn<HiddenState> = (states, tokens, want) => {
+    bufferPool.give(held);
     const n = states.length;
     const query = new Float32Array(n * H);
     states.forEach((s, i) => query.set(s[L - 1], i * H));
@@ -58,7 +61,10 @@ export function attentionDecoderFor(model: Seq2SeqAttention, srcIds: number[], v
     }
     embedRows(w, tokens, input, H + E, H);
     const r = gruStep(w, input, states);
-    return { logProbs: outputLogProbs(w, r.top, n), states: r.states, attention };
+    const { logits, ...out } = outputScores(w, r.top, n, want);
+    held = logits;
+    bufferPool.give(q);
+    return { ...out, states: r.states, attention };
   };
   return { init: enc.init, step, dispose: () => {} };
 }

@@ -7,8 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StepFn } from '../../decoding/types';
+import { bufferPool } from '../../kernels/buffer-pool';
 import type { IncrementalDecoder } from '../encoder-decoder';
-import { decoderArrays, embedRows, gruStep, outputLogProbs, type HiddenState } from '../decoder-step';
+import { decoderArrays, embedRows, gruStep, outputScores, type HiddenState } from '../decoder-step';
 import type { Seq2Seq } from './model';
 
 export function seq2seqDecoderFor(model: Seq2Seq, srcIds: readonly number[]): IncrementalDecoder<HiddenState> {
@@ -19,14 +20,18 @@ export function seq2seqDecoderFor(model: Seq2Seq, srcIds: readonly number[]): In
   });
   const context = init[L - 1];
   const w = decoderArrays(model.decoder);
-  const step: StepFn<HiddenState> = (states, tokens) => {
+  let held: Float32Array | undefined;
+  const step: StepFn<HiddenState> = (states, tokens, want) => {
+    bufferPool.give(held);
     const n = states.length;
     // The context goes with every step's input, after the embedding (the book's torch.cat((X, context), 2)).
     const input = new Float32Array(n * (E + H));
     embedRows(w, tokens, input, E + H, 0);
     for (let i = 0; i < n; i++) input.set(context, i * (E + H) + E);
     const r = gruStep(w, input, states);
-    return { logProbs: outputLogProbs(w, r.top, n), states: r.states };
+    const { logits, ...scores } = outputScores(w, r.top, n, want);
+    held = logits;
+    return { ...scores, states: r.states };
   };
   return { init, step, dispose: () => {} };
 }
