@@ -499,7 +499,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
     /* the input's products over every step at once (xproj_rows before the recurrence, dx_rows
      * after it), in pieces of whole-sequence rows both threads claim */
     case 1:
-      a.xproj = a.acts != 0;
+      a.xproj = a.acts != 0 && !a.ids; /* token ids: a gathered row per step, no product to hoist */
       if (a.xproj) run_chunks(W, K.xproj, &a, a.T * a.B, seq_row_chunk(a.T * a.B), threads);
       run_chunks(W, K.fwd, &a, a.B, row_chunk(a.B), threads);
       break;

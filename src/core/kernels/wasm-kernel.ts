@@ -598,7 +598,7 @@ export class WasmKernel implements RecurrentKernel {
       e.put([ids ? k.tok : k.x, input], [k.h0, h0], [k.c0, lstm ? c0 : null], [m.xb, rowBias ?? null]);
       if (fresh) e.put([m.wx, w.wx], [m.wh, w.wh], [m.b, w.b], [m.bhn, w.bhn ?? null]);
       // xproj: every step's bias and input projection as one pass before the recurrence (rnn_core.h xproj_rows)
-      const xproj = kind === 'rnn' ? 0 : 1;
+      const xproj = kind === 'rnn' || ids ? 0 : 1; // token ids: a gathered row per step, no product to hoist
       const args = e.writeArgs(0, {
         kind: code, T, B, I, H, ids: ids ? 1 : 0, need_cache: 1, xproj,
         x: k.x ?? 0, tok: k.tok ?? 0, h0: k.h0, c0: k.c0 ?? 0, wx: m.wx, b: m.b, wxp: m.wxp ?? 0, whp: m.whp,
