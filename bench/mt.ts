@@ -54,6 +54,8 @@ interface SideResult {
   greedy?: string;
   beam4?: string;
   note?: string;
+  /** batches in one epoch over the preset's training pairs (Seqlab's count; both sides train the same pairs) */
+  epochBatches?: number;
   error?: string;
 }
 
@@ -120,6 +122,7 @@ async function runChild(presetName: string): Promise<void> {
   const sample = new Rng(config.seed + 1).shuffle([...tr.trainRows]);
   const B = config.batchSize;
   const rows = tr.trainRows as number[];
+  const epochBatches = Math.ceil(rows.length / B);
   // n batches' rows from position `from` on, cycling like more epochs when the budget exceeds the pairs
   const use = (from: number, n: number) => rows.splice(0, rows.length, ...Array.from({ length: n * B }, (_, i) => sample[(from * B + i) % sample.length]));
   if (!opt['latency-only']) {
@@ -132,6 +135,7 @@ async function runChild(presetName: string): Promise<void> {
     side: `seqlab ${kernelLabel()}`,
     tokensPerSecond: m.tokensPerSecond,
     msPerBatch: m.elapsedMs / batches,
+    epochBatches,
     wallSeconds: m.elapsedMs / 1000,
     loss: m.loss,
   };
@@ -238,6 +242,10 @@ function main(): void {
       const ratio = best && !s.side.startsWith('pytorch') ? s.tokensPerSecond / best.tokensPerSecond : NaN;
       console.log(`  ${(s.side + (s.note ? ` (${s.note})` : '')).padEnd(34)} ${fmt(s.tokensPerSecond, 0).padStart(9)} ${fmt(s.msPerBatch).padStart(9)} ${fmt(s.wallSeconds, 2).padStart(7)} ${fmt(s.loss, 4).padStart(7)} ${fmt(ratio, 2).padStart(8)} ${fmt(s.greedyMs).padStart(10)} ${fmt(s.beam4Ms).padStart(9)}`);
     }
+    // a whole epoch at these ms/batch (the presets over all pairs: issue 13's "one epoch of full-small")
+    const nb = sides.find((x) => x.epochBatches)?.epochBatches;
+    if (nb && PRESETS[preset].over.numExamples === undefined && MT_PRESETS[PRESETS[preset].preset as MtPresetName].config.numExamples === null)
+      console.log(`  one epoch (${nb.toLocaleString('en')} batches) at these ms/batch: ${sides.filter((x) => Number.isFinite(x.msPerBatch)).map((x) => `${x.side} ${fmt((x.msPerBatch * nb) / 60000)} min`).join(', ')}`);
     if (best) console.log(`  × torch: against ${best.side}, the faster PyTorch here. Translations of "${SENTENCE}": ${sides.map((s) => `${s.side.split(' ')[0]} “${s.beam4 ?? '—'}”`).join(', ')}`);
     report[preset] = sides;
   }
