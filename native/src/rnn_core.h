@@ -340,6 +340,21 @@ AI void FN(lstm_vec)(const float *ar, float *acr, const float *cp, float *co, fl
   FN(vstore_n)(ho + j, o * tc, n);
 }
 
+/* Row m of the T*B (step m / B, sequence m % B) before its input product: ar = b (+ W_x's row of
+ * the token for token ids) (+ xb of the row's sequence). */
+AI void FN(bias_row)(ARGS *g, long m, float *ar, int N) {
+  if (g->ids) {
+    const float *wr = g->wx + (long)g->tok[m] * N;
+    EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(g->b + j, n) + FN(vload_n)(wr + j, n), n));
+  } else {
+    for (int j = 0; j < N; j++) ar[j] = g->b[j];
+  }
+  if (g->xb) {
+    const float *xr = g->xb + (m % g->B) * N;
+    EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(ar + j, n) + FN(vload_n)(xr + j, n), n));
+  }
+}
+
 /*
  * Every step's bias and input projection at once, rows [m0, m1) of the T*B (the addon's forward
  * with xproj set, before the recurrence): acts = b (+ xb of the row's sequence) + x . W_x (or
@@ -350,21 +365,9 @@ AI void FN(lstm_vec)(const float *ar, float *acr, const float *cp, float *co, fl
  * activations in place. The same sums in the same order as the per-step form.
  */
 static void FN(xproj_rows)(ARGS *g, int m0, int m1) {
-  const int B = g->B, I = g->I, H = g->H, N = FN(gates)(g->kind) * H;
+  const int I = g->I, N = FN(gates)(g->kind) * g->H;
   if (m1 <= m0) return;
-  for (int m = m0; m < m1; m++) {
-    float *ar = g->acts + (long)m * N;
-    if (g->ids) {
-      const float *wr = g->wx + (long)g->tok[m] * N;
-      EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(g->b + j, n) + FN(vload_n)(wr + j, n), n));
-    } else {
-      for (int j = 0; j < N; j++) ar[j] = g->b[j];
-    }
-    if (g->xb) {
-      const float *xr = g->xb + (long)(m % B) * N;
-      EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(ar + j, n) + FN(vload_n)(xr + j, n), n));
-    }
-  }
+  for (int m = m0; m < m1; m++) FN(bias_row)(g, m, g->acts + (long)m * N, N);
   if (!g->ids) FN(gemm)(m1 - m0, N, I, g->x + (long)m0 * I, I, g->wxp, g->acts + (long)m0 * N, N, 1);
 }
 
@@ -379,19 +382,7 @@ static void FN(forward_rows)(ARGS *g, int b0, int b1) {
   for (int t = 0; t < T; t++) {
     if (pre) a = g->acts + t * BN + (long)b0 * N;
     /* bias + input projection */
-    for (int r = 0; r < rows && !pre; r++) {
-      float *ar = a + (long)r * N;
-      if (g->ids) {
-        const float *wr = g->wx + (long)g->tok[(long)t * B + b0 + r] * N;
-        EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(g->b + j, n) + FN(vload_n)(wr + j, n), n));
-      } else {
-        for (int j = 0; j < N; j++) ar[j] = g->b[j];
-      }
-      if (g->xb) {
-        const float *xr = g->xb + (long)(b0 + r) * N;
-        EACH_VEC(N, j, n, FN(vstore_n)(ar + j, FN(vload_n)(ar + j, n) + FN(vload_n)(xr + j, n), n));
-      }
-    }
+    for (int r = 0; r < rows && !pre; r++) FN(bias_row)(g, (long)t * B + b0 + r, a + (long)r * N, N);
     if (!g->ids && !pre) FN(gemm)(rows, N, I, g->x + ((long)t * B + b0) * I, I, g->wxp, a, N, 1);
     const float *hp = t == 0 ? g->h0 + (long)b0 * H : g->hs + (t - 1) * BH + (long)b0 * H;
     float *ho = g->hs + t * BH + (long)b0 * H;
