@@ -31,7 +31,7 @@ export function hasFusedEmbedding(kernel: RecurrentKernel = currentKernel()): bo
 const noticed = new Set<string>();
 
 /** The kernel's gather and scatter, or the TypeScript ones (same numbers: row copies and sums) with a notice. */
-function ops(kernel: RecurrentKernel): Required<Pick<RecurrentKernel, 'embeddingGather' | 'embeddingScatter'>> {
+export function embeddingOps(kernel: RecurrentKernel): Required<Pick<RecurrentKernel, 'embeddingGather' | 'embeddingScatter'>> {
   if (hasFusedEmbedding(kernel)) return { embeddingGather: kernel.embeddingGather!, embeddingScatter: kernel.embeddingScatter! };
   if (!noticed.has(kernel.path)) {
     noticed.add(kernel.path);
@@ -52,7 +52,7 @@ export function embeddingLookup(table: tf.Tensor2D | tf.Variable, ids: tf.Tensor
   const [V, E] = table.shape as [number, number];
   const idv = idValues(ids);
   checkEmbedding(V, E, table.size, idv);
-  const k = ops(opts.kernel ?? currentKernel());
+  const k = embeddingOps(opts.kernel ?? currentKernel());
   const shape = [...ids.shape, E];
   const gather = (t: tf.Tensor) => tensorFrom(k.embeddingGather(V, E, peekValues(t), idv), shape);
   if (!recording()) return gather(table);

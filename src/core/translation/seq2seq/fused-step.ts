@@ -23,7 +23,8 @@ import { bufferPool } from '../../kernels/buffer-pool';
 import { currentKernel } from '../../kernels/select';
 import { dropoutMask } from '../../kernels/dropout-mask';
 import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
-import { tsDense, tsDenseBackward, tsEmbeddingGather, tsEmbeddingScatter } from '../../kernels/reference';
+import { embeddingOps } from '../../kernels/embedding-op';
+import { tsDense, tsDenseBackward } from '../../kernels/reference';
 import type { BackwardResult, CellWeights, ForwardCache, RecurrentKernel } from '../../kernels/types';
 import { AdamState, fusedAdamClip } from '../../kernels/adam';
 import type { NmtBatch } from '../nmt-data';
@@ -114,24 +115,31 @@ export class Seq2SeqFusedStep {
     return [...this.model.variables(), ...moments].map((v) => v.dataId as object).concat([opt.iterations as unknown as object]);
   }
 
-  /** A buffer of this step's, by name and size (its contents are whatever the last step left). */
+  /**
+   * A buffer of this step's by name, n floats of the largest asked so far (its contents are
+   * whatever the last step left; the decoder's widths change with each batch's longest target).
+   */
   private buf(name: string, n: number): Float32Array {
-    const key = `${name}:${n}`;
-    let a = this.arena.get(key);
-    if (!a) this.arena.set(key, (a = new Float32Array(n)));
-    return a;
+    let a = this.arena.get(name);
+    if (!a || a.length < n) this.arena.set(name, (a = new Float32Array(n)));
+    return a.length === n ? a : a.subarray(0, n);
+  }
+
+  /** Where things sit in model.variables(): the encoder's embedding, its layers' [W_x, W_h, b], then the decoder's. */
+  private index(what: 'embedding' | number, enc: boolean): number {
+    const L = this.model.config.numLayers;
+    const side = enc ? 0 : 1 + 3 * L;
+    return what === 'embedding' ? side : side + 1 + 3 * what;
   }
 
   private layer(l: number, enc: boolean): CellWeights {
-    const L = this.model.config.numLayers;
-    const i = enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    const i = this.index(l, enc);
     return { wx: this.params[i], wh: this.params[i + 1], b: this.params[i + 2] };
   }
 
   /** Copies a layer's weight gradients into the step's gradient arrays and gives the kernel's back. */
   private keepLayerGrads(l: number, enc: boolean, r: BackwardResult): void {
-    const L = this.model.config.numLayers;
-    const gi = enc ? 1 + 3 * l : 1 + 3 * L + 1 + 3 * l;
+    const gi = this.index(l, enc);
     this.grads[gi].set(r.dwx);
     this.grads[gi + 1].set(r.dwh);
     this.grads[gi + 2].set(r.db);
@@ -161,7 +169,7 @@ export class Seq2SeqFusedStep {
     const B = batch.X.length;
     const TBs = Ts * B, TB = Td * B;
     const P = this.params;
-    const encEmb = P[0], decEmb = P[1 + 3 * L], dW = P[P.length - 2], dB = P[P.length - 1];
+    const encEmb = P[this.index('embedding', true)], decEmb = P[this.index('embedding', false)], dW = P[P.length - 2], dB = P[P.length - 1];
     const useDropout = training && dropout > 0;
     const runStack = (x0: Float32Array, I0: number, h0s: Float32Array[], enc: boolean, rowBias?: Float32Array): LayerRun[] => {
       const side = enc ? 'enc' : 'dec';
@@ -190,8 +198,7 @@ export class Seq2SeqFusedStep {
     };
 
     // the kernel's ops where it has them (methods: called on k), else the TypeScript references
-    const gather: typeof tsEmbeddingGather = (...a) => (k.embeddingGather ? k.embeddingGather(...a) : tsEmbeddingGather(...a));
-    const scatter: typeof tsEmbeddingScatter = (...a) => (k.embeddingScatter ? k.embeddingScatter(...a) : tsEmbeddingScatter(...a));
+    const { embeddingGather: gather, embeddingScatter: scatter } = embeddingOps(k);
     const dense: typeof tsDense = (...a) => (k.dense ? k.dense(...a) : tsDense(...a));
     const denseBackward: typeof tsDenseBackward = (...a) => (k.denseBackward ? k.denseBackward(...a) : tsDenseBackward(...a));
     // ---- encoder: [T, B, E] embeddings of the source (time-major, d2l's permute(1, 0, 2))
@@ -236,11 +243,11 @@ export class Seq2SeqFusedStep {
       else {
         // the context's rows of W_x and the context itself, from the row term's gradient
         const gc = denseBackward(ctxDims, context, wxC, drow!);
-        G[1 + 3 * L + 1].set(gc.dw, E * N);
+        G[this.index(0, false)].set(gc.dw, E * N);
         const dCtx = dEncState[L - 1];
         for (let j = 0; j < B * H; j++) dCtx[j] += gc.da[j];
         bufferPool.give(gc.da, gc.dw, gc.db, drow, ctxProj);
-        this.keepEmbeddingGrad(1 + 3 * L, scatter(V, E, decTok, dx));
+        this.keepEmbeddingGrad(this.index('embedding', false), scatter(V, E, decTok, dx));
         bufferPool.give(dx);
       }
     }
@@ -252,7 +259,7 @@ export class Seq2SeqFusedStep {
       const dx = r.dx!;
       if (l > 0) dhs = throughDropout(dx, enc[l].mask);
       else {
-        this.keepEmbeddingGrad(0, scatter(Vs, E, srcTok, dx));
+        this.keepEmbeddingGrad(this.index('embedding', true), scatter(Vs, E, srcTok, dx));
         bufferPool.give(dx);
       }
     }
