@@ -103,5 +103,25 @@ export class BufferPool {
   }
 }
 
+/**
+ * Named scratch arrays an owner reuses call after call (packed panels, transposes, a step's own
+ * buffers): each name keeps the largest array asked for, handed out as a view of the n floats
+ * asked (sizes that change per batch do not allocate again). Their contents are whatever the last
+ * user left; nothing returned to a caller may be one of them.
+ */
+export class ScratchArrays {
+  private readonly arrays = new Map<string, Float32Array>();
+
+  get(name: string, n: number): Float32Array {
+    let a = this.arrays.get(name);
+    if (!a || a.length < n) this.arrays.set(name, (a = new Float32Array(n)));
+    return a.length === n ? a : a.subarray(0, n);
+  }
+
+  clear(): void {
+    this.arrays.clear();
+  }
+}
+
 /** The one pool the kernels and the tfjs ops share. */
 export const bufferPool = new BufferPool();

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bufferPool } from './buffer-pool';
+import { bufferPool, ScratchArrays } from './buffer-pool';
 import { ARGS_BUFS, LAYOUT_HASH } from './layout';
 import { kernelNotice } from './notices';
 import { backwardShape, checkDense, checkEmbedding, checkHeadLoss, checkRowBias, checkXent, forwardShape, HEAD_COLS, HEAD_PIECES, kindCode, NR, panelPad } from './shape';
@@ -100,8 +100,8 @@ export class NativeKernel implements RecurrentKernel {
   readonly path = 'native' as const;
   readonly resetAfter = true;
   private packed: { w: CellWeights; kind: CellKind; ids: boolean; whp: Float32Array; wxp: Float32Array | null }[] = [];
-  /** Scratch arrays of the recurrent kernels, reused across calls. */
-  private rnnTmp = new Map<string, Float32Array>();
+  /** Scratch arrays of the recurrent kernels and the dense layer (packed panels, transposes), reused across calls; never returned. */
+  private readonly scratchArrays = new ScratchArrays();
   /**
    * N·D·V from which the dense layer (LM head) splits across both threads. Default: never.
    * Measured at the textbook's head (1120×256×28): splitting saves at most ~0.25 ms per
@@ -109,8 +109,6 @@ export class NativeKernel implements RecurrentKernel {
    * helper waits for the scheduler), so one thread runs it. Tests set 0 to exercise the split.
    */
   denseSplitMinWork = Infinity;
-  /** Scratch buffers of the dense layer (packed panels, transposes), reused across calls. */
-  private denseScratch = new Map<string, Float32Array>();
   readonly dense?: (dims: DenseDims, a: Float32Array, w: Float32Array, b: Float32Array, opts?: DenseOptions) => Float32Array;
   /** Packed copies of fixed weights (DenseOptions.fixedWeights), freed with their arrays. */
   private readonly packedWeights = new WeakMap<Float32Array, Float32Array>();
@@ -181,9 +179,7 @@ export class NativeKernel implements RecurrentKernel {
   }
 
   private scratch(name: string, n: number): Float32Array {
-    let s = this.denseScratch.get(name);
-    if (!s || s.length < n) this.denseScratch.set(name, (s = new Float32Array(n)));
-    return s;
+    return this.scratchArrays.get(name, n);
   }
 
   private denseThreads(d: DenseDims): number {
@@ -254,11 +250,11 @@ export class NativeKernel implements RecurrentKernel {
       rh: kind === 'gru' ? bufferPool.take(TBH) : null,
       cs: lstm ? bufferPool.take(TBH) : null,
       tcs: lstm ? bufferPool.take(TBH) : null,
-      scratch: this.tmp('scratch', B * N),
+      scratch: this.scratch('scratch', B * N),
       xb: opts.rowBias ?? null,
     };
     if (!pk) {
-      const arr = (name: string, n: number) => (inference ? new Float32Array(n) : this.tmp(name, n));
+      const arr = (name: string, n: number) => (inference ? new Float32Array(n) : this.scratch(name, n));
       pk = { w: { ...w }, kind, ids, whp: arr('whp', P * NR * H), wxp: ids ? null : arr('wxp', panelPad(N) * I) };
       bufs.whp = pk.whp;
       bufs.wxp = pk.wxp;
@@ -303,10 +299,10 @@ export class NativeKernel implements RecurrentKernel {
     const bufs: Bufs = {
       ...c.bufs,
       wx: w.wx, wh: w.wh,
-      whtp: this.tmp('whtp', (gru ? 2 * H : N) * Hp), whtp2: gru ? this.tmp('whtp2', H * Hp) : null, wxtp: ids ? null : this.tmp('wxtp', N * Ip),
+      whtp: this.scratch('whtp', (gru ? 2 * H : N) * Hp), whtp2: gru ? this.scratch('whtp2', H * Hp) : null, wxtp: ids ? null : this.scratch('wxtp', N * Ip),
       dhs, dhT, dcT: lstm ? dcT : null,
-      dh: f(B * H), dc: lstm ? f(B * H) : null, dhp: this.tmp('dhp', B * H), dcp: lstm ? this.tmp('dcp', B * H) : null, drh: gru ? this.tmp('drh', B * H) : null,
-      dApk: this.tmp('dApk', P * NR * TB), dx: ids ? null : f(TB * I),
+      dh: f(B * H), dc: lstm ? f(B * H) : null, dhp: this.scratch('dhp', B * H), dcp: lstm ? this.scratch('dcp', B * H) : null, drh: gru ? this.scratch('drh', B * H) : null,
+      dApk: this.scratch('dApk', P * NR * TB), dx: ids ? null : f(TB * I),
       dwx: f(I * N), dwh: f(H * N), db: f(N), dbhn: w.bhn ? f(H) : null,
       xb: null, dxb: c.bufs.xb ? f(B * N) : null,
     };
@@ -328,13 +324,6 @@ export class NativeKernel implements RecurrentKernel {
     };
   }
 
-  /** A scratch array of the recurrent kernels (not returned, not kept by a cache), reused. */
-  private tmp(name: string, n: number): Float32Array {
-    let a = this.rnnTmp.get(name);
-    if (!a || a.length < n) this.rnnTmp.set(name, (a = new Float32Array(n)));
-    return a.length === n ? a : a.subarray(0, n);
-  }
-
   /** Gives a cache's internal arrays back once nothing can read them any more (hs is the caller's). */
   private give(bufs: Bufs): void {
     bufferPool.give(bufs.acts, bufs.rh, bufs.cs, bufs.tcs);
@@ -354,8 +343,7 @@ export class NativeKernel implements RecurrentKernel {
 
   dispose(): void {
     this.packed = [];
-    this.rnnTmp.clear();
-    this.denseScratch.clear();
+    this.scratchArrays.clear();
   }
 
   readonly beamRows?: (n: number, V: number, K: number, logits: Float32Array) => BeamRows;

@@ -19,7 +19,7 @@
  * Its gradient comes back summed over time, from which dW_c = contextᵀ·d and d context = d·W_cᵀ.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { bufferPool } from '../../kernels/buffer-pool';
+import { bufferPool, ScratchArrays } from '../../kernels/buffer-pool';
 import { currentKernel } from '../../kernels/select';
 import { dropoutMask } from '../../kernels/dropout-mask';
 import { keptRows, maskedDenseXent } from '../../kernels/masked-xent';
@@ -64,7 +64,7 @@ export class Seq2SeqFusedStep {
   readonly adam: AdamState;
   private readonly kernel: RecurrentKernel;
   /** this step's own buffers, reused every step (the kernels' results come from the shared pool) */
-  private readonly arena = new Map<string, Float32Array>();
+  private readonly arena = new ScratchArrays();
 
   constructor(
     readonly model: Seq2Seq,
@@ -115,14 +115,9 @@ export class Seq2SeqFusedStep {
     return [...this.model.variables(), ...moments].map((v) => v.dataId as object).concat([opt.iterations as unknown as object]);
   }
 
-  /**
-   * A buffer of this step's by name, n floats of the largest asked so far (its contents are
-   * whatever the last step left; the decoder's widths change with each batch's longest target).
-   */
+  /** A buffer of this step's by name (its contents are whatever the last step left; the decoder's widths change per batch). */
   private buf(name: string, n: number): Float32Array {
-    let a = this.arena.get(name);
-    if (!a || a.length < n) this.arena.set(name, (a = new Float32Array(n)));
-    return a.length === n ? a : a.subarray(0, n);
+    return this.arena.get(name, n);
   }
 
   /** Where things sit in model.variables(): the encoder's embedding, its layers' [W_x, W_h, b], then the decoder's. */
